@@ -1,0 +1,24 @@
+"""l1reg: L1 regularization of a small neural network, from scratch in NumPy."""
+
+from l1reg.data import DemoData, label_items, make_demo_data, make_generator, make_inputs, one_hot
+from l1reg.losses import cross_entropy, softmax, squared_error
+from l1reg.network import Network
+from l1reg.penalties import L1
+from l1reg.training import History, sgd_step, train
+
+__all__ = [
+    "L1",
+    "DemoData",
+    "History",
+    "Network",
+    "cross_entropy",
+    "label_items",
+    "make_demo_data",
+    "make_generator",
+    "make_inputs",
+    "one_hot",
+    "sgd_step",
+    "softmax",
+    "squared_error",
+    "train",
+]

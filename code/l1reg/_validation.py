@@ -1,0 +1,82 @@
+"""Argument checks shared by the public functions of l1reg.
+
+Every check names the argument it rejects and says what was expected, so a reader
+sees ``ValueError: lr must be a positive finite number, got -0.01`` instead of a
+NumPy traceback from deep inside the training loop.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as an int, or raise if it is not a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value}")
+    return int(value)
+
+
+def check_real(value, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
+    """Return ``value`` as a float; it must be finite and at least (or above) ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if minimum is not None:
+        if strict and value <= minimum:
+            raise ValueError(f"{name} must be a finite number > {minimum:g}, got {value:g}")
+        if not strict and value < minimum:
+            raise ValueError(f"{name} must be a finite number >= {minimum:g}, got {value:g}")
+    return value
+
+
+def check_rng(seed, name: str = "seed") -> np.random.Generator:
+    """Turn an int seed or a ``np.random.Generator`` into a Generator.
+
+    ``None`` is refused on purpose: every random draw in the book must be repeatable.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an int or a numpy.random.Generator, got {type(seed).__name__}"
+        )
+    if seed < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
+def check_matrix(x, name: str, *, n_columns: int | None = None) -> np.ndarray:
+    """Return ``x`` as a 2-D float64 array with finite values (and ``n_columns`` columns)."""
+    if np.iscomplexobj(x):
+        raise TypeError(f"{name} must hold real numbers, got complex values")
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a 2-D array of numbers: {err}") from None
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (items x features), got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one item, got shape {arr.shape}")
+    if n_columns is not None and arr.shape[1] != n_columns:
+        raise ValueError(f"{name} must have {n_columns} columns, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
+    return arr
+
+
+def check_one_hot(t, name: str, *, n_columns: int, n_rows: int) -> np.ndarray:
+    """Return ``t`` as a float64 one-hot matrix: each row all 0 but for a single 1."""
+    arr = check_matrix(t, name, n_columns=n_columns)
+    if arr.shape[0] != n_rows:
+        raise ValueError(f"{name} must have {n_rows} rows (one per input item), got {arr.shape[0]}")
+    is_binary = np.all((arr == 0.0) | (arr == 1.0))
+    if not is_binary or not np.all(arr.sum(axis=1) == 1.0):
+        raise ValueError(f"{name} must be one-hot: each row all 0 except a single 1")
+    return arr

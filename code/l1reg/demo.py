@@ -1,0 +1,134 @@
+"""The article's demo, in one place: its settings, its seeds and its two runs.
+
+McCaffrey's demo (Visual Studio Magazine, December 2017) trains a 10-8-4 network on
+200 synthetic items for 500 epochs with lr = 0.01, once without and once with L1
+(lam = 0.001), and tests on 40 items. The chapter walks through the same steps; the
+console version is ``python -m l1reg demo``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from l1reg._validation import check_positive_int, check_real
+from l1reg.data import DemoData, make_demo_data
+from l1reg.network import Network
+from l1reg.penalties import L1
+from l1reg.training import History, train, train_replicas
+
+N_INPUT, N_HIDDEN, N_OUTPUT = 10, 8, 4
+EPOCHS = 500
+LR = 0.01
+LAM = 0.001
+
+# The article's published accuracies (train, test), in percent.
+ARTICLE_ACCURACY = {"without L1": (94.00, 55.00), "with L1": (94.50, 67.50)}
+
+
+def demo_seeds(run: int = 0) -> dict[str, int]:
+    """Five distinct seeds for one run of the demo; run 0 is the book's demo.
+
+    Run ``r`` uses seeds ``5r`` (generator), ``5r+1`` (training inputs), ``5r+2``
+    (test inputs), ``5r+3`` (initial weights) and ``5r+4`` (visiting order).
+    """
+    if isinstance(run, bool) or not isinstance(run, numbers.Integral):
+        raise TypeError(f"run must be an int, got {type(run).__name__}")
+    if run < 0:
+        raise ValueError(f"run must be a non-negative int, got {run}")
+    run = int(run)
+    names = ("generator_seed", "train_seed", "test_seed", "init_seed", "order_seed")
+    return {name: 5 * run + i for i, name in enumerate(names)}
+
+
+def demo_data(run: int = 0) -> DemoData:
+    """The demo's 200 training and 40 test items for seed set ``run``."""
+    s = demo_seeds(run)
+    return make_demo_data(
+        generator_seed=s["generator_seed"], train_seed=s["train_seed"], test_seed=s["test_seed"]
+    )
+
+
+def demo_network(lam: float, run: int = 0) -> Network:
+    """A fresh 10-8-4 network; L1 on its weights when ``lam > 0`` (biases unpenalized)."""
+    lam = check_real(lam, "lam", minimum=0.0)
+    penalty = L1(lam) if lam > 0 else None
+    return Network(N_INPUT, N_HIDDEN, N_OUTPUT, seed=demo_seeds(run)["init_seed"], weight_penalty=penalty)
+
+
+@dataclass
+class DemoRun:
+    """A trained network and its per-epoch history."""
+
+    net: Network
+    history: History
+
+    @property
+    def train_accuracy(self) -> float:
+        return self.history.train_accuracy[-1]
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.history.test_accuracy[-1]
+
+
+def run_demo(lam: float, run: int = 0, epochs: int = EPOCHS) -> DemoRun:
+    """Train the demo network with penalty strength ``lam`` on seed set ``run``."""
+    data = demo_data(run)
+    net = demo_network(lam, run)
+    history = train(
+        net, data.x_train, data.t_train, epochs=epochs, lr=LR,
+        seed=demo_seeds(run)["order_seed"], x_test=data.x_test, t_test=data.t_test,
+    )
+    return DemoRun(net, history)
+
+
+def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS) -> dict[str, np.ndarray]:
+    """Final accuracies of the demo without and with L1 over seed sets 0..n_runs-1.
+
+    Each run has its own generator, data, initial weights and visiting order; within
+    a run the two models share all of them, so their difference is L1's effect alone.
+    Returns arrays of length ``n_runs`` under ``"train_plain"``, ``"test_plain"``,
+    ``"train_l1"`` and ``"test_l1"``.
+    """
+    n_runs = check_positive_int(n_runs, "n_runs")
+    runs = range(n_runs)
+    datas = [demo_data(r) for r in runs]
+    stacked = {k: np.stack([getattr(d, k) for d in datas]) for k in DemoData._fields}
+    orders = [demo_seeds(r)["order_seed"] for r in runs]
+    result = {}
+    for label, strength in (("plain", 0.0), ("l1", lam)):
+        nets = [demo_network(strength, r) for r in runs]
+        histories = train_replicas(
+            nets, stacked["x_train"], stacked["t_train"], epochs=epochs, lr=LR, seeds=orders,
+            x_test=stacked["x_test"], t_test=stacked["t_test"],
+        )
+        result[f"train_{label}"] = np.array([h.train_accuracy[-1] for h in histories])
+        result[f"test_{label}"] = np.array([h.test_accuracy[-1] for h in histories])
+    return result
+
+
+def print_demo(epochs: int = EPOCHS) -> None:
+    """Print a console run like the article's: data summary, two runs, four accuracies."""
+    data = demo_data()
+    print("Neural network L1 regularization demo (l1reg)")
+    print(f"Data: {len(data.x_train)} training and {len(data.x_test)} test items, "
+          f"{N_INPUT} inputs, {N_OUTPUT} classes")
+    print("  made by a 10-15-4 generator network with weights in [-9.9, 9.9]")
+    print(f"  training items per class: {data.t_train.sum(axis=0).astype(int).tolist()}")
+    print(f"Network: {N_INPUT}-{N_HIDDEN}-{N_OUTPUT}, tanh hidden, softmax output, squared error")
+    print(f"Training: {epochs} epochs of per-item SGD, lr = {LR}")
+    results = {}
+    for label, lam in (("without L1", 0.0), ("with L1", LAM)):
+        print(f"\nTraining {label}" + (f" (lam = {lam})" if lam else ""))
+        run = run_demo(lam, epochs=epochs)
+        step = max(1, epochs // 5)
+        shown = sorted(set(range(step, epochs + 1, step)) | {epochs})
+        for epoch in shown:
+            print(f"  epoch {epoch:4d}  error = {run.history.train_error[epoch - 1]:.4f}")
+        results[label] = run
+    print("\nAccuracy        train     test")
+    for label, run in results.items():
+        print(f"  {label:<12} {100 * run.train_accuracy:6.2f} % {100 * run.test_accuracy:6.2f} %")

@@ -1,0 +1,254 @@
+"""The book's network: n_input-n_hidden-n_output, tanh hidden layer, softmax output.
+
+Notation (the same in the prose): ``x`` inputs, ``h`` hidden values, ``o`` outputs,
+``t`` targets, ``E`` error, ``lam`` the penalty strength, ``lr`` the learning rate.
+
+All parameters live in one flat float64 vector, laid out as
+``[ih_weights, ho_weights, h_biases, o_biases]`` (each array row-major); the named
+arrays in ``net.params`` are views into it, so a gradient step is one vector update
+and the penalized weights are one contiguous slice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from l1reg._validation import (
+    check_matrix,
+    check_one_hot,
+    check_positive_int,
+    check_real,
+    check_rng,
+)
+from l1reg.losses import LOSSES, softmax
+from l1reg.penalties import L1
+
+PARAM_NAMES = ("ih_weights", "ho_weights", "h_biases", "o_biases")
+WEIGHT_NAMES = ("ih_weights", "ho_weights")
+BIAS_NAMES = ("h_biases", "o_biases")
+
+
+def forward(p: dict[str, np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden values ``h`` and outputs ``o`` for the items in ``x``.
+
+    Works for one network (``x``: items x n_input) and, through matmul's
+    broadcasting, for a stack of networks (every array with a leading replica axis).
+    """
+    h = np.tanh(x @ p["ih_weights"] + p["h_biases"][..., None, :])
+    o = softmax(h @ p["ho_weights"] + p["o_biases"][..., None, :])
+    return h, o
+
+
+def backward(p, x, h, o, z_signal, g) -> None:
+    """Back-propagate ``z_signal = dE/dz`` and write the data gradient into ``g``."""
+    g["ho_weights"][...] = _T(h) @ z_signal
+    g["o_biases"][...] = z_signal.sum(axis=-2)
+    h_signal = (z_signal @ _T(p["ho_weights"])) * (1.0 - h * h)  # tanh' = 1 - h^2
+    g["ih_weights"][...] = _T(x) @ h_signal
+    g["h_biases"][...] = h_signal.sum(axis=-2)
+
+
+def add_penalty_gradients(net, flat: np.ndarray, grad: np.ndarray) -> None:
+    """Add the weight and bias penalties' sub-gradients to ``grad`` (last axis flat)."""
+    w, b = net._n_weights, net.n_params
+    if net.weight_penalty is not None:
+        grad[..., :w] += net.weight_penalty.gradient(flat[..., :w])
+    if net.bias_penalty is not None:
+        grad[..., w:b] += net.bias_penalty.gradient(flat[..., w:b])
+
+
+def param_views(flat: np.ndarray, shapes: dict) -> dict[str, np.ndarray]:
+    """Named views into a flat parameter vector (or a stack of them, one per row)."""
+    views, start = {}, 0
+    for name in PARAM_NAMES:
+        size = int(np.prod(shapes[name]))
+        views[name] = flat[..., start : start + size].reshape(flat.shape[:-1] + shapes[name])
+        start += size
+    return views
+
+
+def _T(a: np.ndarray) -> np.ndarray:
+    """Transpose the last two axes (items and units)."""
+    return np.swapaxes(a, -1, -2)
+
+
+def _check_penalty(penalty, name: str):
+    if penalty is not None and not isinstance(penalty, L1):
+        raise TypeError(f"{name} must be an l1reg.L1 penalty or None, got {type(penalty).__name__}")
+    return penalty
+
+
+class Network:
+    """A two-layer classifier trained by back-propagation.
+
+    Parameters
+    ----------
+    n_input, n_hidden, n_output : int
+        Layer sizes; the demo uses 10, 8 and 4.
+    seed : int or numpy.random.Generator
+        Source of the initial weights and biases, drawn uniformly from
+        ``[-init_range, init_range]``.
+    init_range : float, default 0.01
+        Half-width of the initial uniform draw (small, so tanh starts unsaturated).
+    loss : {"squared", "cross_entropy"}, default "squared"
+        ``"squared"`` is the demo's ``E = 1/2 * sum((t - o)^2)``, differentiated
+        exactly through softmax.
+    weight_penalty : L1 or None
+        Penalty on both weight matrices, e.g. ``L1(0.001)``.
+    bias_penalty : L1 or None
+        Penalty on the biases; usually left at None.
+    """
+
+    def __init__(
+        self,
+        n_input: int,
+        n_hidden: int,
+        n_output: int,
+        *,
+        seed: int | np.random.Generator,
+        init_range: float = 0.01,
+        loss: str = "squared",
+        weight_penalty: L1 | None = None,
+        bias_penalty: L1 | None = None,
+    ) -> None:
+        self.n_input = check_positive_int(n_input, "n_input")
+        self.n_hidden = check_positive_int(n_hidden, "n_hidden")
+        self.n_output = check_positive_int(n_output, "n_output")
+        init_range = check_real(init_range, "init_range", minimum=0.0, strict=True)
+        if not isinstance(loss, str) or loss not in LOSSES:
+            raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
+        self.loss = loss
+        self._error, self._signal = LOSSES[loss]
+        self.weight_penalty = _check_penalty(weight_penalty, "weight_penalty")
+        self.bias_penalty = _check_penalty(bias_penalty, "bias_penalty")
+
+        shapes = {
+            "ih_weights": (self.n_input, self.n_hidden),
+            "ho_weights": (self.n_hidden, self.n_output),
+            "h_biases": (self.n_hidden,),
+            "o_biases": (self.n_output,),
+        }
+        self.shapes = shapes
+        self.n_params = sum(int(np.prod(s)) for s in shapes.values())
+        self._n_weights = sum(int(np.prod(shapes[k])) for k in WEIGHT_NAMES)
+        self._flat = np.empty(self.n_params)
+        self._grad = np.empty(self.n_params)
+        self.params = param_views(self._flat, shapes)
+        self.grads = param_views(self._grad, shapes)
+        self._flat[:] = check_rng(seed).uniform(-init_range, init_range, self.n_params)
+
+    # --- forward and backward, side by side -----------------------------------------
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``h = tanh(x @ W_ih + b_h)``, ``o = softmax(h @ W_ho + b_o)``; returns (h, o)."""
+        return forward(self.params, x)
+
+    def backward(self, x: np.ndarray, h: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Gradient of ``E + penalty`` for the items ``x``; returns the flat gradient.
+
+        The named arrays in ``net.grads`` are views into the returned vector (which
+        is overwritten by the next call; copy it to keep it).
+        """
+        backward(self.params, x, h, o, self._signal(o, t), self.grads)
+        # The penalty's sub-gradient joins the data gradient: two visible lines.
+        add_penalty_gradients(self, self._flat, self._grad)
+        return self._grad
+
+    # --- checked public API -----------------------------------------------------------
+
+    def check_inputs(self, x, name: str = "x") -> np.ndarray:
+        """Return ``x`` as a float64 (items x n_input) array, or raise naming ``name``."""
+        return check_matrix(x, name, n_columns=self.n_input)
+
+    def check_targets(self, t, n_items: int, name: str = "t") -> np.ndarray:
+        """Return ``t`` as a one-hot (n_items x n_output) array, or raise naming ``name``."""
+        return check_one_hot(t, name, n_columns=self.n_output, n_rows=n_items)
+
+    def predict_proba(self, x) -> np.ndarray:
+        """Softmax outputs ``o`` for each item (rows sum to 1)."""
+        return self.forward(self.check_inputs(x))[1]
+
+    def predict(self, x) -> np.ndarray:
+        """The predicted class of each item: the index of its largest output."""
+        return np.argmax(self.predict_proba(x), axis=1)
+
+    def accuracy(self, x, t) -> float:
+        """Fraction of items whose predicted class is the target's class."""
+        x = self.check_inputs(x)
+        t = self.check_targets(t, len(x))
+        return self._accuracy(x, t)
+
+    def error(self, x, t) -> float:
+        """The data error ``E`` (mean over items), without the penalty."""
+        x = self.check_inputs(x)
+        t = self.check_targets(t, len(x))
+        return float(self._error(self.forward(x)[1], t))
+
+    def penalty(self) -> float:
+        """The current value of the weight and bias penalties."""
+        total = 0.0
+        if self.weight_penalty is not None:
+            total += self.weight_penalty(self._flat[: self._n_weights])
+        if self.bias_penalty is not None:
+            total += self.bias_penalty(self._flat[self._n_weights :])
+        return total
+
+    def objective(self, x, t) -> float:
+        """What training minimizes: ``E + penalty``."""
+        return self.error(x, t) + self.penalty()
+
+    def gradient(self, x, t) -> np.ndarray:
+        """A copy of the flat gradient of ``E + penalty`` at the current parameters."""
+        x = self.check_inputs(x)
+        t = self.check_targets(t, len(x))
+        h, o = self.forward(x)
+        return self.backward(x, h, o, t).copy()
+
+    def _accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
+        o = self.forward(x)[1]
+        return float(np.mean(np.argmax(o, axis=1) == np.argmax(t, axis=1)))
+
+    # --- parameters as one vector or as named arrays ----------------------------------
+
+    def get_flat(self) -> np.ndarray:
+        """A copy of all parameters as one vector (layout in the module docstring)."""
+        return self._flat.copy()
+
+    def set_flat(self, values) -> None:
+        """Set all parameters from one vector of length ``n_params``."""
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.shape != (self.n_params,):
+            raise ValueError(f"values must have shape ({self.n_params},), got {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("values must hold only finite numbers")
+        self._flat[:] = arr
+
+    def get_params(self) -> dict[str, np.ndarray]:
+        """Copies of the named arrays: ih_weights, ho_weights, h_biases, o_biases."""
+        return {name: view.copy() for name, view in self.params.items()}
+
+    def set_params(self, params: dict) -> None:
+        """Set all four named arrays (the same keys and shapes as ``get_params``)."""
+        if not isinstance(params, dict) or set(params) != set(PARAM_NAMES):
+            raise ValueError(f"params must be a dict with exactly the keys {list(PARAM_NAMES)}")
+        new = {}
+        for name in PARAM_NAMES:
+            arr = np.asarray(params[name], dtype=np.float64)
+            if arr.shape != self.shapes[name]:
+                raise ValueError(f"params[{name!r}] must have shape {self.shapes[name]}, got {arr.shape}")
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"params[{name!r}] must hold only finite numbers")
+            new[name] = arr
+        for name, arr in new.items():
+            self.params[name][...] = arr
+
+    def weights(self) -> np.ndarray:
+        """A copy of all weights (not biases) as one vector: what L1 penalizes."""
+        return self._flat[: self._n_weights].copy()
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({self.n_input}-{self.n_hidden}-{self.n_output}, loss={self.loss!r}, "
+            f"weight_penalty={self.weight_penalty!r}, bias_penalty={self.bias_penalty!r})"
+        )
+

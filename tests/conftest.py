@@ -1,0 +1,46 @@
+"""Shared fixtures for the l1reg tests: small networks and random one-hot data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from l1reg import Network
+
+
+def _random_problem(n_items: int, n_input: int, n_output: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs uniform in [-1, 1] and one-hot targets with random classes."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, size=(n_items, n_input))
+    t = np.eye(n_output)[rng.integers(0, n_output, size=n_items)]
+    return x, t
+
+
+def _params_away_from_zero(n: int, seed: int, low: float = 0.1) -> np.ndarray:
+    """Magnitudes uniform in [low, 1] with random signs: no parameter near the kink of |w|."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(low, 1.0, size=n) * rng.choice([-1.0, 1.0], size=n)
+
+
+@pytest.fixture
+def random_problem():
+    """``random_problem(n_items, n_input, n_output, seed) -> (x, t)``."""
+    return _random_problem
+
+
+@pytest.fixture
+def params_away_from_zero():
+    """``params_away_from_zero(n, seed, low=0.1)`` -> a parameter vector with all |p| >= low."""
+    return _params_away_from_zero
+
+
+@pytest.fixture
+def small_net() -> Network:
+    """A 3-4-3 network with the library's default (tiny) initial weights."""
+    return Network(3, 4, 3, seed=0)
+
+
+@pytest.fixture
+def small_data() -> tuple[np.ndarray, np.ndarray]:
+    """Five items for a 3-input, 3-class network."""
+    return _random_problem(5, 3, 3, seed=1)

@@ -1,0 +1,174 @@
+"""Losses, their dE/dz signals, and the network's back-propagated gradient.
+
+Every analytic gradient is checked against central finite differences.
+"""
+
+import numpy as np
+import pytest
+
+from l1reg import L1, Network, cross_entropy, softmax, squared_error
+from l1reg.gradcheck import network_numerical_gradient, numerical_gradient
+from l1reg.losses import LOSSES, cross_entropy_signal, squared_error_signal
+
+# --- softmax and the losses' values -------------------------------------------------------
+
+
+def test_softmax_of_a_known_row():
+    z = np.array([[0.0, np.log(2.0), np.log(3.0)]])
+    np.testing.assert_allclose(softmax(z), [[1 / 6, 2 / 6, 3 / 6]], rtol=1e-14)
+
+
+def test_softmax_rows_sum_to_one_and_ignore_a_shift():
+    z = np.random.default_rng(0).normal(size=(6, 4))
+    o = softmax(z)
+    np.testing.assert_allclose(o.sum(axis=1), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(softmax(z + 123.0), o, rtol=1e-12)
+
+
+def test_softmax_of_huge_sums_does_not_overflow():
+    o = softmax(np.array([[1000.0, 0.0, -1000.0]]))  # filterwarnings=error: no overflow warning
+    np.testing.assert_allclose(o, [[1.0, 0.0, 0.0]], atol=1e-300)
+
+
+def test_squared_error_of_a_worked_example():
+    o = np.array([[0.7, 0.2, 0.1]])
+    t = np.array([[1.0, 0.0, 0.0]])
+    # 1/2 * (0.3^2 + 0.2^2 + 0.1^2) = 0.07
+    assert squared_error(o, t) == pytest.approx(0.07, abs=1e-15)
+
+
+def test_cross_entropy_of_a_worked_example():
+    o = np.array([[0.7, 0.2, 0.1]])
+    t = np.array([[1.0, 0.0, 0.0]])
+    assert cross_entropy(o, t) == pytest.approx(-np.log(0.7), rel=1e-14)
+
+
+@pytest.mark.parametrize("error", [squared_error, cross_entropy])
+def test_losses_are_the_mean_over_items(error):
+    rng = np.random.default_rng(1)
+    o = softmax(rng.normal(size=(4, 3)))
+    t = np.eye(3)[[0, 2, 1, 1]]
+    per_item = [error(o[i : i + 1], t[i : i + 1]) for i in range(4)]
+    assert error(o, t) == pytest.approx(np.mean(per_item), rel=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_losses_on_a_stack_give_one_value_per_replica(name):
+    error, signal = LOSSES[name]
+    rng = np.random.default_rng(2)
+    o = softmax(rng.normal(size=(3, 5, 4)))
+    t = np.eye(4)[rng.integers(0, 4, size=(3, 5))]
+    stacked = error(o, t)
+    assert stacked.shape == (3,)
+    for r in range(3):
+        assert stacked[r] == pytest.approx(error(o[r], t[r]), rel=1e-14)
+        np.testing.assert_allclose(signal(o, t)[r], signal(o[r], t[r]), rtol=1e-14)
+
+
+# --- dE/dz signals against finite differences in z ----------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_signal_is_the_gradient_with_respect_to_z(name):
+    error, signal = LOSSES[name]
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(4, 3))
+    t = np.eye(3)[[0, 1, 2, 0]]
+
+    def e_of_z(flat):
+        return float(error(softmax(flat.reshape(z.shape)), t))
+
+    numeric = numerical_gradient(e_of_z, z.ravel()).reshape(z.shape)
+    np.testing.assert_allclose(signal(softmax(z), t), numeric, rtol=1e-6, atol=1e-10)
+
+
+def test_squared_signal_is_not_the_diagonal_shortcut():
+    o = softmax(np.array([[0.3, -0.2, 0.5], [1.0, 0.0, -1.0]]))
+    t = np.eye(3)[[0, 2]]
+    shortcut = (o - t) * o * (1 - o) / len(o)
+    assert not np.allclose(squared_error_signal(o, t), shortcut, rtol=1e-3, atol=0)
+
+
+def test_squared_signal_of_a_worked_two_class_item():
+    # For two classes with o = (a, 1 - a) and t = (1, 0) the full Jacobian gives
+    # dE/dz_0 = -2 a (1 - a)^2, twice the diagonal shortcut's -a (1 - a)^2.
+    a = 0.3
+    o = np.array([[a, 1 - a]])
+    t = np.array([[1.0, 0.0]])
+    expected = -2 * a * (1 - a) ** 2
+    np.testing.assert_allclose(squared_error_signal(o, t), [[expected, -expected]], rtol=1e-14)
+
+
+def test_cross_entropy_signal_is_o_minus_t_over_items():
+    o = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    t = np.eye(3)[[0, 1]]
+    np.testing.assert_allclose(cross_entropy_signal(o, t), (o - t) / 2, rtol=1e-15)
+
+
+# --- the network's gradient against finite differences ------------------------------------
+
+GRADIENT_CASES = [
+    pytest.param("squared", None, None, id="squared"),
+    pytest.param("squared", 0.01, None, id="squared-L1"),
+    pytest.param("cross_entropy", None, None, id="cross_entropy"),
+    pytest.param("cross_entropy", 0.01, None, id="cross_entropy-L1"),
+    pytest.param("squared", 0.01, 0.02, id="squared-L1-weights-and-biases"),
+    pytest.param("cross_entropy", 0.01, 0.02, id="cross_entropy-L1-weights-and-biases"),
+]
+
+
+def _gradient_net(loss, lam_w, lam_b, params_away_from_zero):
+    net = Network(
+        3, 4, 3, seed=0, loss=loss,
+        weight_penalty=None if lam_w is None else L1(lam_w),
+        bias_penalty=None if lam_b is None else L1(lam_b),
+    )
+    net.set_flat(params_away_from_zero(net.n_params, seed=11))
+    return net
+
+
+@pytest.mark.parametrize(("loss", "lam_w", "lam_b"), GRADIENT_CASES)
+def test_network_gradient_matches_finite_differences(
+    loss, lam_w, lam_b, params_away_from_zero, random_problem
+):
+    net = _gradient_net(loss, lam_w, lam_b, params_away_from_zero)
+    x, t = random_problem(4, 3, 3, seed=12)
+    # |w| has a kink at 0: every parameter must be far from it compared with eps = 1e-6.
+    assert np.abs(net.get_flat()).min() > 1e-4
+
+    analytic = net.gradient(x, t)
+    numeric = network_numerical_gradient(net, x, t)
+
+    # A relative error is only meaningful where the gradient is not itself ~0.
+    assert np.abs(analytic).min() > 1e-4
+    rel = np.abs(analytic - numeric) / np.maximum(np.abs(analytic), np.abs(numeric))
+    assert rel.max() < 1e-6, f"worst parameter {rel.argmax()}: relative error {rel.max():.2e}"
+
+
+def test_the_penalty_adds_lam_sign_w_on_weights_only(params_away_from_zero, random_problem):
+    x, t = random_problem(4, 3, 3, seed=12)
+    plain = _gradient_net("squared", None, None, params_away_from_zero)
+    penalized = _gradient_net("squared", 0.05, None, params_away_from_zero)
+    w = plain.weights()
+    n_w = w.size
+    diff = penalized.gradient(x, t) - plain.gradient(x, t)
+    np.testing.assert_allclose(diff[:n_w], 0.05 * np.sign(w), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(diff[n_w:], 0.0, rtol=0, atol=0)
+
+
+def test_objective_is_error_plus_penalty(params_away_from_zero, random_problem):
+    x, t = random_problem(4, 3, 3, seed=12)
+    net = _gradient_net("squared", 0.01, 0.02, params_away_from_zero)
+    flat = net.get_flat()
+    n_w = net.weights().size
+    expected_penalty = 0.01 * np.abs(flat[:n_w]).sum() + 0.02 * np.abs(flat[n_w:]).sum()
+    assert net.penalty() == pytest.approx(expected_penalty, rel=1e-14)
+    assert net.objective(x, t) == pytest.approx(net.error(x, t) + expected_penalty, rel=1e-14)
+
+
+def test_gradient_returns_a_copy(small_net, small_data):
+    x, t = small_data
+    g = small_net.gradient(x, t)
+    kept = g.copy()
+    small_net.gradient(x[:2], t[:2])  # overwrites the network's internal buffer
+    np.testing.assert_array_equal(g, kept)

@@ -1,0 +1,158 @@
+"""The Network's public API: parameters as one vector or named arrays, predictions."""
+
+import numpy as np
+import pytest
+
+from l1reg import L1, Network
+
+
+def test_sizes_and_shapes(small_net):
+    assert small_net.n_params == 3 * 4 + 4 * 3 + 4 + 3
+    assert small_net.shapes == {
+        "ih_weights": (3, 4),
+        "ho_weights": (4, 3),
+        "h_biases": (4,),
+        "o_biases": (3,),
+    }
+
+
+def test_initial_parameters_are_small_and_seeded():
+    net = Network(10, 8, 4, seed=5)
+    flat = net.get_flat()
+    assert np.abs(flat).max() <= 0.01
+    assert np.abs(flat).max() > 0.009  # drawn over the whole [-0.01, 0.01] range
+    expected = np.random.default_rng(5).uniform(-0.01, 0.01, net.n_params)
+    np.testing.assert_array_equal(flat, expected)
+    np.testing.assert_array_equal(Network(10, 8, 4, seed=5).get_flat(), flat)
+    assert not np.array_equal(Network(10, 8, 4, seed=6).get_flat(), flat)
+
+
+def test_seed_may_be_a_generator():
+    a = Network(3, 4, 3, seed=np.random.default_rng(9))
+    b = Network(3, 4, 3, seed=9)
+    np.testing.assert_array_equal(a.get_flat(), b.get_flat())
+
+
+def test_get_flat_set_flat_round_trip(small_net):
+    values = np.random.default_rng(1).normal(size=small_net.n_params)
+    small_net.set_flat(values)
+    np.testing.assert_array_equal(small_net.get_flat(), values)
+    # set_flat takes a copy: changing the caller's array later does not reach the network
+    values[0] = 99.0
+    assert small_net.get_flat()[0] != 99.0
+
+
+def test_get_flat_returns_a_copy(small_net):
+    flat = small_net.get_flat()
+    flat[:] = 0.0
+    assert np.any(small_net.get_flat() != 0.0)
+
+
+def test_get_params_set_params_round_trip(small_net):
+    rng = np.random.default_rng(2)
+    new = {name: rng.normal(size=shape) for name, shape in small_net.shapes.items()}
+    small_net.set_params(new)
+    got = small_net.get_params()
+    assert set(got) == {"ih_weights", "ho_weights", "h_biases", "o_biases"}
+    for name in new:
+        np.testing.assert_array_equal(got[name], new[name])
+    # and back through the flat vector
+    other = Network(3, 4, 3, seed=1)
+    other.set_flat(small_net.get_flat())
+    for name, arr in other.get_params().items():
+        np.testing.assert_array_equal(arr, new[name])
+
+
+def test_get_params_returns_copies(small_net):
+    before = small_net.get_flat()
+    params = small_net.get_params()
+    params["ih_weights"][...] = 7.0
+    np.testing.assert_array_equal(small_net.get_flat(), before)
+
+
+def test_named_arrays_are_views_of_the_flat_vector(small_net):
+    small_net.params["ho_weights"][1, 2] = 42.0
+    small_net.params["o_biases"][0] = -5.0
+    flat = small_net.get_flat()
+    # ho_weights start after the 3x4 ih_weights; row-major (1, 2) of a 4x3 is offset 5.
+    assert flat[12 + 5] == 42.0
+    # o_biases come after both weight matrices and the 4 hidden biases.
+    assert flat[12 + 12 + 4] == -5.0
+    for name, view in small_net.params.items():
+        assert np.shares_memory(view, small_net._flat), name
+
+
+def test_layout_is_weights_first(small_net):
+    small_net.set_flat(np.arange(small_net.n_params, dtype=float))
+    p = small_net.get_params()
+    np.testing.assert_array_equal(
+        small_net.weights(), np.concatenate([p["ih_weights"].ravel(), p["ho_weights"].ravel()])
+    )
+    np.testing.assert_array_equal(
+        small_net.get_flat(),
+        np.concatenate([p["ih_weights"].ravel(), p["ho_weights"].ravel(), p["h_biases"], p["o_biases"]]),
+    )
+    np.testing.assert_array_equal(p["ih_weights"], np.arange(12.0).reshape(3, 4))
+
+
+def test_forward_matches_the_formula(small_net, small_data):
+    x, _ = small_data
+    small_net.set_flat(np.random.default_rng(4).uniform(-1, 1, small_net.n_params))
+    p = small_net.get_params()
+    h_expected = np.tanh(x @ p["ih_weights"] + p["h_biases"])
+    z = h_expected @ p["ho_weights"] + p["o_biases"]
+    o_expected = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    h, o = small_net.forward(x)
+    np.testing.assert_allclose(h, h_expected, rtol=1e-14)
+    np.testing.assert_allclose(o, o_expected, rtol=1e-14)
+
+
+def test_predict_proba_rows_sum_to_one(small_net, small_data):
+    x, _ = small_data
+    small_net.set_flat(np.random.default_rng(4).uniform(-3, 3, small_net.n_params))
+    o = small_net.predict_proba(x)
+    assert o.shape == (5, 3)
+    assert np.all(o > 0)
+    np.testing.assert_allclose(o.sum(axis=1), 1.0, rtol=1e-14)
+
+
+def test_predict_returns_the_argmax_as_ints(small_net, small_data):
+    x, _ = small_data
+    small_net.set_flat(np.random.default_rng(4).uniform(-3, 3, small_net.n_params))
+    classes = small_net.predict(x)
+    assert classes.shape == (5,)
+    assert np.issubdtype(classes.dtype, np.integer)
+    np.testing.assert_array_equal(classes, np.argmax(small_net.predict_proba(x), axis=1))
+    assert len(set(classes.tolist())) > 1  # the test data are not all one class
+
+
+def test_predict_accepts_lists():
+    net = Network(2, 2, 2, seed=0)
+    assert net.predict([[0.5, -0.5]]).shape == (1,)
+
+
+def test_accuracy_counts_matching_classes():
+    net = Network(2, 3, 2, seed=0)
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.5]])
+    predicted = net.predict(x)
+    t = np.eye(2)[predicted]
+    t[0] = t[0][::-1]  # one of four wrong
+    assert net.accuracy(x, t) == 0.75
+    assert net.accuracy(x, np.eye(2)[predicted]) == 1.0
+
+
+def test_error_is_the_loss_of_the_outputs(small_net, small_data):
+    x, t = small_data
+    o = small_net.predict_proba(x)
+    assert small_net.error(x, t) == pytest.approx(0.5 * np.sum((t - o) ** 2) / len(x), rel=1e-14)
+
+
+def test_penalty_is_zero_without_penalties(small_net):
+    assert small_net.penalty() == 0.0
+
+
+def test_repr_names_sizes_loss_and_penalties():
+    net = Network(10, 8, 4, seed=0, weight_penalty=L1(0.001))
+    assert repr(net) == (
+        "Network(10-8-4, loss='squared', weight_penalty=L1(lam=0.001), bias_penalty=None)"
+    )

@@ -1,0 +1,285 @@
+"""SGD training: one step by hand, the visiting order, mini-batches, replicas, history."""
+
+import numpy as np
+import pytest
+
+from l1reg import L1, Network, sgd_step, train
+from l1reg.training import train_replicas
+
+# --- one SGD step, computed by hand ------------------------------------------------------
+
+W_IH = np.array([[0.5, -0.3], [0.2, 0.0]])  # one weight exactly 0: sign(0) = 0, no penalty pull
+B_H = np.array([0.1, -0.2])
+W_HO = np.array([[0.7, -0.4], [-0.6, 0.3]])
+B_O = np.array([0.05, -0.05])
+X = np.array([[1.0, -2.0]])
+T = np.array([[0.0, 1.0]])
+LAM, LR = 0.1, 0.5
+
+
+def _tiny_net(loss: str) -> Network:
+    net = Network(2, 2, 2, seed=0, loss=loss, weight_penalty=L1(LAM))
+    net.set_params({"ih_weights": W_IH, "ho_weights": W_HO, "h_biases": B_H, "o_biases": B_O})
+    return net
+
+
+def _hand_step(loss: str, *, diagonal_shortcut: bool = False) -> dict[str, np.ndarray]:
+    """One SGD step on the single item (X, T), every sum written out."""
+    x, t = X[0], T[0]
+    # forward
+    h = np.array([np.tanh(x[0] * W_IH[0, j] + x[1] * W_IH[1, j] + B_H[j]) for j in range(2)])
+    z = np.array([h[0] * W_HO[0, k] + h[1] * W_HO[1, k] + B_O[k] for k in range(2)])
+    o = np.exp(z) / (np.exp(z[0]) + np.exp(z[1]))
+    # dE/dz
+    if loss == "cross_entropy":
+        dz = o - t
+    elif diagonal_shortcut:
+        dz = (o - t) * o * (1 - o)
+    else:
+        s = (o[0] - t[0]) * o[0] + (o[1] - t[1]) * o[1]
+        dz = np.array([o[j] * ((o[j] - t[j]) - s) for j in range(2)])
+    # output layer
+    g_who = np.array([[h[i] * dz[k] for k in range(2)] for i in range(2)])
+    g_bo = dz.copy()
+    # hidden layer: tanh' = 1 - h^2
+    dh = np.array([(dz[0] * W_HO[i, 0] + dz[1] * W_HO[i, 1]) * (1 - h[i] ** 2) for i in range(2)])
+    g_wih = np.array([[x[m] * dh[i] for i in range(2)] for m in range(2)])
+    g_bh = dh.copy()
+    # L1 on the weights only
+    g_wih = g_wih + LAM * np.sign(W_IH)
+    g_who = g_who + LAM * np.sign(W_HO)
+    return {
+        "ih_weights": W_IH - LR * g_wih,
+        "ho_weights": W_HO - LR * g_who,
+        "h_biases": B_H - LR * g_bh,
+        "o_biases": B_O - LR * g_bo,
+    }
+
+
+@pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
+def test_one_sgd_step_equals_the_hand_computation(loss):
+    net = _tiny_net(loss)
+    sgd_step(net, X, T, LR)
+    expected = _hand_step(loss)
+    got = net.get_params()
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_the_hand_step_would_catch_the_diagonal_shortcut():
+    exact = _hand_step("squared")
+    shortcut = _hand_step("squared", diagonal_shortcut=True)
+    gap = max(np.abs(exact[name] - shortcut[name]).max() for name in exact)
+    assert gap > 1e-3
+    net = _tiny_net("squared")
+    sgd_step(net, X, T, LR)
+    assert np.abs(net.get_params()["o_biases"] - shortcut["o_biases"]).max() > 1e-3
+
+
+def test_the_zero_weight_moves_by_its_data_gradient_only():
+    net = _tiny_net("squared")
+    data_only = Network(2, 2, 2, seed=0, loss="squared")
+    data_only.set_flat(net.get_flat())
+    g_data = data_only.gradient(X, T)
+    sgd_step(net, X, T, LR)
+    # W_IH[1, 1] is the fourth parameter (row-major) and is exactly 0
+    assert net.get_flat()[3] == pytest.approx(-LR * g_data[3], abs=1e-15)
+    assert g_data[3] != 0.0
+
+
+# --- train: order, determinism, mini-batches, history -------------------------------------
+
+
+def _net(seed: int = 3, lam: float | None = 0.01, loss: str = "squared") -> Network:
+    penalty = None if lam is None else L1(lam)
+    return Network(4, 5, 3, seed=seed, init_range=0.5, loss=loss, weight_penalty=penalty)
+
+
+@pytest.fixture
+def data(random_problem):
+    x, t = random_problem(24, 4, 3, seed=20)
+    x_test, t_test = random_problem(10, 4, 3, seed=21)
+    return x, t, x_test, t_test
+
+
+def test_train_with_batch_size_one_is_per_item_sgd_in_a_seeded_order(data):
+    x, t, _, _ = data
+    net = _net()
+    train(net, x, t, epochs=2, lr=0.1, seed=7)
+
+    manual = _net()
+    rng = np.random.default_rng(7)
+    for _ in range(2):
+        for i in rng.permutation(len(x)):
+            sgd_step(manual, x[i : i + 1], t[i : i + 1], 0.1)
+    np.testing.assert_array_equal(net.get_flat(), manual.get_flat())
+
+
+def test_same_seeds_give_identical_runs(data):
+    x, t, x_test, t_test = data
+    runs = []
+    for _ in range(2):
+        net = _net()
+        history = train(net, x, t, epochs=3, lr=0.1, seed=7, x_test=x_test, t_test=t_test)
+        runs.append((net.get_flat(), history))
+    (flat_a, hist_a), (flat_b, hist_b) = runs
+    np.testing.assert_array_equal(flat_a, flat_b)
+    assert hist_a == hist_b  # dataclass equality: every list, element by element
+
+
+def test_a_generator_seed_gives_the_same_run_as_its_int(data):
+    x, t, _, _ = data
+    a, b = _net(), _net()
+    train(a, x, t, epochs=2, lr=0.1, seed=7)
+    train(b, x, t, epochs=2, lr=0.1, seed=np.random.default_rng(7))
+    np.testing.assert_array_equal(a.get_flat(), b.get_flat())
+
+
+def test_a_different_order_seed_gives_different_parameters(data):
+    x, t, _, _ = data
+    a, b = _net(), _net()
+    train(a, x, t, epochs=2, lr=0.1, seed=7)
+    train(b, x, t, epochs=2, lr=0.1, seed=8)
+    assert np.abs(a.get_flat() - b.get_flat()).max() > 1e-6
+
+
+def test_a_different_init_seed_gives_different_parameters(data):
+    x, t, _, _ = data
+    a, b = _net(seed=3), _net(seed=4)
+    train(a, x, t, epochs=2, lr=0.1, seed=7)
+    train(b, x, t, epochs=2, lr=0.1, seed=7)
+    assert np.abs(a.get_flat() - b.get_flat()).max() > 1e-3
+
+
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_full_batch_takes_one_gradient_step_per_epoch(data, epochs):
+    x, t, _, _ = data
+    net = _net()
+    train(net, x, t, epochs=epochs, lr=0.2, seed=7, batch_size=len(x))
+
+    manual = _net()
+    for _ in range(epochs):
+        manual.set_flat(manual.get_flat() - 0.2 * manual.gradient(x, t))
+    # the shuffled order changes only the round-off of the mean over items
+    np.testing.assert_allclose(net.get_flat(), manual.get_flat(), rtol=0, atol=1e-12)
+
+
+def test_a_batch_larger_than_the_data_is_one_full_batch(data):
+    x, t, _, _ = data
+    a, b = _net(), _net()
+    train(a, x, t, epochs=2, lr=0.2, seed=7, batch_size=len(x))
+    train(b, x, t, epochs=2, lr=0.2, seed=7, batch_size=1000)
+    np.testing.assert_array_equal(a.get_flat(), b.get_flat())
+
+
+def test_mini_batches_step_on_the_mean_gradient_of_each_batch(data):
+    x, t, _, _ = data
+    net = _net()
+    train(net, x, t, epochs=1, lr=0.2, seed=7, batch_size=7)
+
+    manual = _net()
+    order = np.random.default_rng(7).permutation(len(x))
+    for start in range(0, len(x), 7):  # batches of 7, 7, 7 and 3
+        batch = order[start : start + 7]
+        manual.set_flat(manual.get_flat() - 0.2 * manual.gradient(x[batch], t[batch]))
+    np.testing.assert_allclose(net.get_flat(), manual.get_flat(), rtol=0, atol=1e-12)
+
+
+def test_training_lowers_the_error(data):
+    x, t, _, _ = data
+    net = _net(lam=None)
+    before = net.error(x, t)
+    history = train(net, x, t, epochs=20, lr=0.2, seed=7)
+    assert history.train_error[-1] < 0.9 * before
+
+
+def test_history_lengths_and_ranges(data):
+    x, t, x_test, t_test = data
+    history = train(_net(), x, t, epochs=4, lr=0.1, seed=7, x_test=x_test, t_test=t_test)
+    for values in (history.train_error, history.train_accuracy, history.test_error, history.test_accuracy):
+        assert len(values) == 4
+        assert all(type(v) is float for v in values)
+    assert all(0.0 <= a <= 1.0 for a in history.train_accuracy + history.test_accuracy)
+    assert all(e >= 0.0 for e in history.train_error + history.test_error)
+    np.testing.assert_array_equal(history.epochs, [1, 2, 3, 4])
+
+
+def test_history_test_lists_are_empty_without_test_data(data):
+    x, t, _, _ = data
+    history = train(_net(), x, t, epochs=3, lr=0.1, seed=7)
+    assert len(history.train_error) == 3
+    assert len(history.train_accuracy) == 3
+    assert history.test_error == []
+    assert history.test_accuracy == []
+
+
+def test_history_records_the_error_without_the_penalty_after_each_epoch(data):
+    x, t, x_test, t_test = data
+    net = _net(lam=0.05)
+    history = train(net, x, t, epochs=2, lr=0.1, seed=7, x_test=x_test, t_test=t_test)
+    assert net.penalty() > 0.01
+    assert history.train_error[-1] == pytest.approx(net.error(x, t), rel=1e-13)
+    assert history.train_accuracy[-1] == net.accuracy(x, t)
+    assert history.test_error[-1] == pytest.approx(net.error(x_test, t_test), rel=1e-13)
+    assert history.test_accuracy[-1] == net.accuracy(x_test, t_test)
+
+
+def test_test_data_are_never_trained_on(data):
+    x, t, x_test, t_test = data
+    a, b = _net(), _net()
+    train(a, x, t, epochs=2, lr=0.1, seed=7)
+    train(b, x, t, epochs=2, lr=0.1, seed=7, x_test=x_test, t_test=t_test)
+    np.testing.assert_array_equal(a.get_flat(), b.get_flat())
+
+
+# --- train_replicas: the same arithmetic stacked ------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+@pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
+def test_train_replicas_equals_train_on_each_network(random_problem, batch_size, loss):
+    n_rep = 3
+    problems = [random_problem(24, 4, 3, seed=30 + r) for r in range(n_rep)]
+    tests = [random_problem(10, 4, 3, seed=40 + r) for r in range(n_rep)]
+    init_seeds, order_seeds = [3, 4, 5], [7, 8, 9]
+    settings = {"epochs": 3, "lr": 0.1, "batch_size": batch_size}
+
+    singles, single_histories = [], []
+    for r in range(n_rep):
+        net = _net(seed=init_seeds[r], loss=loss)
+        single_histories.append(
+            train(net, *problems[r], seed=order_seeds[r], x_test=tests[r][0], t_test=tests[r][1], **settings)
+        )
+        singles.append(net)
+
+    nets = [_net(seed=s, loss=loss) for s in init_seeds]
+    histories = train_replicas(
+        nets,
+        np.stack([p[0] for p in problems]),
+        np.stack([p[1] for p in problems]),
+        seeds=order_seeds,
+        x_test=np.stack([p[0] for p in tests]),
+        t_test=np.stack([p[1] for p in tests]),
+        **settings,
+    )
+
+    assert len(histories) == n_rep
+    for r in range(n_rep):
+        np.testing.assert_allclose(nets[r].get_flat(), singles[r].get_flat(), rtol=0, atol=1e-12)
+        for key in ("train_error", "train_accuracy", "test_error", "test_accuracy"):
+            got, expected = getattr(histories[r], key), getattr(single_histories[r], key)
+            assert len(got) == 3
+            assert got == pytest.approx(expected, rel=0, abs=1e-12), key
+    # the replicas really differ from one another
+    assert np.abs(nets[0].get_flat() - nets[1].get_flat()).max() > 1e-3
+
+
+def test_train_replicas_without_test_data(random_problem):
+    x, t = random_problem(12, 4, 3, seed=50)
+    single = _net()
+    train(single, x, t, epochs=2, lr=0.1, seed=7)
+    nets = [_net()]
+    histories = train_replicas(nets, x[None], t[None], epochs=2, lr=0.1, seeds=[7])
+    np.testing.assert_allclose(nets[0].get_flat(), single.get_flat(), rtol=0, atol=1e-12)
+    assert histories[0].test_error == []
+    assert len(histories[0].train_error) == 2
