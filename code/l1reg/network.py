@@ -25,7 +25,6 @@ from l1reg.penalties import L1
 
 PARAM_NAMES = ("ih_weights", "ho_weights", "h_biases", "o_biases")
 WEIGHT_NAMES = ("ih_weights", "ho_weights")
-BIAS_NAMES = ("h_biases", "o_biases")
 
 
 def forward(p: dict[str, np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,6 +54,11 @@ def add_penalty_gradients(net, flat: np.ndarray, grad: np.ndarray) -> None:
         grad[..., :w] += net.weight_penalty.gradient(flat[..., :w])
     if net.bias_penalty is not None:
         grad[..., w:b] += net.bias_penalty.gradient(flat[..., w:b])
+
+
+def hit_rate(o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Fraction of items whose largest output is the target's class (per replica)."""
+    return np.mean(np.argmax(o, axis=-1) == np.argmax(t, axis=-1), axis=-1)
 
 
 def param_views(flat: np.ndarray, shapes: dict) -> dict[str, np.ndarray]:
@@ -176,7 +180,7 @@ class Network:
         """Fraction of items whose predicted class is the target's class."""
         x = self.check_inputs(x)
         t = self.check_targets(t, len(x))
-        return self._accuracy(x, t)
+        return float(hit_rate(self.forward(x)[1], t))
 
     def error(self, x, t) -> float:
         """The data error ``E`` (mean over items), without the penalty."""
@@ -203,10 +207,6 @@ class Network:
         t = self.check_targets(t, len(x))
         h, o = self.forward(x)
         return self.backward(x, h, o, t).copy()
-
-    def _accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
-        o = self.forward(x)[1]
-        return float(np.mean(np.argmax(o, axis=1) == np.argmax(t, axis=1)))
 
     # --- parameters as one vector or as named arrays ----------------------------------
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from l1reg._validation import check_positive_int, check_real, check_rng
-from l1reg.network import Network, add_penalty_gradients, backward, forward, param_views
+from l1reg.network import Network, add_penalty_gradients, backward, forward, hit_rate, param_views
 
 
 @dataclass
@@ -141,8 +141,7 @@ def train_replicas(
         raise ValueError(f"seeds must be a list with one seed per network ({n_rep})")
     rngs = [check_rng(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
     x, t = _check_stack(first, x_train, t_train, n_rep, "x_train", "t_train")
-    if (x_test is None) != (t_test is None):
-        raise ValueError("x_test and t_test must be given together")
+    _check_test_pair(x_test, t_test)
     if x_test is not None:
         x_test, t_test = _check_stack(first, x_test, t_test, n_rep, "x_test", "t_test")
     epochs, lr, batch_size = _check_schedule(epochs, lr, batch_size)
@@ -174,7 +173,7 @@ def _record(histories: list[History], net: Network, p, x, t, x_test, t_test) -> 
     for xx, tt, which in sets:
         o = forward(p, xx)[1]
         errors = np.atleast_1d(net._error(o, tt))
-        hits = np.atleast_1d(np.mean(np.argmax(o, axis=-1) == np.argmax(tt, axis=-1), axis=-1))
+        hits = np.atleast_1d(hit_rate(o, tt))
         for history, err, acc in zip(histories, errors, hits, strict=True):
             getattr(history, f"{which}_error").append(float(err))
             getattr(history, f"{which}_accuracy").append(float(acc))
@@ -191,12 +190,16 @@ def _check_schedule(epochs, lr, batch_size) -> tuple[int, float, int]:
 def _check_data(net: Network, x_train, t_train, x_test, t_test):
     x = net.check_inputs(x_train, "x_train")
     t = net.check_targets(t_train, len(x), "t_train")
-    if (x_test is None) != (t_test is None):
-        raise ValueError("x_test and t_test must be given together")
+    _check_test_pair(x_test, t_test)
     if x_test is not None:
         x_test = net.check_inputs(x_test, "x_test")
         t_test = net.check_targets(t_test, len(x_test), "t_test")
     return x, t, x_test, t_test
+
+
+def _check_test_pair(x_test, t_test) -> None:
+    if (x_test is None) != (t_test is None):
+        raise ValueError("x_test and t_test must be given together")
 
 
 def _check_replicas(nets) -> Network:
