@@ -6,7 +6,7 @@ Every analytic gradient is checked against central finite differences.
 import numpy as np
 import pytest
 
-from l1reg import L1, Network, cross_entropy, softmax, squared_error
+from l1reg import L1, L1L2, L2, Network, cross_entropy, softmax, squared_error
 from l1reg.gradcheck import network_numerical_gradient, numerical_gradient
 from l1reg.losses import LOSSES, cross_entropy_signal, squared_error_signal
 
@@ -114,14 +114,21 @@ GRADIENT_CASES = [
     pytest.param("cross_entropy", 0.01, None, id="cross_entropy-L1"),
     pytest.param("squared", 0.01, 0.02, id="squared-L1-weights-and-biases"),
     pytest.param("cross_entropy", 0.01, 0.02, id="cross_entropy-L1-weights-and-biases"),
+    pytest.param("squared", L2(0.03), None, id="squared-L2"),
+    pytest.param("cross_entropy", L1L2(l1=0.01, l2=0.03), L2(0.02), id="cross_entropy-elastic-net"),
 ]
+
+
+def _as_penalty(lam):
+    """A float means L1 of that strength; a penalty object is used as it is."""
+    return L1(lam) if isinstance(lam, float) else lam
 
 
 def _gradient_net(loss, lam_w, lam_b, params_away_from_zero):
     net = Network(
         3, 4, 3, seed=0, loss=loss,
-        weight_penalty=None if lam_w is None else L1(lam_w),
-        bias_penalty=None if lam_b is None else L1(lam_b),
+        weight_penalty=_as_penalty(lam_w),
+        bias_penalty=_as_penalty(lam_b),
     )
     net.set_flat(params_away_from_zero(net.n_params, seed=11))
     return net

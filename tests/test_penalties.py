@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from l1reg import L1
+from l1reg import L1, L1L2, L2, soft_threshold
 
 
 def test_value_of_the_worked_example():
@@ -53,3 +53,72 @@ def test_zero_lam_is_allowed_and_switches_the_penalty_off():
     penalty = L1(0)
     assert penalty(w) == 0.0
     np.testing.assert_array_equal(penalty.gradient(w), np.zeros(3))
+
+
+# --- L2, the elastic net, and the soft-threshold ------------------------------------------
+
+
+def test_l2_value_of_the_worked_weights():
+    # 0.10 * (36 + 4 + 16) = 5.6: Keras's convention, no factor 1/2.
+    assert L2(0.10)(np.array([6.0, -2.0, 4.0])) == pytest.approx(5.6, abs=1e-12)
+
+
+def test_l2_gradient_is_two_lam_w():
+    w = np.array([6.0, -2.0, 0.0])
+    np.testing.assert_allclose(L2(0.10).gradient(w), [1.2, -0.4, 0.0], rtol=1e-15)
+
+
+def test_l1l2_is_the_sum_of_l1_and_l2():
+    w = np.random.default_rng(4).normal(size=(3, 4))
+    both = L1L2(l1=0.2, l2=0.3)
+    assert both(w) == pytest.approx(L1(0.2)(w) + L2(0.3)(w), rel=1e-14)
+    np.testing.assert_allclose(both.gradient(w), L1(0.2).gradient(w) + L2(0.3).gradient(w), rtol=1e-14)
+
+
+def test_l1l2_defaults_to_no_penalty_like_keras():
+    assert L1L2()(np.array([1.0, -2.0])) == 0.0
+
+
+def test_configs_and_reprs_of_l2_and_l1l2():
+    assert L2(0.01).get_config() == {"lam": 0.01}
+    assert repr(L2(0.01)) == "L2(lam=0.01)"
+    assert L1L2(l1=0.01, l2=0.02).get_config() == {"l1": 0.01, "l2": 0.02}
+    assert repr(L1L2(l1=0.01, l2=0.02)) == "L1L2(l1=0.01, l2=0.02)"
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: L2(-0.1), "lam"),
+        (lambda: L1L2(l1=-0.1), "l1"),
+        (lambda: L1L2(l2=float("nan")), "l2"),
+    ],
+)
+def test_negative_or_nan_strengths_are_refused(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()
+
+
+def test_soft_threshold_shrinks_and_stops_at_zero():
+    w = np.array([3.0, -3.0, 0.5, -0.5, 1.0, 0.0])
+    np.testing.assert_array_equal(soft_threshold(w, 1.0), [2.0, -2.0, 0.0, 0.0, 0.0, 0.0])
+
+
+def test_soft_threshold_with_zero_threshold_is_the_identity():
+    w = np.random.default_rng(5).normal(size=7)
+    np.testing.assert_array_equal(soft_threshold(w, 0.0), w)
+
+
+def test_soft_threshold_minimizes_the_one_weight_problem():
+    # argmin_w 1/2 (w - w0)^2 + c |w| is soft_threshold(w0, c): check on a fine grid.
+    grid = np.linspace(-5, 5, 200_001)
+    for w0, c in [(3.0, 1.0), (-2.5, 0.7), (0.4, 1.0), (-0.2, 0.3)]:
+        objective = 0.5 * (grid - w0) ** 2 + c * np.abs(grid)
+        assert soft_threshold(np.array([w0]), c)[0] == pytest.approx(grid[objective.argmin()], abs=1e-4)
+
+
+def test_soft_threshold_refuses_bad_input():
+    with pytest.raises(ValueError, match="threshold"):
+        soft_threshold(np.ones(2), -1.0)
+    with pytest.raises(TypeError, match="w must be an array of real numbers"):
+        soft_threshold(np.array(["a", "b"]), 1.0)

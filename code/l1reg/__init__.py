@@ -3,11 +3,13 @@
 from l1reg.data import DemoData, label_items, make_demo_data, make_generator, make_inputs, one_hot
 from l1reg.losses import cross_entropy, softmax, squared_error
 from l1reg.network import Network
-from l1reg.penalties import L1
+from l1reg.penalties import L1, L1L2, L2, soft_threshold
 from l1reg.training import History, sgd_step, train
 
 __all__ = [
     "L1",
+    "L2",
+    "L1L2",
     "DemoData",
     "History",
     "Network",
@@ -18,6 +20,7 @@ __all__ = [
     "make_inputs",
     "one_hot",
     "sgd_step",
+    "soft_threshold",
     "softmax",
     "squared_error",
     "train",

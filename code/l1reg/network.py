@@ -21,7 +21,7 @@ from l1reg._validation import (
     check_rng,
 )
 from l1reg.losses import LOSSES, softmax
-from l1reg.penalties import L1
+from l1reg.penalties import L1, L1L2, L2, PENALTY_TYPES
 
 PARAM_NAMES = ("ih_weights", "ho_weights", "h_biases", "o_biases")
 WEIGHT_NAMES = ("ih_weights", "ho_weights")
@@ -77,8 +77,10 @@ def _T(a: np.ndarray) -> np.ndarray:
 
 
 def _check_penalty(penalty, name: str):
-    if penalty is not None and not isinstance(penalty, L1):
-        raise TypeError(f"{name} must be an l1reg.L1 penalty or None, got {type(penalty).__name__}")
+    if penalty is not None and not isinstance(penalty, PENALTY_TYPES):
+        raise TypeError(
+            f"{name} must be an l1reg.L1, L2 or L1L2 penalty or None, got {type(penalty).__name__}"
+        )
     return penalty
 
 
@@ -97,9 +99,9 @@ class Network:
     loss : {"squared", "cross_entropy"}, default "squared"
         ``"squared"`` is the demo's ``E = 1/2 * sum((t - o)^2)``, differentiated
         exactly through softmax.
-    weight_penalty : L1 or None
+    weight_penalty : L1, L2, L1L2 or None
         Penalty on both weight matrices, e.g. ``L1(0.001)``.
-    bias_penalty : L1 or None
+    bias_penalty : L1, L2, L1L2 or None
         Penalty on the biases; usually left at None.
     """
 
@@ -112,8 +114,8 @@ class Network:
         seed: int | np.random.Generator,
         init_range: float = 0.01,
         loss: str = "squared",
-        weight_penalty: L1 | None = None,
-        bias_penalty: L1 | None = None,
+        weight_penalty: L1 | L2 | L1L2 | None = None,
+        bias_penalty: L1 | L2 | L1L2 | None = None,
     ) -> None:
         self.n_input = check_positive_int(n_input, "n_input")
         self.n_hidden = check_positive_int(n_hidden, "n_hidden")
