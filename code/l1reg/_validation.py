@@ -52,8 +52,25 @@ def check_rng(seed, name: str = "seed") -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
-def check_matrix(x, name: str, *, n_columns: int | None = None) -> np.ndarray:
-    """Return ``x`` as a 2-D float64 array with finite values (and ``n_columns`` columns)."""
+FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """Return ``dtype`` as ``np.dtype('float64')`` or ``np.dtype('float32')``, or raise."""
+    # np.dtype(None) is float64, so None is refused by hand, as everywhere in l1reg
+    if dtype is not None:
+        try:
+            resolved = np.dtype(dtype)
+        except TypeError:
+            pass
+        else:
+            if any(resolved == allowed for allowed in FLOAT_DTYPES):
+                return resolved
+    raise ValueError(f"{name} must be numpy.float64 or numpy.float32, got {dtype!r}")
+
+
+def check_matrix(x, name: str, *, n_columns: int | None = None, dtype=np.float64) -> np.ndarray:
+    """Return ``x`` as a 2-D float array (float64 unless ``dtype`` says float32) with finite values."""
     if np.iscomplexobj(x):
         raise TypeError(f"{name} must hold real numbers, got complex values")
     try:
@@ -68,12 +85,21 @@ def check_matrix(x, name: str, *, n_columns: int | None = None) -> np.ndarray:
         raise ValueError(f"{name} must have {n_columns} columns, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
-    return arr
+    return to_float_dtype(arr, name, dtype)
 
 
-def check_one_hot(t, name: str, *, n_columns: int, n_rows: int) -> np.ndarray:
-    """Return ``t`` as a float64 one-hot matrix: each row all 0 but for a single 1."""
-    arr = check_matrix(t, name, n_columns=n_columns)
+def to_float_dtype(arr: np.ndarray, name: str, dtype) -> np.ndarray:
+    """``arr`` (finite float64) in ``dtype``; refuses values too large for float32."""
+    if dtype == np.float64:
+        return arr
+    if arr.size and np.max(np.abs(arr)) > np.finfo(dtype).max:
+        raise ValueError(f"{name} must hold values within float32's range (|value| <= 3.4e38)")
+    return arr.astype(dtype)
+
+
+def check_one_hot(t, name: str, *, n_columns: int, n_rows: int, dtype=np.float64) -> np.ndarray:
+    """Return ``t`` as a one-hot matrix (float64 or ``dtype``): each row all 0 but for a single 1."""
+    arr = check_matrix(t, name, n_columns=n_columns, dtype=dtype)
     if arr.shape[0] != n_rows:
         raise ValueError(f"{name} must have {n_rows} rows (one per input item), got {arr.shape[0]}")
     is_binary = np.all((arr == 0.0) | (arr == 1.0))

@@ -8,6 +8,13 @@ mini-batch of items when ``batch_size > 1``.
 the same shape side by side, each on its own data and visiting order, with the very
 same arithmetic stacked along a leading axis: that is what makes a study over twenty
 seeds take seconds instead of minutes.
+
+:func:`sgd_step` is the step to read: forward, backward, one vector update. ``train``
+and ``train_replicas`` run the same operations in the same order through ``_Step``,
+which writes every intermediate result into arrays allocated once per training run
+instead of a few dozen new ones per step; the parameters come out bit for bit the
+same (``tests/test_fast_training.py``). ``l1reg.loops`` writes the step again with
+explicit Python loops, the way the article does.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from l1reg._validation import check_positive_int, check_real, check_rng
-from l1reg.network import Network, add_penalty_gradients, backward, forward, hit_rate, param_views
+from l1reg.losses import cross_entropy_signal, squared_error_signal
+from l1reg.network import Network, forward, hit_rate, param_views
+from l1reg.penalties import L1, L2
 
 
 @dataclass
@@ -38,8 +47,8 @@ class History:
 def sgd_step(net: Network, x: np.ndarray, t: np.ndarray, lr: float) -> None:
     """One update ``w <- w - lr * grad(E + penalty)`` on the items ``x`` (unchecked).
 
-    ``x`` and ``t`` must already be float64 arrays of the right shapes: this is
-    the inner loop, checked once by :func:`train`.
+    ``x`` and ``t`` must already be arrays of the network's dtype and the right
+    shapes: nothing is checked here.
     """
     h, o = net.forward(x)
     grad = net.backward(x, h, o, t)
@@ -91,11 +100,16 @@ def train(
 
     history = History()
     n = len(x)
+    # The visiting order is copied into the same two buffers every epoch, so the
+    # batches (and their transposes) are views made once; _Steps does the arithmetic
+    # of sgd_step without allocating.
+    xs, ts = np.empty_like(x), np.empty_like(t)
+    steps = _Steps(net, net.params, net.grads, net._flat, net._grad, xs, ts, batch_size)
     for _ in range(epochs):
         order = rng.permutation(n)
-        xs, ts = x[order], t[order]  # one copy per epoch; the batches below are views
-        for start in range(0, n, batch_size):
-            sgd_step(net, xs[start : start + batch_size], ts[start : start + batch_size], lr)
+        np.take(x, order, axis=0, out=xs)
+        np.take(t, order, axis=0, out=ts)
+        steps.run(lr)
         _record([history], net, net.params, x, t, x_test, t_test)
     return history
 
@@ -152,19 +166,182 @@ def train_replicas(
     histories = [History() for _ in nets]
     rows = np.arange(n_rep)[:, None]
     n = x.shape[1]
+    xs, ts = np.empty_like(x), np.empty_like(t)
+    steps = _Steps(first, p, g, flat, grad, xs, ts, batch_size)
     for _ in range(epochs):
         order = np.stack([rng.permutation(n) for rng in rngs])
-        xs, ts = x[rows, order], t[rows, order]
-        for start in range(0, n, batch_size):
-            xb, tb = xs[:, start : start + batch_size], ts[:, start : start + batch_size]
-            h, o = forward(p, xb)
-            backward(p, xb, h, o, first._signal(o, tb), g)
-            add_penalty_gradients(first, flat, grad)
-            flat -= lr * grad
+        xs[...], ts[...] = x[rows, order], t[rows, order]
+        steps.run(lr)
         _record(histories, first, p, x, t, x_test, t_test)
     for net, row in zip(nets, flat, strict=True):
         net._flat[:] = row
     return histories
+
+
+class _Steps:
+    """All the SGD steps of one epoch over the batches of the buffers ``xs, ts``.
+
+    The caller refills ``xs`` and ``ts`` with each epoch's visiting order; the batches
+    are views into them, made once. Full batches come first and the smaller last batch
+    (if any) at the end, as in ``range(0, n, batch_size)``.
+    """
+
+    def __init__(self, net: Network, p, g, flat, grad, xs, ts, batch_size: int) -> None:
+        groups: dict[int, list] = {}
+        for start in range(0, xs.shape[-2], batch_size):
+            xb, tb = xs[..., start : start + batch_size, :], ts[..., start : start + batch_size, :]
+            groups.setdefault(xb.shape[-2], []).append((xb, np.swapaxes(xb, -1, -2), tb))
+        self.runs = [
+            (_Step(net, p, g, flat, grad, batches[0][0].shape), batches) for batches in groups.values()
+        ]
+
+    def run(self, lr: float) -> None:
+        for step, batches in self.runs:
+            step.run(batches, lr)
+
+
+class _Step:
+    """SGD steps on batches of one shape, with every intermediate array allocated once.
+
+    ``run`` performs, operation for operation and in the same order, what
+    :func:`sgd_step` does through :func:`~l1reg.network.forward`, the loss's signal,
+    :func:`~l1reg.network.backward`, :func:`~l1reg.network.add_penalty_gradients` and
+    ``flat -= lr * grad``, but each NumPy call writes into a buffer (``out=``) instead
+    of a new array. The parameters come out bit-for-bit the same; the tests check
+    that ``train`` equals a loop of ``sgd_step`` exactly. Where a cheaper call gives
+    the same bits it is used instead: ``np.dot`` for one network's 2-D products (the
+    same BLAS routines as ``@``, with less overhead), and, for a batch of one item,
+    ``a + 0.0`` for the sum over that one item (which is what the sum computes). A
+    loss or penalty it does not know falls back to the object's own method.
+    """
+
+    def __init__(self, net: Network, p, g, flat, grad, x_shape: tuple) -> None:
+        lead, n = x_shape[:-2], x_shape[-2]
+        dtype = flat.dtype
+
+        def buf(*units):
+            return np.empty(lead + (n,) + units, dtype=dtype)
+
+        n_h, n_o = net.n_hidden, net.n_output
+        self.n = n
+        self.flat, self.grad, self.update = flat, grad, np.empty_like(grad)
+        self.p = (p["ih_weights"], p["ho_weights"], np.swapaxes(p["ho_weights"], -1, -2),
+                  p["h_biases"][..., None, :], p["o_biases"][..., None, :])
+        h = buf(n_h)
+        self.hidden = (buf(n_h), h, np.swapaxes(h, -1, -2), buf(n_h), buf(n_h), buf(n_h))
+        self.output = (buf(n_o), buf(n_o), buf(1), buf(n_o), buf(n_o), buf(1), buf(n_o))
+        self.signal = (buf(n_o), buf(n_o), buf(1), buf(n_o), buf(n_o))
+        self.loss = {squared_error_signal: "squared", cross_entropy_signal: "cross_entropy"}.get(net._signal)
+        self.custom_signal = net._signal
+        # matmul on a stack of networks; np.dot for one (2-D): the same BLAS calls. The
+        # outer products of a one-item batch stay with matmul, whose loop computes
+        # 0 + a * b exactly as sgd_step's matmul does.
+        single = not lead
+        self.product = np.dot if single else np.matmul
+        self.outer = np.dot if single and n > 1 else np.matmul
+        # Gradients are written straight into the views g (backward computes them into
+        # new arrays and copies them in: the same numbers). For a batch of one item the
+        # bias gradients, sums over that one item (0.0 + item), are written as
+        # item + 0.0 into a (..., 1, units) view.
+        self.g = tuple(g[name] for name in ("ih_weights", "ho_weights", "h_biases", "o_biases"))
+        self.bias_rows = tuple(g[name][..., None, :] for name in ("h_biases", "o_biases"))
+        w, b = net._n_weights, net.n_params
+        self.penalties = [
+            _Penalty(penalty, flat[..., lo:hi], grad[..., lo:hi])
+            for penalty, lo, hi in ((net.weight_penalty, 0, w), (net.bias_penalty, w, b))
+            if penalty is not None
+        ]
+
+    def run(self, batches: list, lr: float) -> None:
+        """One step per ``(x, x transposed, t)`` in ``batches``, in order."""
+        add, subtract, multiply, divide = np.add, np.subtract, np.multiply, np.divide
+        add_reduce, max_reduce = np.add.reduce, np.maximum.reduce
+        tanh, exp, copyto = np.tanh, np.exp, np.copyto
+        product, outer = self.product, self.outer
+        w_ih, w_ho, w_ho_t, b_h, b_o = self.p
+        xw, h, h_t, back, hh, h_signal = self.hidden
+        hw, z, z_max, shifted, e, e_sum, o = self.output
+        diff, diff_o, inner, centred, z_signal = self.signal
+        # the sums and maxima over units go into (..., items) views of their (..., items, 1)
+        # buffers: the same reductions, without keepdims's extra work
+        z_max_flat, e_sum_flat, inner_flat = (a[..., 0] for a in (z_max, e_sum, inner))
+        g_ih, g_ho, g_bh, g_bo = self.g
+        row_bh, row_bo = self.bias_rows
+        flat, grad, update, penalties, loss, n = (
+            self.flat, self.grad, self.update, self.penalties, self.loss, self.n
+        )
+        # The Python numbers as 0-d arrays of the parameters' dtype: the values NumPy
+        # would convert them to anyway, without converting them at every call.
+        zero, one, items, lr = (np.array(v, dtype=flat.dtype) for v in (0.0, 1.0, n, lr))
+        for x, x_t, t in batches:
+            # forward: h = tanh(x W_ih + b_h), o = softmax(h W_ho + b_o)
+            product(x, w_ih, xw)
+            add(xw, b_h, xw)
+            tanh(xw, h)
+            product(h, w_ho, hw)
+            add(hw, b_o, z)
+            max_reduce(z, -1, None, z_max_flat)
+            subtract(z, z_max, shifted)
+            exp(shifted, e)
+            add_reduce(e, -1, None, e_sum_flat)
+            divide(e, e_sum, o)
+            # z_signal = dE/dz, as in l1reg.losses (x / 1 is x, so a batch of one skips it)
+            if loss == "squared":
+                subtract(o, t, diff)
+                multiply(diff, o, diff_o)
+                add_reduce(diff_o, -1, None, inner_flat)  # sum_k (o_k - t_k) o_k
+                subtract(diff, inner, centred)
+                multiply(o, centred, z_signal)
+            elif loss == "cross_entropy":
+                subtract(o, t, z_signal)
+            else:
+                copyto(z_signal, self.custom_signal(o, t))
+            if n != 1 and loss is not None:
+                divide(z_signal, items, z_signal)
+            # backward, as l1reg.network.backward
+            outer(h_t, z_signal, g_ho)
+            if n == 1:
+                add(z_signal, zero, row_bo)
+            else:
+                add_reduce(z_signal, -2, None, g_bo)
+            product(z_signal, w_ho_t, back)
+            multiply(h, h, hh)
+            subtract(one, hh, hh)
+            multiply(back, hh, h_signal)
+            outer(x_t, h_signal, g_ih)
+            if n == 1:
+                add(h_signal, zero, row_bh)
+            else:
+                add_reduce(h_signal, -2, None, g_bh)
+            for penalty in penalties:
+                penalty.add_gradient()
+            # the step: flat -= lr * grad
+            multiply(lr, grad, update)
+            subtract(flat, update, flat)
+
+
+class _Penalty:
+    """``grad += penalty.gradient(flat)`` on fixed views, without allocating for L1 and L2."""
+
+    def __init__(self, penalty, flat: np.ndarray, grad: np.ndarray) -> None:
+        self.penalty, self.flat, self.grad = penalty, flat, grad
+        self.buffer = np.empty_like(flat)
+        # exact types only: a subclass may compute its gradient differently
+        self.kind = {L1: "l1", L2: "l2"}.get(type(penalty))
+        if self.kind == "l1":
+            self.lam = np.array(penalty.lam, dtype=flat.dtype)
+        elif self.kind == "l2":
+            self.twice_lam = np.array(2.0 * penalty.lam, dtype=flat.dtype)
+
+    def add_gradient(self) -> None:
+        if self.kind == "l1":  # lam * sign(w), as L1.gradient
+            np.sign(self.flat, self.buffer)
+            np.multiply(self.lam, self.buffer, self.buffer)
+        elif self.kind == "l2":  # 2 * lam * w, as L2.gradient: (2 * lam) first, in Python
+            np.multiply(self.twice_lam, self.flat, self.buffer)
+        else:
+            self.buffer[...] = self.penalty.gradient(self.flat)
+        np.add(self.grad, self.buffer, self.grad)
 
 
 def _record(histories: list[History], net: Network, p, x, t, x_test, t_test) -> None:
@@ -214,11 +391,12 @@ def _check_replicas(nets) -> Network:
         same = (
             net.shapes == first.shapes
             and net.loss == first.loss
+            and net.dtype == first.dtype
             and _penalty_config(net.weight_penalty) == _penalty_config(first.weight_penalty)
             and _penalty_config(net.bias_penalty) == _penalty_config(first.bias_penalty)
         )
         if not same:
-            raise ValueError(f"nets[{i}] differs from nets[0] in shape, loss or penalties")
+            raise ValueError(f"nets[{i}] differs from nets[0] in shape, loss, penalties or dtype")
     return first
 
 

@@ -1,0 +1,425 @@
+"""How fast is l1reg? One table of times and ratios, and the speed targets as PASS/FAIL.
+
+Run it with ``make bench`` (all sections, the defaults below) or, for less,
+``make bench BENCH_ARGS="--sections demo --repeats 5"``; ``--help`` lists the options.
+
+Sections
+--------
+demo
+    The book's demo (10-8-4 network, 200 items, lam = 0.001, lr = 0.01), every variant
+    doing the same number of updates: the article-style loop version
+    (``l1reg.loops``), the vectorized ``l1reg.train`` at batch size 1 and 32, and
+    Keras on JAX at batch size 1 and 32. Then the chapter's full demo: 500 epochs
+    without and with L1 (``demo.run_demo``), both runs.
+digits
+    scikit-learn's bundled digits (1797 items, 64-32-10, cross-entropy, L1 on the
+    weights), mini-batches of 32 for 50 epochs: ``l1reg.train`` (float64 and float32)
+    against Keras on JAX.
+suite
+    ``make test`` (the whole test suite; set-up must already be done) and a clean book
+    build (``jupyter-book build`` into a fresh temporary directory), in seconds.
+
+Every figure is the median of ``--repeats`` timed runs (wall clock) after
+``--warmup`` untimed ones, with the minimum and maximum. Keras is timed after its
+warm-up has compiled the training step, calling ``model.fit`` as a user would; its
+time includes ``fit``'s fixed cost per epoch. The machine's other load shows up in the
+spread (max/min): compare ratios from one run, not times across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SECTIONS = ("demo", "digits", "suite")
+
+# The issue's targets
+LOOP_RATIO = 20.0  # vectorized per-item SGD at least this many times faster than the loop version
+KERAS_RATIO = 5.0  # ... and than Keras at batch size 1
+FULL_DEMO_SECONDS = 5.0  # the 500-epoch demo, both runs
+SUITE_SECONDS = 300.0  # make test
+
+
+@dataclass
+class Row:
+    """One line of the table: a variant's timed runs."""
+
+    section: str
+    variant: str
+    updates: int | None
+    times: list[float]
+    cpu_times: list[float] = field(default_factory=list)
+    reference: bool = False
+    note: str = ""
+    ratio: float | None = field(default=None, init=False)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def per_update_us(self) -> float | None:
+        return None if not self.updates else 1e6 * self.median / self.updates
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (all threads)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def measure(run: Callable[[], object], *, repeats: int, warmup: int,
+            setup: Callable[[], object] | None = None) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of ``repeats`` calls of ``run`` after ``warmup`` untimed ones.
+
+    ``setup`` (untimed) runs before every call, e.g. to reset a model's weights. CPU
+    time is less disturbed than wall time by other processes on a busy machine.
+    """
+    walls, cpus = [], []
+    for i in range(warmup + repeats):
+        if setup is not None:
+            setup()
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        run()
+        wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+        if i >= warmup:
+            walls.append(wall)
+            cpus.append(cpu)
+    return walls, cpus
+
+
+def set_ratios(rows: list[Row]) -> None:
+    """Each row's median time per update relative to its section's reference row.
+
+    Rows without updates (the suite) are compared by total time, which is what they are.
+    """
+    for section in {row.section for row in rows}:
+        members = [row for row in rows if row.section == section]
+        refs = [row for row in members if row.reference]
+        if not refs:
+            continue
+        ref = refs[0]
+        for row in members:
+            if row.updates and ref.updates:
+                row.ratio = row.per_update_us / ref.per_update_us
+            elif not row.updates and not ref.updates:
+                row.ratio = row.median / ref.median
+
+
+def format_table(rows: list[Row]) -> str:
+    """The one table: times in seconds, per-update times in microseconds, ratios."""
+    head = (f"{'section':<7} {'variant':<36} {'updates':>8} {'median s':>9} {'min s':>9} {'max s':>9} "
+            f"{'cpu s':>8} {'us/update':>10} {'ratio':>8}  note")
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        updates = f"{row.updates:>8d}" if row.updates else f"{'-':>8}"
+        per_update = f"{row.per_update_us:>10.1f}" if row.per_update_us is not None else f"{'-':>10}"
+        ratio = "ref" if row.reference else (f"{row.ratio:.2f}x" if row.ratio is not None else "-")
+        cpu = f"{statistics.median(row.cpu_times):>8.3f}" if row.cpu_times else f"{'-':>8}"
+        lines.append(
+            f"{row.section:<7} {row.variant:<36} {updates} {row.median:>9.3f} {min(row.times):>9.3f} "
+            f"{max(row.times):>9.3f} {cpu} {per_update} {ratio:>8}  {row.note}".rstrip()
+        )
+    return "\n".join(lines)
+
+
+def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
+    """The issue's targets as (PASS/FAIL/SKIP, target, measured)."""
+    by_name = {(row.section, row.variant): row for row in rows}
+
+    def ratio(slow: tuple[str, str], fast: tuple[str, str]) -> float | None:
+        if slow in by_name and fast in by_name and by_name[fast].updates:
+            return by_name[slow].per_update_us / by_name[fast].per_update_us
+        return None
+
+    def verdict(ok: bool | None) -> str:
+        return "SKIP" if ok is None else ("PASS" if ok else "FAIL")
+
+    results = []
+    r = ratio(("demo", LOOP), ("demo", VEC_1))
+    results.append((verdict(None if r is None else r >= LOOP_RATIO),
+                    f"demo: vectorized >= {LOOP_RATIO:g}x faster than the loop version",
+                    "not run" if r is None else f"{r:.1f}x"))
+    r = ratio(("demo", KERAS_1), ("demo", VEC_1))
+    results.append((verdict(None if r is None else r >= KERAS_RATIO),
+                    f"demo: vectorized >= {KERAS_RATIO:g}x faster than Keras at batch size 1",
+                    "not run" if r is None else f"{r:.1f}x"))
+    full = by_name.get(("demo", FULL_DEMO))
+    results.append((verdict(None if full is None else full.median < FULL_DEMO_SECONDS),
+                    f"demo: 500 epochs, both runs, < {FULL_DEMO_SECONDS:g} s",
+                    "not run" if full is None else f"{full.median:.2f} s (median)"))
+    r = ratio(("digits", KERAS_32), ("digits", VEC_32))
+    results.append((verdict(None if r is None else r >= 1.0),
+                    "digits: l1reg no slower than Keras at batch size 32",
+                    "not run" if r is None else f"Keras takes {r:.1f}x l1reg's time"))
+    suite = by_name.get(("suite", SUITE_TEST))
+    results.append((verdict(None if suite is None else suite.median < SUITE_SECONDS),
+                    f"make test < {SUITE_SECONDS / 60:g} min",
+                    "not run" if suite is None else f"{suite.median:.0f} s (median)"))
+    return results
+
+
+# --- the variants ------------------------------------------------------------------------
+
+LOOP = "l1reg loops (article style), bs 1"
+VEC_1 = "l1reg vectorized, bs 1"
+VEC_32 = "l1reg vectorized, bs 32"
+KERAS_1 = "Keras/JAX fit, bs 1"
+KERAS_32 = "Keras/JAX fit, bs 32"
+VEC_32_FLOAT32 = "l1reg vectorized float32, bs 32"
+FULL_DEMO = "l1reg run_demo x 2 (500 epochs each)"
+SUITE_TEST = "make test"
+SUITE_BOOK = "clean book build"
+
+
+def epochs_for(updates: int, n_items: int, batch_size: int) -> int:
+    """Epochs needed for at least ``updates`` steps at this batch size (last batch may be small)."""
+    return math.ceil(updates / math.ceil(n_items / batch_size))
+
+
+def import_keras():
+    # The backend is chosen when keras is first imported: set it before that.
+    os.environ["KERAS_BACKEND"] = "jax"
+    import keras
+
+    if keras.backend.backend() != "jax":
+        raise RuntimeError(f"keras was already imported with the {keras.backend.backend()} backend")
+    return keras
+
+
+def keras_row(keras, *, section, variant, x, t, hidden, activation_out, loss, lam, lr, batch_size,
+              epochs, repeats, warmup, seed=0) -> Row:
+    """Time ``model.fit`` on a fresh copy of the same starting weights each run."""
+    import numpy as np
+
+    keras.utils.set_random_seed(seed)
+    l1 = keras.regularizers.L1(lam)
+    model = keras.Sequential([
+        keras.Input((x.shape[1],)),
+        keras.layers.Dense(hidden, activation="tanh", kernel_regularizer=l1),
+        keras.layers.Dense(t.shape[1], activation=activation_out, kernel_regularizer=l1),
+    ])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss=loss, metrics=["accuracy"])
+    start = model.get_weights()
+    x32, t32 = x.astype(np.float32), t.astype(np.float32)
+    # compile the step for both batch shapes (full and last) before timing
+    model.fit(x32, t32, batch_size=batch_size, epochs=1, verbose=0)
+    history = {}
+
+    def run():
+        history["h"] = model.fit(x32, t32, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=True)
+
+    times, cpus = measure(run, repeats=repeats, warmup=warmup, setup=lambda: model.set_weights(start))
+    acc = history["h"].history["accuracy"][-1]
+    updates = epochs * math.ceil(len(x) / batch_size)
+    return Row(section, variant, updates, times, cpus, note=f"train acc {100 * acc:.1f} %")
+
+
+def bench_demo(args) -> list[Row]:
+    from l1reg import L1, Network, loops, train
+    from l1reg.demo import LAM, LR, demo_data, demo_seeds, run_demo
+
+    data = demo_data()
+    n = len(data.x_train)
+    updates = args.demo_epochs * n  # per-item SGD: one update per item
+    seeds = demo_seeds()
+
+    def fresh():
+        return Network(10, 8, 4, seed=seeds["init_seed"], weight_penalty=L1(LAM))
+
+    def l1reg_row(variant, trainer, batch_size, reference=False):
+        epochs = epochs_for(updates, n, batch_size)
+
+        def run():
+            trainer(fresh(), data.x_train, data.t_train, epochs=epochs, lr=LR, seed=seeds["order_seed"],
+                    **({"batch_size": batch_size} if trainer is train else {}))
+
+        times, cpus = measure(run, repeats=args.repeats, warmup=args.warmup)
+        updates_done = epochs * math.ceil(n / batch_size)
+        return Row("demo", variant, updates_done, times, cpus, reference=reference)
+
+    rows = [
+        l1reg_row(LOOP, loops.train, 1),
+        l1reg_row(VEC_1, train, 1, reference=True),
+        l1reg_row(VEC_32, train, 32),
+    ]
+    if not args.no_keras:
+        keras = import_keras()
+
+        def half_squared_error(t, o):  # the book's E = 1/2 sum_k (t_k - o_k)^2
+            return 0.5 * keras.ops.sum(keras.ops.square(t - o), axis=-1)
+
+        for variant, batch_size in ((KERAS_1, 1), (KERAS_32, 32)):
+            rows.append(keras_row(
+                keras, section="demo", variant=variant, x=data.x_train, t=data.t_train, hidden=8,
+                activation_out="softmax", loss=half_squared_error, lam=LAM, lr=LR, batch_size=batch_size,
+                epochs=epochs_for(updates, n, batch_size), repeats=args.repeats, warmup=args.warmup,
+            ))
+
+    full = {}
+
+    def both_runs():
+        full["runs"] = [run_demo(lam, epochs=args.full_demo_epochs) for lam in (0.0, LAM)]
+
+    times, cpus = measure(both_runs, repeats=args.repeats, warmup=args.warmup)
+    test_acc = " / ".join(f"{100 * r.test_accuracy:.1f}" for r in full["runs"])
+    rows.append(Row("demo", FULL_DEMO if args.full_demo_epochs == 500 else
+                    f"l1reg run_demo x 2 ({args.full_demo_epochs} epochs each)",
+                    2 * args.full_demo_epochs * n, times, cpus, note=f"test acc {test_acc} %"))
+    return rows
+
+
+def bench_digits(args) -> list[Row]:
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from l1reg import L1, Network, one_hot, train
+
+    x, labels = load_digits(return_X_y=True)
+    x = x / 16.0  # pixel intensities 0..16 -> [0, 1]
+    t = one_hot(labels, 10)
+    lam, lr, batch_size = 1e-4, 0.1, 32
+    updates = args.digits_epochs * math.ceil(len(x) / batch_size)
+    rows = []
+    for variant, dtype in ((VEC_32, np.float64), (VEC_32_FLOAT32, np.float32)):
+        result = {}
+
+        def run(dtype=dtype, result=result):
+            net = Network(64, 32, 10, seed=0, init_range=0.1, loss="cross_entropy",
+                          weight_penalty=L1(lam), dtype=dtype)
+            result["h"] = train(net, x, t, epochs=args.digits_epochs, lr=lr, seed=1, batch_size=batch_size)
+
+        times, cpus = measure(run, repeats=args.repeats, warmup=args.warmup)
+        rows.append(Row("digits", variant, updates, times, cpus, reference=dtype is np.float64,
+                        note=f"train acc {100 * result['h'].train_accuracy[-1]:.1f} %"))
+    if not args.no_keras:
+        keras = import_keras()
+        rows.append(keras_row(
+            keras, section="digits", variant=KERAS_32, x=x, t=t, hidden=32, activation_out="softmax",
+            loss="categorical_crossentropy", lam=lam, lr=lr, batch_size=batch_size,
+            epochs=args.digits_epochs, repeats=args.repeats, warmup=args.warmup,
+        ))
+    return rows
+
+
+def bench_suite(args) -> list[Row]:
+    setup_done = subprocess.run(["make", "-q", "setup"], cwd=ROOT, capture_output=True, check=False)
+    if setup_done.returncode != 0:
+        raise SystemExit("bench.py: run `make setup` first (the suite section times `make test` without it)")
+    logs = Path(tempfile.mkdtemp(prefix="l1reg-bench-"))
+    rows = []
+    codes: list[int] = []
+
+    def make_test():
+        with open(logs / "make-test.log", "w") as log:
+            codes.append(subprocess.run(["make", "test"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                        check=False).returncode)
+
+    times, cpus = measure(make_test, repeats=args.repeats, warmup=args.warmup)
+    note = _exit_note(codes, logs / "make-test.log")
+    rows.append(Row("suite", SUITE_TEST, None, times, cpus, reference=True, note=note))
+
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    book_codes: list[int] = []
+    out_dirs: list[Path] = []
+
+    def fresh_dir():
+        out_dirs.append(Path(tempfile.mkdtemp(prefix="book-", dir=logs)))
+
+    def build():
+        with open(logs / "book.log", "w") as log:
+            command = [str(jupyter_book), "build", ".", "-W", "-n", "--keep-going",
+                       "--path-output", str(out_dirs[-1])]
+            done = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False)
+            book_codes.append(done.returncode)
+        shutil.rmtree(out_dirs[-1], ignore_errors=True)  # the next build starts clean
+
+    times, cpus = measure(build, repeats=args.repeats, warmup=args.warmup, setup=fresh_dir)
+    rows.append(Row("suite", SUITE_BOOK, None, times, cpus, note=_exit_note(book_codes, logs / "book.log")))
+    return rows
+
+
+def _exit_note(codes: list[int], log: Path) -> str:
+    failed = [c for c in codes if c != 0]
+    return "all runs exited 0" if not failed else f"{len(failed)} of {len(codes)} runs failed; see {log}"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="benchmarks/bench.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"comma-separated, from {', '.join(SECTIONS)} (default: all)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per figure (default 5)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
+    parser.add_argument("--demo-epochs", type=int, default=20,
+                        help="epochs of per-item SGD for the demo's variants (default 20: 4,000 updates)")
+    parser.add_argument("--full-demo-epochs", type=int, default=500,
+                        help="epochs of the full demo, both runs (default 500; the target needs 500)")
+    parser.add_argument("--digits-epochs", type=int, default=50, help="epochs on digits (default 50)")
+    parser.add_argument("--no-keras", action="store_true", help="leave out the Keras variants")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="threads for NumPy's BLAS (OPENBLAS_NUM_THREADS etc.; default: as the "
+                             "environment says). On a busy machine, 1 keeps BLAS threads from waiting "
+                             "for a core")
+    args = parser.parse_args(argv)
+    args.sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = sorted(set(args.sections) - set(SECTIONS))
+    if unknown or not args.sections:
+        parser.error(f"--sections must name some of {', '.join(SECTIONS)}, got {unknown or 'nothing'}")
+    for name in ("repeats", "demo_epochs", "full_demo_epochs", "digits_epochs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be >= 1")
+    if args.warmup < 0:
+        parser.error("--warmup must be >= 0")
+    if args.blas_threads is not None and args.blas_threads < 1:
+        parser.error("--blas-threads must be >= 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.blas_threads is not None:
+        # read by the BLAS library when NumPy is first imported, so set before that
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = str(args.blas_threads)
+    import numpy as np
+
+    print(f"l1reg benchmark: {', '.join(args.sections)}; median of {args.repeats} runs after "
+          f"{args.warmup} warm-up")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average "
+          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}; Python {platform.python_version()}, "
+          f"NumPy {np.__version__}; BLAS threads: "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')}")
+    if args.repeats < 5:
+        print("note: fewer than 5 repetitions, below the issue's standard")
+    rows: list[Row] = []
+    for section, bench in (("demo", bench_demo), ("digits", bench_digits), ("suite", bench_suite)):
+        if section in args.sections:
+            rows.extend(bench(args))
+    set_ratios(rows)
+    print()
+    print(format_table(rows))
+    print("\nratio: median time per update over the section's reference row (ref); "
+          "for the suite, total time over make test's")
+    print()
+    for status, target, measured in check_targets(rows):
+        print(f"{status}  {target}: {measured}")
+    print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
+          f"(other processes on the machine inflate times; re-run on a quiet machine to compare)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The benchmark script: its statistics, its table, its target checks and a tiny run."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench", BENCH_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench"] = module  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules["bench"]
+
+
+def test_measure_times_only_the_runs_after_the_warmup(bench):
+    calls = []
+    walls, cpus = bench.measure(lambda: calls.append("run"), repeats=3, warmup=2,
+                                setup=lambda: calls.append("setup"))
+    assert calls == ["setup", "run"] * 5
+    assert len(walls) == len(cpus) == 3
+    assert all(w >= 0.0 for w in walls)
+
+
+def test_measure_sees_a_known_duration(bench):
+    walls, _ = bench.measure(lambda: __import__("time").sleep(0.02), repeats=2, warmup=0)
+    assert all(0.02 <= w < 0.5 for w in walls)
+
+
+@pytest.mark.parametrize(
+    ("updates", "n_items", "batch_size", "epochs"),
+    [(4000, 200, 1, 20), (4000, 200, 32, 572), (2850, 1797, 32, 50), (1, 200, 500, 1)],
+)
+def test_epochs_for_gives_at_least_the_updates(bench, updates, n_items, batch_size, epochs):
+    assert bench.epochs_for(updates, n_items, batch_size) == epochs
+    per_epoch = -(-n_items // batch_size)
+    assert epochs * per_epoch >= updates > (epochs - 1) * per_epoch
+
+
+def _rows(bench, loop=300.0, vec=10.0, keras=80.0, full=3.0, digits=(1.0, 2.0), suite=200.0):
+    """Rows with given per-update times (microseconds) or totals (seconds)."""
+    Row = bench.Row
+    us = 1e-6 * 4000
+    return [
+        Row("demo", bench.LOOP, 4000, [loop * us]),
+        Row("demo", bench.VEC_1, 4000, [vec * us, 2 * vec * us, vec * us], reference=True),
+        Row("demo", bench.KERAS_1, 4000, [keras * us]),
+        Row("demo", bench.FULL_DEMO, 200_000, [full]),
+        Row("digits", bench.VEC_32, 2850, [digits[0]], reference=True),
+        Row("digits", bench.KERAS_32, 2850, [digits[1]]),
+        Row("suite", bench.SUITE_TEST, None, [suite], reference=True),
+        Row("suite", bench.SUITE_BOOK, None, [suite / 2]),
+    ]
+
+
+def test_ratios_are_per_update_against_the_section_reference(bench):
+    rows = _rows(bench)
+    bench.set_ratios(rows)
+    ratios = {(r.section, r.variant): r.ratio for r in rows}
+    assert ratios["demo", bench.LOOP] == pytest.approx(30.0)  # the median of the reference is 10 us
+    assert ratios["demo", bench.KERAS_1] == pytest.approx(8.0)
+    assert ratios["demo", bench.FULL_DEMO] == pytest.approx((3.0 / 200_000) / 10e-6)
+    assert ratios["digits", bench.KERAS_32] == pytest.approx(2.0)
+    assert ratios["suite", bench.SUITE_BOOK] == pytest.approx(0.5)
+
+
+def test_the_table_has_one_line_per_row_with_median_min_max(bench):
+    rows = _rows(bench)
+    bench.set_ratios(rows)
+    lines = bench.format_table(rows).splitlines()
+    assert len(lines) == 2 + len(rows)
+    vec = next(line for line in lines if bench.VEC_1 in line)
+    # median, min, max, cpu (not measured here), us per update, ratio
+    assert vec.split()[-6:] == ["0.040", "0.040", "0.080", "-", "10.0", "ref"]
+    loop = next(line for line in lines if bench.LOOP in line)
+    assert loop.endswith("30.00x")
+
+
+def test_targets_pass_when_met(bench):
+    rows = _rows(bench)
+    results = bench.check_targets(rows)
+    assert [status for status, _, _ in results] == ["PASS"] * 5
+    assert results[0][2] == "30.0x"
+
+
+@pytest.mark.parametrize(
+    ("changes", "failing"),
+    [
+        ({"loop": 150.0}, 0),  # 15x: below 20x
+        ({"keras": 40.0}, 1),  # 4x: below 5x
+        ({"full": 5.0}, 2),  # not under 5 s
+        ({"digits": (2.0, 1.5)}, 3),  # l1reg slower than Keras
+        ({"suite": 300.0}, 4),  # not under 5 min
+    ],
+)
+def test_each_target_fails_on_its_own(bench, changes, failing):
+    statuses = [status for status, _, _ in bench.check_targets(_rows(bench, **changes))]
+    assert statuses == ["FAIL" if i == failing else "PASS" for i in range(5)]
+
+
+def test_targets_of_sections_not_run_are_skipped(bench):
+    rows = [row for row in _rows(bench) if row.section == "digits"]
+    statuses = [status for status, _, _ in bench.check_targets(rows)]
+    assert statuses == ["SKIP", "SKIP", "SKIP", "PASS", "SKIP"]
+
+
+def test_parse_args_defaults_are_the_issues(bench):
+    args = bench.parse_args([])
+    assert args.sections == ["demo", "digits", "suite"]
+    assert (args.repeats, args.warmup, args.full_demo_epochs, args.digits_epochs) == (5, 1, 500, 50)
+    assert bench.parse_args(["--sections", "digits, demo"]).sections == ["digits", "demo"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--sections", "speed"], ["--sections", ","], ["--repeats", "0"], ["--warmup", "-1"],
+     ["--demo-epochs", "0"], ["--blas-threads", "0"]],
+)
+def test_parse_args_refuses_bad_options(bench, argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        bench.parse_args(argv)
+    assert stop.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_a_tiny_demo_run_prints_the_table_and_the_targets(bench, capsys):
+    code = bench.main(["--sections", "demo", "--no-keras", "--repeats", "1", "--warmup", "0",
+                       "--demo-epochs", "1", "--full-demo-epochs", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for variant in (bench.LOOP, bench.VEC_1, bench.VEC_32, "l1reg run_demo x 2 (1 epochs each)"):
+        assert variant in out
+    assert "note: fewer than 5 repetitions" in out
+    assert "SKIP  demo: 500 epochs, both runs" in out  # 1 epoch is not the target's 500
+    assert "SKIP  make test" in out
+    assert any(line.startswith(("PASS  demo: vectorized >= 20x", "FAIL  demo: vectorized >= 20x"))
+               for line in out.splitlines())
+
+
+@pytest.mark.keras
+# Keras 3.15's get_weights calls np.array(variable), which NumPy 2 flags as deprecated
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_keras_rows_train_the_same_network_shape(bench):
+    keras = bench.import_keras()
+    rng = np.random.default_rng(0)
+    x, t = rng.uniform(-1, 1, (40, 10)), np.eye(4)[rng.integers(0, 4, 40)]
+    row = bench.keras_row(keras, section="demo", variant="k", x=x, t=t, hidden=8, activation_out="softmax",
+                          loss="categorical_crossentropy", lam=0.001, lr=0.01, batch_size=30, epochs=2,
+                          repeats=1, warmup=0)
+    assert row.updates == 2 * 2  # batches of 30 and 10
+    assert len(row.times) == 1
+    assert row.note.startswith("train acc ")
+
+
+def test_the_suite_section_runs_make_test_and_clean_book_builds(bench, monkeypatch, tmp_path):
+    # The real commands take minutes (and `make test` would run this test again):
+    # record what would run instead.
+    commands = []
+
+    def fake_run(command, **kwargs):
+        commands.append((list(command), kwargs.get("cwd")))
+        if "--path-output" in command:
+            out = Path(command[command.index("--path-output") + 1])
+            assert out.is_dir() and not any(out.iterdir())  # a fresh, empty directory: a clean build
+        return bench.subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    monkeypatch.setattr(bench.tempfile, "tempdir", str(tmp_path))  # the logs go there
+    rows = bench.bench_suite(bench.parse_args(["--sections", "suite", "--repeats", "2", "--warmup", "1"]))
+    assert [row.variant for row in rows] == [bench.SUITE_TEST, bench.SUITE_BOOK]
+    assert all(len(row.times) == 2 and row.note == "all runs exited 0" for row in rows)
+    assert commands[0] == (["make", "-q", "setup"], bench.ROOT)
+    assert [c for c, _ in commands[1:4]] == [["make", "test"]] * 3  # warm-up + 2 timed
+    builds = [c for c, _ in commands[4:]]
+    assert len(builds) == 3
+    assert all(c[1:6] == ["build", ".", "-W", "-n", "--keep-going"] for c in builds)
+    assert len({c[-1] for c in builds}) == 3  # a new output directory each time
+
+
+def test_the_suite_section_needs_the_set_up_done(bench, monkeypatch):
+    monkeypatch.setattr(bench.subprocess, "run",
+                        lambda command, **kwargs: bench.subprocess.CompletedProcess(command, 1))
+    with pytest.raises(SystemExit, match="make setup"):
+        bench.bench_suite(bench.parse_args(["--sections", "suite"]))
