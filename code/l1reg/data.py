@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from l1reg._validation import check_positive_int, check_real, check_rng
+from l1reg._validation import check_matrix, check_positive_int, check_real, check_rng
 from l1reg.network import Network
 
 GENERATOR_WEIGHT_RANGE = 9.9
@@ -90,3 +90,138 @@ def make_demo_data(
     x_train = make_inputs(n_train, generator.n_input, train_seed, input_range)
     x_test = make_inputs(n_test, generator.n_input, test_seed, input_range)
     return DemoData(x_train, label_items(generator, x_train), x_test, label_items(generator, x_test))
+
+
+# --- The loan data of the overfitting chapter -------------------------------------------
+
+# A made-up bank approves a loan when the applicant's debt is low for their income.
+# Both inputs are normalized to [-1, 1]; the true boundary is the straight line
+# debt = LOAN_SLOPE * income + LOAN_INTERCEPT, with approvals below it.
+LOAN_SLOPE = 0.8
+LOAN_INTERCEPT = 0.1
+LOAN_INPUT_RANGE = 1.0
+LOAN_CLASSES = ("rejected", "approved")
+
+
+class LoanData(NamedTuple):
+    """Loan applications: inputs, noisy one-hot targets, and which labels noise flipped.
+
+    ``x`` holds (income, debt) per item, ``t`` the recorded decision (column 0
+    rejected, column 1 approved), ``flipped`` is True where ``t`` disagrees with the
+    true boundary. With a leading replica axis when made by :func:`make_loan_replicas`.
+    """
+
+    x: np.ndarray
+    t: np.ndarray
+    flipped: np.ndarray
+
+
+def loan_boundary(income) -> np.ndarray:
+    """The debt on the true boundary for a given income: ``0.8 * income + 0.1``."""
+    income = np.asarray(income, dtype=np.float64)
+    return LOAN_SLOPE * income + LOAN_INTERCEPT
+
+
+def loan_true_classes(x) -> np.ndarray:
+    """The noise-free decision: 1 (approved) where ``debt < 0.8 * income + 0.1``, else 0."""
+    x = check_matrix(x, "x", n_columns=2)
+    return (x[:, 1] < loan_boundary(x[:, 0])).astype(np.int64)
+
+
+def make_loan_data(n_items: int, seed: int | np.random.Generator, *, flip: float = 0.1) -> LoanData:
+    """``n_items`` loan applications with a fraction ``flip`` of the labels flipped.
+
+    Income and debt are uniform in ``[-1, 1]``; each item's class comes from the true
+    boundary (:func:`loan_true_classes`) and is then flipped, independently, with
+    probability ``flip``. So even the true boundary is right on only about
+    ``1 - flip`` of the items: that is the best accuracy any model can expect.
+
+    Parameters
+    ----------
+    n_items : int
+        Number of items, >= 1.
+    seed : int or numpy.random.Generator
+        Source of the inputs and of the flips (drawn in that order).
+    flip : float, default 0.1
+        Probability that an item's label is flipped, in ``[0, 0.5]`` (at 0.5 the
+        labels carry no information; above it they would point the wrong way).
+    """
+    n_items = check_positive_int(n_items, "n_items")
+    flip = check_real(flip, "flip", minimum=0.0)
+    if flip > 0.5:
+        raise ValueError(f"flip must be a probability in [0, 0.5], got {flip:g}")
+    rng = check_rng(seed)
+    x = rng.uniform(-LOAN_INPUT_RANGE, LOAN_INPUT_RANGE, size=(n_items, 2))
+    flipped = rng.random(n_items) < flip
+    classes = np.where(flipped, 1 - loan_true_classes(x), loan_true_classes(x))
+    return LoanData(x, one_hot(classes, 2), flipped)
+
+
+def make_loan_replicas(n_items: int, seeds, *, flip: float = 0.1) -> LoanData:
+    """One :func:`make_loan_data` set per seed, stacked for ``train_replicas``.
+
+    Returns arrays of shapes (replicas x n_items x 2) for ``x`` and ``t`` and
+    (replicas x n_items) for ``flipped``.
+    """
+    if not isinstance(seeds, (list, tuple)) or not seeds:
+        raise ValueError("seeds must be a non-empty list of seeds, one per replica")
+    sets = [make_loan_data(n_items, seed, flip=flip) for seed in seeds]
+    return LoanData(*(np.stack(parts) for parts in zip(*sets, strict=True)))
+
+
+# --- Real data bundled with scikit-learn, and a validation split (alternatives chapter) --
+
+DIGITS_SIDE = 8  # load_digits: 8 x 8 images, pixel values 0..16
+
+
+def load_digits_data(n_test: int = 450, seed: int | np.random.Generator = 0) -> DemoData:
+    """scikit-learn's bundled handwritten digits, split into training and test items.
+
+    1,797 images of 8 x 8 pixels (Alpaydin and Kaynak 1998), read from the copy that
+    ships with scikit-learn (no download). Pixels are scaled from 0..16 to [0, 1] and
+    flattened row by row into 64 inputs; targets are one-hot over the 10 digits. The
+    ``n_test`` test items are a random choice drawn from ``seed``.
+    """
+    from sklearn.datasets import load_digits  # optional dependency: only this loader needs it
+
+    n_test = check_positive_int(n_test, "n_test")
+    digits = load_digits()
+    n_items = len(digits.target)
+    if n_test >= n_items:
+        raise ValueError(f"n_test must be smaller than the {n_items} images, got {n_test}")
+    order = check_rng(seed).permutation(n_items)
+    x = digits.data / 16.0
+    t = one_hot(digits.target.astype(np.int64), 10)
+    test, train = order[:n_test], order[n_test:]
+    return DemoData(x[train], t[train], x[test], t[test])
+
+
+def load_diabetes_data() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled diabetes data: inputs (442 x 10) and targets (442,).
+
+    Ten baseline measurements of 442 patients (age, sex, body mass index, blood
+    pressure and six blood serum values), each column centred and scaled to unit
+    Euclidean length as scikit-learn ships them; the target is a measure of disease
+    progression one year later. No download.
+    """
+    from sklearn.datasets import load_diabetes  # optional dependency: only this loader needs it
+
+    x, y = load_diabetes(return_X_y=True)
+    return x, y
+
+
+def split_validation(x, t, n_validation: int, seed: int | np.random.Generator):
+    """Split items at random into training and validation parts.
+
+    Returns ``(x_train, t_train, x_val, t_val)``; the ``n_validation`` validation
+    items are drawn from ``seed``, and both parts keep the items' original order.
+    """
+    x, t = np.asarray(x), np.asarray(t)
+    if x.ndim != 2 or t.ndim != 2 or len(x) != len(t):
+        raise ValueError(f"x and t must be 2-D with one row per item, got shapes {x.shape} and {t.shape}")
+    n_validation = check_positive_int(n_validation, "n_validation")
+    if n_validation >= len(x):
+        raise ValueError(f"n_validation must be smaller than the {len(x)} items, got {n_validation}")
+    held_out = np.zeros(len(x), dtype=bool)
+    held_out[check_rng(seed).choice(len(x), size=n_validation, replace=False)] = True
+    return x[~held_out], t[~held_out], x[held_out], t[held_out]

@@ -8,6 +8,9 @@ import numpy as np
 from cycler import cycler
 from matplotlib.figure import Figure
 
+from l1reg._validation import check_positive_int
+from l1reg.data import LOAN_CLASSES, LOAN_INPUT_RANGE, loan_boundary
+from l1reg.shrinkage import LamSweep, quadratic_error
 from l1reg.training import History
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -94,3 +97,364 @@ def plot_paired_differences(ax: plt.Axes, diffs: np.ndarray, step: float) -> Non
                label=f"mean {diffs.mean():+.2f}")
     ax.set_ylabel("number of seeds")
     ax.legend()
+
+
+# --- Chapter 02: the L1 penalty ------------------------------------------------------------
+
+PENALTY_COLORS = {"L1": PALETTE["blue"], "L2": PALETTE["orange"], "elastic net": PALETTE["green"]}
+
+
+def plot_one_weight_minimizers(
+    ax: plt.Axes, w0: np.ndarray, minimizers: dict[str, np.ndarray], threshold: float | None = None
+) -> None:
+    """The penalized minimum against the unpenalized one, one line per penalty.
+
+    The dashed diagonal is no penalty (``w = w0``); a shaded band marks
+    ``|w0| <= threshold``, where the L1 minimum is exactly 0.
+    """
+    ax.plot(w0, w0, "--", color=PALETTE["black"], linewidth=1, label="no penalty")
+    if threshold is not None:
+        ax.axvspan(-threshold, threshold, color=PALETTE["sky"], alpha=0.2,
+                   label=f"|w0| <= {threshold:g}: L1 gives 0")
+    for label, w in minimizers.items():
+        ax.plot(w0, w, linewidth=2.5, color=PENALTY_COLORS.get(label), label=label)
+    ax.set_xlabel("w0, the minimum without the penalty")
+    ax.set_ylabel("w, the minimum with the penalty")
+    ax.legend(loc="upper left")
+
+
+def plot_constrained_optima(
+    ax: plt.Axes, w_hat: np.ndarray, h: np.ndarray, radius: float, optima: dict[str, np.ndarray]
+) -> None:
+    """Contours of a two-weight quadratic error, the L1 diamond, the L2 circle, and
+    the best point inside each (``optima`` keyed "L1" and "L2").
+
+    The contour through each optimum is drawn in that penalty's colour: it is the
+    lowest error the constraint allows, and it touches the constraint's boundary.
+    """
+    span = 1.25 * max(float(np.abs(w_hat).max()), radius)
+    grid = np.linspace(-span, span, 401)
+    w1, w2 = np.meshgrid(grid, grid)
+    error = quadratic_error(np.stack([w1, w2], axis=-1), w_hat, h)
+    top = float(quadratic_error(np.zeros(2), w_hat, h))
+    ax.contour(w1, w2, error, levels=top * np.linspace(0.0, 1.2, 9)[1:] ** 2,
+               colors=PALETTE["black"], linewidths=0.6, alpha=0.45)
+    diamond = radius * np.array([[1, 0], [0, 1], [-1, 0], [0, -1], [1, 0]], dtype=float)
+    ax.fill(diamond[:, 0], diamond[:, 1], color=PENALTY_COLORS["L1"], alpha=0.15)
+    ax.plot(diamond[:, 0], diamond[:, 1], color=PENALTY_COLORS["L1"], linewidth=2,
+            label=f"L1: |w1| + |w2| <= {radius:g}")
+    angle = np.linspace(0.0, 2.0 * np.pi, 361)
+    ax.plot(radius * np.cos(angle), radius * np.sin(angle), color=PENALTY_COLORS["L2"],
+            linewidth=2, label=f"L2: w1² + w2² <= {radius:g}²")
+    markers = {"L1": "o", "L2": "s"}
+    for label, w in optima.items():
+        level = float(quadratic_error(w, w_hat, h))
+        ax.contour(w1, w2, error, levels=[level], colors=PENALTY_COLORS[label], linewidths=1.5,
+                   linestyles="--")
+        ax.plot(*w, markers[label], color=PENALTY_COLORS[label], markersize=10,
+                markeredgecolor=PALETTE["black"],
+                label=f"{label} optimum ({w[0]:.2f}, {w[1]:.2f})")
+    ax.plot(*w_hat, "X", color=PALETTE["black"], markersize=10, label="minimum of E, no constraint")
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax.axvline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax.set_aspect("equal")
+    ax.set_xlabel("w1")
+    ax.set_ylabel("w2")
+    ax.legend(loc="lower left", fontsize="small")
+
+
+def plot_lam_sweep(axes, sweep: LamSweep, baseline: float | None = None) -> None:
+    """Three panels against ``lam``: accuracy, sum of |w|, and weights below ``sweep.tol``.
+
+    ``axes`` are three Axes stacked top to bottom (``plt.subplots(3, 1, sharex=True)``);
+    only the bottom one names the ``lam`` axis. ``lam`` values are placed evenly,
+    labelled by value, since 0 has no place on a log scale. ``baseline`` (a
+    fraction) draws the accuracy of always answering the largest class.
+    """
+    if len(axes) != 3:
+        raise ValueError(f"axes must hold 3 Axes, got {len(axes)}")
+    pos = np.arange(len(sweep.lams))
+    acc, size, small = axes
+    acc.plot(pos, 100 * sweep.train_accuracy, "o--", color=PALETTE["blue"], label="training")
+    acc.plot(pos, 100 * sweep.test_accuracy, "s-", color=PALETTE["vermillion"], label="test")
+    if baseline is not None:
+        acc.axhline(100 * baseline, color=PALETTE["black"], linestyle=":",
+                    label="always the largest class")
+    acc.set_ylabel("accuracy (%)")
+    acc.legend(loc="lower left", fontsize="small")
+    size.plot(pos, sweep.sum_abs_w, "o-", color=PALETTE["green"])
+    size.set_ylabel("sum of |w|")
+    small.plot(pos, sweep.n_small, "o-", color=PALETTE["purple"], label=f"|w| < {sweep.tol:g}")
+    small.axhline(sweep.n_weights, color=PALETTE["black"], linestyle=":",
+                  label=f"all {sweep.n_weights} weights")
+    small.set_ylabel("number of weights")
+    small.legend(loc="center left", fontsize="small")
+    for ax in axes:
+        ax.set_xticks(pos, [f"{lam:g}" for lam in sweep.lams])
+    small.set_xlabel("lam")
+
+
+# --- Plots of the overfitting chapter ---------------------------------------------------
+
+CLASS_COLORS = {"rejected": PALETTE["orange"], "approved": PALETTE["sky"]}
+TRUE_BOUNDARY_STYLE = {"color": PALETTE["black"], "linestyle": "--", "linewidth": 1.5}
+
+
+def plot_loan_data(ax: plt.Axes, x: np.ndarray, t: np.ndarray, flipped: np.ndarray | None = None) -> None:
+    """The loan items coloured by their recorded class; flipped labels ringed in black."""
+    x, classes = np.asarray(x), np.argmax(t, axis=1)
+    markers = {"rejected": "X", "approved": "o"}
+    for k, name in enumerate(LOAN_CLASSES):
+        mine = classes == k
+        ax.scatter(x[mine, 0], x[mine, 1], s=40, marker=markers[name], color=CLASS_COLORS[name],
+                   edgecolor=PALETTE["black"], linewidth=0.5, label=f"recorded {name}", zorder=3)
+    if flipped is not None and np.any(flipped):
+        f = np.asarray(flipped, dtype=bool)
+        ax.scatter(x[f, 0], x[f, 1], s=160, facecolor="none", edgecolor=PALETTE["black"],
+                   linewidth=1.2, label="label flipped by noise", zorder=2)
+    _loan_axes(ax)
+
+
+def plot_true_boundary(ax: plt.Axes) -> None:
+    """The straight true boundary ``debt = 0.8 * income + 0.1`` as a dashed black line."""
+    income = np.linspace(-LOAN_INPUT_RANGE, LOAN_INPUT_RANGE, 2)
+    ax.plot(income, loan_boundary(income), label="true boundary", **TRUE_BOUNDARY_STYLE)
+    _loan_axes(ax)
+
+
+def plot_decision_boundary(ax: plt.Axes, net, color: str, label: str, resolution: int = 201,
+                           shade: bool = False) -> None:
+    """Where ``net`` switches class over the loan square: the contour ``o_approved = 0.5``.
+
+    With ``shade``, the two regions are tinted in the colours of the classes ``net``
+    predicts there, so islands of one class inside the other stand out.
+    """
+    if check_positive_int(resolution, "resolution") < 2:
+        raise ValueError(f"resolution must be at least 2 grid points per side, got {resolution}")
+    grid = np.linspace(-LOAN_INPUT_RANGE, LOAN_INPUT_RANGE, resolution)
+    income, debt = np.meshgrid(grid, grid)
+    approved = net.predict_proba(np.column_stack([income.ravel(), debt.ravel()]))[:, 1]
+    if shade:
+        tints = [CLASS_COLORS[name] for name in LOAN_CLASSES]
+        ax.contourf(income, debt, approved.reshape(income.shape), levels=[0.0, 0.5, 1.0],
+                    colors=tints, alpha=0.15)
+    if approved.min() < 0.5 < approved.max():
+        ax.contour(income, debt, approved.reshape(income.shape), levels=[0.5], colors=[color],
+                   linewidths=2)
+    else:  # one class everywhere: no line to draw (and matplotlib would warn)
+        label = f"{label} (one class everywhere)"
+    ax.plot([], [], color=color, linewidth=2, label=label)  # contour sets make no legend entry
+    _loan_axes(ax)
+
+
+def _loan_axes(ax: plt.Axes) -> None:
+    """The loan square, to scale, with its two inputs named."""
+    lim = 1.02 * LOAN_INPUT_RANGE
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("income (normalized)")
+    ax.set_ylabel("debt (normalized)")
+
+
+def plot_error_curves(ax: plt.Axes, histories: dict[str, History]) -> None:
+    """Training (dashed) and test (solid) error per epoch, one colour per model."""
+    for label, history in histories.items():
+        color = MODEL_COLORS.get(label)
+        ax.plot(history.epochs, history.train_error, "--", color=color, label=f"{label}, training")
+        ax.plot(history.epochs, history.test_error, "-", color=color, label=f"{label}, test")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("error E (mean per item)")
+    ax.legend()
+
+
+def plot_largest_weights(ax: plt.Axes, weights: dict[str, np.ndarray], k: int = 10) -> None:
+    """The ``k`` largest weight magnitudes of each model as grouped bars, largest first."""
+    k = check_positive_int(k, "k")
+    width = 0.8 / len(weights)
+    for i, (label, w) in enumerate(weights.items()):
+        top = np.sort(np.abs(np.asarray(w)).ravel())[::-1][:k]
+        ax.bar(np.arange(1, top.size + 1) + (i - (len(weights) - 1) / 2) * width, top, width,
+               color=MODEL_COLORS.get(label), label=label)
+    ax.set_xticks(np.arange(1, k + 1))
+    ax.set_xlabel("rank of the weight (1 = largest |w|)")
+    ax.set_ylabel("|w|")
+    ax.legend()
+
+
+def plot_learning_curve(ax: plt.Axes, sizes, accuracies: dict[str, np.ndarray],
+                        ceiling: float | None = None) -> None:
+    """Mean test accuracy (%) against training-set size, with one-sd bars over replicas.
+
+    ``accuracies[label]`` has one row per size and one column per replica (fractions).
+    ``ceiling``, a fraction, draws the best accuracy any model can expect.
+    """
+    sizes = np.asarray(sizes)
+    # Nudge the series apart (by a few percent on the log axis) so error bars do not overlap.
+    nudges = 10 ** np.linspace(-0.01, 0.01, len(accuracies)) if len(accuracies) > 1 else [1.0]
+    for (label, acc), nudge in zip(accuracies.items(), nudges, strict=True):
+        pct = 100 * np.asarray(acc)
+        ax.errorbar(sizes * nudge, pct.mean(axis=1), yerr=pct.std(axis=1, ddof=1), marker="o",
+                    capsize=3, color=MODEL_COLORS.get(label), label=label)
+    if ceiling is not None:
+        ax.axhline(100 * ceiling, color=PALETTE["black"], linestyle=":", label="best possible")
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [str(int(s)) for s in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("training items")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend()
+
+
+def legend_below(fig: Figure, axes, ncol: int = 3) -> None:
+    """One legend under all ``axes`` of ``fig``, each label once (first handle wins)."""
+    ncol = check_positive_int(ncol, "ncol")
+    handles: dict[str, object] = {}
+    for ax in np.atleast_1d(axes).ravel():
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=ncol,
+               frameon=False)
+
+
+# --- Chapter 03: the derivative ------------------------------------------------------------
+
+
+def plot_abs_and_subgradient(ax_value: plt.Axes, ax_slope: plt.Axes, at_zero: dict[str, float]) -> None:
+    """``|w|`` with supporting lines through 0 (left), and its derivative ``sign(w)`` (right).
+
+    On the right, the vertical bar at ``w = 0`` is the sub-gradient interval [-1, 1];
+    ``at_zero`` maps a label (a library's convention) to the value it picks there.
+    """
+    w = np.linspace(-1.0, 1.0, 201)
+    for slope in (-1.0, -0.5, 0.0, 0.5, 1.0):
+        ax_value.plot(w, slope * w, ":", color=PALETTE["sky"], linewidth=1.2,
+                      label="lines g * w, g in [-1, 1]" if slope == -1.0 else None)
+    ax_value.plot(w, np.abs(w), color=PALETTE["blue"], linewidth=2.5, label="|w|")
+    ax_value.set_ylim(-0.6, 1.05)
+    ax_value.set_xlabel("w")
+    ax_value.set_ylabel("penalty per unit lam")
+    ax_value.legend(loc="upper center", fontsize="small")
+
+    ax_slope.plot([-1.0, 0.0], [-1.0, -1.0], color=PALETTE["blue"], linewidth=2.5, label="sign(w), w != 0")
+    ax_slope.plot([0.0, 1.0], [1.0, 1.0], color=PALETTE["blue"], linewidth=2.5)
+    ax_slope.plot([0.0, 0.0], [-1.0, 1.0], color=PALETTE["sky"], linewidth=6, alpha=0.6,
+                  label="sub-gradients at 0: [-1, 1]")
+    markers = ("o", "s", "D", "^")
+    colors = (PALETTE["vermillion"], PALETTE["orange"], PALETTE["green"], PALETTE["purple"])
+    for (label, value), marker, color in zip(at_zero.items(), markers, colors, strict=False):
+        ax_slope.plot([0.0], [value], marker, color=color, markersize=10,
+                      markeredgecolor=PALETTE["black"], label=label, zorder=3)
+    ax_slope.set_ylim(-1.4, 1.4)
+    ax_slope.set_xlabel("w")
+    ax_slope.set_ylabel("d|w|/dw")
+    # Below the axes: inside, any corner would hide part of the bar or a marker.
+    ax_slope.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small")
+
+
+def plot_gradient_check(ax: plt.Axes, reports: dict[str, dict[str, float]], tolerance: float = 1e-6,
+                        floor: float = 1e-16) -> None:
+    """Relative errors per parameter block as grouped bars on a log scale, one colour per report.
+
+    ``reports`` maps a label to the dict returned by
+    ``l1reg.gradcheck.check_network_gradient``; errors below ``floor`` (exact zeros
+    too) are drawn at the floor. The dashed line is the pass/fail ``tolerance``.
+    """
+    names = list(next(iter(reports.values())))
+    pos = np.arange(len(names))
+    width = 0.8 / len(reports)
+    colors = (PALETTE["blue"], PALETTE["vermillion"], PALETTE["orange"], PALETTE["green"])
+    for i, ((label, report), color) in enumerate(zip(reports.items(), colors, strict=False)):
+        values = np.maximum([report[name] for name in names], floor)
+        ax.bar(pos + (i - (len(reports) - 1) / 2) * width, values - floor, width, bottom=floor,
+               color=color, edgecolor=PALETTE["black"], label=label)
+    ax.axhline(tolerance, color=PALETTE["black"], linestyle="--", linewidth=1,
+               label=f"tolerance {tolerance:g}")
+    ax.set_yscale("log")
+    # Four decades of headroom above the tallest bar keep the legend off the bars.
+    top = max(max(report.values()) for report in reports.values())
+    ax.set_ylim(floor, 10.0 ** (np.ceil(np.log10(max(top, tolerance))) + 4))
+    ax.set_xticks(pos, names)
+    ax.set_xlabel("parameter block")
+    ax.set_ylabel("relative error vs finite differences")
+    ax.legend(loc="upper left", fontsize="small")
+
+
+def plot_chattering(ax: plt.Axes, trace: np.ndarray, step: float) -> None:
+    """One weight, step by step, with the band ``+-step`` (one penalty step, ``lr * lam``)."""
+    trace = np.asarray(trace, dtype=np.float64)
+    steps = np.arange(trace.size)
+    ax.axhspan(-step, step, color=PALETTE["sky"], alpha=0.25, label=f"+- lr * lam = +- {step:g}")
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax.plot(steps, trace, "o-", color=PALETTE["blue"], markersize=3.5, linewidth=1, label="the weight")
+    ax.set_xlabel("SGD step")
+    ax.set_ylabel("w")
+    ax.legend(loc="lower right", fontsize="small", framealpha=1.0)
+
+
+# --- Chapter 05: alternatives --------------------------------------------------------------
+
+RULE_COLORS = {
+    "sub-gradient": PALETTE["blue"],
+    "tack-on": PALETTE["orange"],
+    "proximal": PALETTE["green"],
+    "cumulative": PALETTE["vermillion"],
+}
+RULE_MARKERS = {"sub-gradient": "o", "tack-on": "v", "proximal": "s", "cumulative": "D"}
+
+
+def plot_rule_sweep(ax: plt.Axes, lams, curves: dict[str, np.ndarray], baseline: float | None = None) -> None:
+    """One line per update rule against ``lam`` on a log axis; ``baseline`` a dotted line."""
+    for label, values in curves.items():
+        ax.plot(lams, values, marker=RULE_MARKERS.get(label, "o"), color=RULE_COLORS.get(label),
+                label=label, alpha=0.85)
+    if baseline is not None:
+        ax.axhline(baseline, color=PALETTE["black"], linestyle=":", linewidth=1, label="lam = 0")
+    ax.set_xscale("log")
+    ax.set_xlabel("lam")
+    ax.legend(fontsize="small")
+
+
+def plot_weight_paths(ax: plt.Axes, paths: dict[str, np.ndarray], floor: float | None = None) -> None:
+    """One weight's value after each epoch, one line per rule.
+
+    With ``floor``, the plot shows ``|w|`` on a log axis and an exact zero is drawn at
+    the floor (marked by a dotted line), so hovering near zero and sitting at zero
+    look different.
+    """
+    for label, path in paths.items():
+        path = np.asarray(path, dtype=np.float64)
+        epochs = np.arange(1, path.size + 1)
+        values = path if floor is None else np.maximum(np.abs(path), floor)
+        ax.plot(epochs, values, color=RULE_COLORS.get(label), label=label, linewidth=1.8, alpha=0.85)
+    if floor is None:
+        ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
+        ax.set_ylabel("w")
+    else:
+        ax.set_yscale("log")
+        ax.axhline(floor, color=PALETTE["black"], linestyle=":", linewidth=1, label="exactly 0")
+        ax.set_ylabel("|w| (exact zeros at the dotted line)")
+    ax.set_xlabel("epoch")
+    ax.legend(fontsize="small")
+
+
+def plot_pixel_map(ax: plt.Axes, values, *, mark=None, vmax: float | None = None,
+                   cmap: str = "cividis", side: int = 8):
+    """An image of one value per input pixel (``side`` x ``side``, row by row).
+
+    Pixels where ``mark`` is True get a cross (e.g. the pixels whose weights are all
+    exactly 0). Returns the image, for a colorbar.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size != side * side:
+        raise ValueError(f"values must hold {side * side} entries (one per pixel), got {values.size}")
+    image = ax.imshow(values.reshape(side, side), cmap=cmap, vmin=0.0, vmax=vmax)
+    if mark is not None:
+        rows, cols = np.nonzero(np.asarray(mark, dtype=bool).reshape(side, side))
+        ax.scatter(cols, rows, marker="x", s=40, color=PALETTE["vermillion"], linewidths=1.5)
+    ax.set_xticks(range(side))
+    ax.set_yticks(range(side))
+    ax.grid(False)
+    ax.set_xlabel("pixel column")
+    ax.set_ylabel("pixel row")
+    return image

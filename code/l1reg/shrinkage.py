@@ -1,0 +1,294 @@
+"""What a penalty does to the weights it is added to: shrinkage, exact zeros, and lam.
+
+Three views of the same question, from the smallest to the demo:
+
+* **One weight.** Near a minimum ``w0`` of the data error with curvature ``a``, the
+  error is ``1/2 * a * (w - w0)**2``. Adding a penalty moves the minimum, and for
+  each penalty the new minimum has a closed form (:func:`l1_minimizer`,
+  :func:`l2_minimizer`, :func:`elastic_net_minimizer`) that
+  :func:`minimize_one_weight` checks by a plain numerical search.
+* **Two weights.** :func:`l1_ball_optimum` and :func:`l2_ball_optimum` minimize a
+  quadratic error inside the L1 diamond ``|w1| + |w2| <= radius`` and the L2 circle
+  ``w1**2 + w2**2 <= radius**2``: the picture behind L1's exact zeros.
+* **The demo.** :func:`lam_sweep` trains the demo network once per ``lam`` and
+  records what the penalty did to its accuracy and its weights.
+
+Strengths follow :mod:`l1reg.penalties` (Keras's conventions): the L2 penalty is
+``lam * sum(w**2)``, without a factor 1/2.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from l1reg import demo
+from l1reg._validation import check_real
+from l1reg.penalties import L1, L1L2, L2, PENALTY_TYPES, soft_threshold
+
+# The golden ratio's conjugate: each step of the search keeps this share of the bracket.
+_GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+
+
+# --- one weight: closed forms ------------------------------------------------------------
+
+
+def _check_values(values, name: str) -> np.ndarray:
+    """Return ``values`` as a float64 array of finite reals, or raise naming ``name``."""
+    try:
+        arr = np.asarray(values)
+    except ValueError:  # ragged nested lists
+        arr = np.asarray(values, dtype=object)
+    if arr.dtype.kind not in "iuf":  # refuses bools, complex numbers, strings, objects
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
+    return arr
+
+
+def l1_minimizer(w0, a: float, lam: float) -> np.ndarray:
+    """Minimizer of ``1/2*a*(w - w0)**2 + lam*|w|``: ``sign(w0) * max(|w0| - lam/a, 0)``.
+
+    The soft-threshold of ``w0`` at ``lam / a``: every ``|w0| <= lam / a`` gives
+    exactly 0, and larger ones move toward 0 by ``lam / a``.
+
+    Parameters
+    ----------
+    w0 : float or array_like of float
+        The unpenalized minimum (one value per weight).
+    a : float
+        The curvature of the data error at ``w0``, > 0.
+    lam : float
+        The L1 strength, >= 0.
+    """
+    w0 = _check_values(w0, "w0")
+    a = check_real(a, "a", minimum=0.0, strict=True)
+    lam = check_real(lam, "lam", minimum=0.0)
+    return soft_threshold(w0, lam / a)
+
+
+def l2_minimizer(w0, a: float, lam: float) -> np.ndarray:
+    """Minimizer of ``1/2*a*(w - w0)**2 + lam*w**2``: ``w0 * a / (a + 2*lam)``.
+
+    Every weight shrinks by the same factor; none becomes 0 unless ``w0`` is 0.
+    For the ``lam/2 * w**2`` convention, pass ``lam / 2``.
+
+    Parameters
+    ----------
+    w0 : float or array_like of float
+        The unpenalized minimum.
+    a : float
+        The curvature of the data error at ``w0``, > 0.
+    lam : float
+        The L2 strength (Keras's convention), >= 0.
+    """
+    w0 = _check_values(w0, "w0")
+    a = check_real(a, "a", minimum=0.0, strict=True)
+    lam = check_real(lam, "lam", minimum=0.0)
+    return w0 * (a / (a + 2.0 * lam))
+
+
+def elastic_net_minimizer(w0, a: float, l1: float, l2: float) -> np.ndarray:
+    """Minimizer of ``1/2*a*(w - w0)**2 + l1*|w| + l2*w**2``.
+
+    ``soft_threshold(w0, l1/a) * a / (a + 2*l2)``: the L1 step zeroes the small
+    values, then the L2 factor shrinks what is left.
+
+    Parameters
+    ----------
+    w0 : float or array_like of float
+        The unpenalized minimum.
+    a : float
+        The curvature of the data error at ``w0``, > 0.
+    l1, l2 : float
+        The L1 and L2 strengths, each >= 0 (as in :class:`l1reg.L1L2`).
+    """
+    w0 = _check_values(w0, "w0")
+    a = check_real(a, "a", minimum=0.0, strict=True)
+    l1 = check_real(l1, "l1", minimum=0.0)
+    l2 = check_real(l2, "l2", minimum=0.0)
+    return soft_threshold(w0, l1 / a) * (a / (a + 2.0 * l2))
+
+
+# --- one weight: a numerical check -----------------------------------------------------
+
+
+def golden_section_minimize(
+    f: Callable[[float], float], low: float, high: float, tol: float = 1e-12
+) -> float:
+    """The minimizer of a unimodal ``f`` on ``[low, high]``, by golden-section search.
+
+    Each step drops the part of the bracket that cannot hold the minimum, keeping
+    0.618 of it, until the bracket is narrower than ``tol``. It needs no
+    derivative, so the kink of ``|w|`` at 0 does not bother it.
+    """
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    low = check_real(low, "low")
+    high = check_real(high, "high")
+    if high < low:
+        raise ValueError(f"high must be >= low, got low={low:g}, high={high:g}")
+    tol = check_real(tol, "tol", minimum=0.0, strict=True)
+    c, d = high - _GOLDEN * (high - low), low + _GOLDEN * (high - low)
+    fc, fd = f(c), f(d)
+    while high - low > tol:
+        if fc <= fd:  # the minimum is not right of d
+            high, d, fd = d, c, fc
+            c = high - _GOLDEN * (high - low)
+            fc = f(c)
+        else:  # the minimum is not left of c
+            low, c, fc = c, d, fd
+            d = low + _GOLDEN * (high - low)
+            fd = f(d)
+    return (low + high) / 2.0
+
+
+def one_weight_objective(w: float, w0: float, a: float, penalty: L1 | L2 | L1L2) -> float:
+    """The penalized error of one weight: ``1/2*a*(w - w0)**2 + penalty(w)``."""
+    return 0.5 * a * (w - w0) ** 2 + penalty(np.array([w]))
+
+
+def minimize_one_weight(w0: float, a: float, penalty: L1 | L2 | L1L2, tol: float = 1e-12) -> float:
+    """Minimize :func:`one_weight_objective` numerically, knowing no closed form.
+
+    All three penalties pull toward 0 and are convex, so the minimizer lies between
+    0 and ``w0``; the search brackets that interval, widened by 1 on each side.
+    """
+    w0 = check_real(w0, "w0")
+    a = check_real(a, "a", minimum=0.0, strict=True)
+    if not isinstance(penalty, PENALTY_TYPES):
+        raise TypeError(f"penalty must be an l1reg.L1, L2 or L1L2 penalty, got {type(penalty).__name__}")
+    return golden_section_minimize(
+        lambda w: one_weight_objective(w, w0, a, penalty), min(w0, 0.0) - 1.0, max(w0, 0.0) + 1.0, tol
+    )
+
+
+# --- two weights: the constrained optimum -----------------------------------------------
+
+
+def _check_problem(w_hat, h, radius) -> tuple[np.ndarray, np.ndarray, float]:
+    w_hat = _check_values(w_hat, "w_hat")
+    if w_hat.shape != (2,):
+        raise ValueError(f"w_hat must have shape (2,), got {w_hat.shape}")
+    h = _check_values(h, "h")
+    if h.shape != (2, 2):
+        raise ValueError(f"h must have shape (2, 2), got {h.shape}")
+    if h[0, 1] != h[1, 0] or np.any(np.linalg.eigvalsh(h) <= 0.0):
+        raise ValueError("h must be symmetric positive definite")
+    radius = check_real(radius, "radius", minimum=0.0, strict=True)
+    return w_hat, h, radius
+
+
+def quadratic_error(w, w_hat, h) -> np.ndarray:
+    """``1/2 * (w - w_hat)^T h (w - w_hat)`` for each 2-vector along the last axis of ``w``."""
+    d = np.asarray(w, dtype=np.float64) - np.asarray(w_hat, dtype=np.float64)
+    return 0.5 * np.einsum("...i,ij,...j->...", d, np.asarray(h, dtype=np.float64), d)
+
+
+def l1_ball_optimum(w_hat, h, radius: float) -> np.ndarray:
+    """Minimize ``quadratic_error(w, w_hat, h)`` subject to ``|w1| + |w2| <= radius``.
+
+    If ``w_hat`` is inside the diamond it is the answer. Otherwise the answer is on
+    the diamond's edge: on each of its four sides the error is a parabola in the
+    position along the side, minimized in closed form and clipped to the side; the
+    best of the four wins. A clip to a side's end is a corner, where a weight is 0.
+    """
+    w_hat, h, radius = _check_problem(w_hat, h, radius)
+    if np.abs(w_hat).sum() <= radius:
+        return w_hat.copy()
+    corners = radius * np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+    best, best_error = None, np.inf
+    for p, q in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+        d = q - p
+        tau = float(np.clip(d @ h @ (w_hat - p) / (d @ h @ d), 0.0, 1.0))
+        if min(tau, 1.0 - tau) < 1e-12:  # a corner up to round-off: make its zero exact
+            tau = round(tau)
+        w = p + tau * d  # tau = 0 or 1 gives a corner exactly: p or p + (q - p) = q
+        error = quadratic_error(w, w_hat, h)
+        if error < best_error:
+            best, best_error = w, error
+    return best
+
+
+def l2_ball_optimum(w_hat, h, radius: float) -> np.ndarray:
+    """Minimize ``quadratic_error(w, w_hat, h)`` subject to ``w1**2 + w2**2 <= radius**2``.
+
+    Outside the circle, the optimum is ``w(mu) = (h + mu*I)^-1 h w_hat`` for the
+    ``mu >= 0`` that puts it on the circle (a Lagrange multiplier); ``|w(mu)|`` falls
+    as ``mu`` grows, so bisection finds ``mu``.
+    """
+    w_hat, h, radius = _check_problem(w_hat, h, radius)
+    if np.linalg.norm(w_hat) <= radius:
+        return w_hat.copy()
+    d, q = np.linalg.eigh(h)
+    c = q.T @ w_hat
+
+    def w_of(mu: float) -> np.ndarray:
+        return q @ (d * c / (d + mu))
+
+    low, high = 0.0, 1.0
+    while np.linalg.norm(w_of(high)) > radius:
+        high *= 2.0
+    for _ in range(200):
+        mid = (low + high) / 2.0
+        if np.linalg.norm(w_of(mid)) > radius:
+            low = mid
+        else:
+            high = mid
+    return w_of(high)
+
+
+# --- the demo: a sweep over lam -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LamSweep:
+    """What training the demo with each ``lam`` gave: one entry per ``lam``.
+
+    Accuracies are fractions; ``n_small`` counts the weights with ``|w| < tol``.
+    """
+
+    lams: np.ndarray
+    train_accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    sum_abs_w: np.ndarray
+    max_abs_w: np.ndarray
+    n_small: np.ndarray
+    n_weights: int
+    tol: float
+    epochs: int
+
+
+def lam_sweep(
+    lams: Sequence[float], run: int = 0, epochs: int = demo.EPOCHS, tol: float = 1e-3
+) -> LamSweep:
+    """Train the demo network once per ``lam`` on seed set ``run``; see :class:`LamSweep`.
+
+    Every run starts from the same data, weights and visiting order
+    (:func:`l1reg.demo.run_demo`), so ``lam`` is the only thing that changes.
+    """
+    if isinstance(lams, np.ndarray) and lams.ndim == 1:
+        lams = lams.tolist()
+    if isinstance(lams, (str, bytes)) or not isinstance(lams, Sequence):
+        raise TypeError(f"lams must be a list of penalty strengths, got {type(lams).__name__}")
+    if len(lams) == 0:
+        raise ValueError("lams must hold at least one penalty strength, got an empty list")
+    lams = [check_real(lam, f"lams[{i}]", minimum=0.0) for i, lam in enumerate(lams)]
+    tol = check_real(tol, "tol", minimum=0.0, strict=True)
+    runs = [demo.run_demo(lam, run=run, epochs=epochs) for lam in lams]
+    abs_w = [np.abs(r.net.weights()) for r in runs]
+    return LamSweep(
+        lams=np.array(lams),
+        train_accuracy=np.array([r.train_accuracy for r in runs]),
+        test_accuracy=np.array([r.test_accuracy for r in runs]),
+        sum_abs_w=np.array([a.sum() for a in abs_w]),
+        max_abs_w=np.array([a.max() for a in abs_w]),
+        n_small=np.array([int(np.sum(a < tol)) for a in abs_w]),
+        n_weights=int(abs_w[0].size),
+        tol=tol,
+        epochs=len(runs[0].history.train_accuracy),
+    )
