@@ -9,6 +9,10 @@ before softmax (``o = softmax(z)``): back-propagation starts from there.
 
 All functions also accept a stack of such arrays (a leading replica axis); the error
 is then one number per replica.
+
+``SHORTCUTS`` holds one deliberately wrong signal, the "softmax shortcut" some
+from-scratch code uses with squared error; it is kept apart from ``LOSSES`` so that no
+network uses it by accident (``l1reg.gradcheck.with_shortcut`` opts in).
 """
 
 from __future__ import annotations
@@ -52,4 +56,23 @@ def cross_entropy_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
 LOSSES = {
     "squared": (squared_error, squared_error_signal),
     "cross_entropy": (cross_entropy, cross_entropy_signal),
+}
+
+
+def squared_error_diagonal_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The softmax shortcut ``(o - t) * o * (1 - o)``: NOT the gradient of squared error.
+
+    It back-propagates ``dE/do = o - t`` through the diagonal ``do_k/dz_k = o_k (1 - o_k)``
+    of the softmax Jacobian only, dropping the off-diagonal terms ``-o_k o_j``; that
+    is the right derivative for independent sigmoid outputs, not for softmax. The true
+    signal is :func:`squared_error_signal`. With two classes the shortcut is exactly
+    half of it; with more classes it also points in another direction.
+    """
+    return (o - t) * o * (1.0 - o) / o.shape[-2]
+
+
+# Wrong on purpose, for measuring what a wrong gradient costs: the error is the true
+# squared error, the signal is the shortcut. Same (error, signal) layout as LOSSES.
+SHORTCUTS = {
+    "squared_diagonal": (squared_error, squared_error_diagonal_signal),
 }
