@@ -1,0 +1,58 @@
+"""The max-norm constraint: cap the length of each unit's incoming weight vector.
+
+After every gradient step, each column ``W[:, j]`` of a weight matrix (the weights
+into unit ``j``) longer than ``c`` is scaled back to length ``c``; shorter columns are
+left alone. The weights stay free inside the ball and cannot grow past it. Srebro and
+Shraibman (2005) studied the max-norm as a measure of complexity; Srivastava et al.
+(2014) found the constraint works well with dropout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from l1reg._validation import check_real
+from l1reg.update_rules import UpdateRule
+
+
+def cap_column_norms(w: np.ndarray, max_norm) -> None:
+    """Scale in place each column longer than ``max_norm``: ``W[:, j] *= min(1, c / |W[:, j]|)``.
+
+    Works on one matrix (inputs x units) or a stack of them (a leading replica axis);
+    ``max_norm`` is a number or one number per replica (a column, replicas x 1).
+    """
+    c = np.asarray(max_norm, dtype=np.float64)[..., None]  # broadcast over rows and columns
+    norms = np.sqrt(np.sum(w * w, axis=-2, keepdims=True))
+    # A zero column needs no scaling; the floor only avoids dividing by zero.
+    w *= np.minimum(1.0, c / np.maximum(norms, np.finfo(np.float64).tiny))
+
+
+class MaxNorm(UpdateRule):
+    """A plain step, then every unit's incoming weights capped at length ``max_norm``.
+
+    Parameters
+    ----------
+    max_norm : float
+        The largest Euclidean length ``c`` of a column of each weight matrix, > 0.
+
+    Examples
+    --------
+    >>> w = np.array([[3.0, 0.3], [4.0, 0.4]])
+    >>> cap_column_norms(w, 1.0)
+    >>> w
+    array([[0.6, 0.3],
+           [0.8, 0.4]])
+    """
+
+    def __init__(self, max_norm: float) -> None:
+        self.max_norm = check_real(max_norm, "max_norm", minimum=0.0, strict=True)
+
+    def get_config(self) -> dict:
+        return {"max_norm": self.max_norm}
+
+    def start(self, w: np.ndarray, matrices: list[np.ndarray]) -> list[np.ndarray]:
+        return matrices  # views into the parameters: capping them caps the weights
+
+    def after_step(self, w: np.ndarray, lr: float, state: list[np.ndarray]) -> None:
+        for matrix in state:
+            cap_column_norms(matrix, self.max_norm)

@@ -1,0 +1,48 @@
+"""Jitter: train on inputs with fresh Gaussian noise added at every step.
+
+Each step sees ``x + sigma * n`` with ``n`` drawn from a standard normal distribution,
+a new draw every time, so the network never sees the same item twice and cannot fit
+any one item's exact position. For small noise this is equivalent to adding a
+penalty on the network's sensitivity to its inputs (Bishop 1995); Reed and Marks
+(1999) treat it as a regularizer in its own right. Evaluation uses the clean inputs.
+Pass a :class:`Jitter` as ``noise=`` to :func:`l1reg.update_rules.train_with_rule`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from l1reg._validation import check_real, check_rng
+from l1reg.network import backward, forward
+
+
+class Jitter:
+    """Add ``sigma * N(0, 1)`` noise to the inputs of every training step.
+
+    Parameters
+    ----------
+    sigma : float
+        Standard deviation of the noise, >= 0, in the inputs' units.
+    seed : int or numpy.random.Generator
+        Source of the noise.
+    """
+
+    def __init__(self, sigma: float, seed: int | np.random.Generator) -> None:
+        self.sigma = check_real(sigma, "sigma", minimum=0.0)
+        self.rng = check_rng(seed)
+
+    def perturb(self, x: np.ndarray) -> np.ndarray:
+        """``x + sigma * n``, with ``n`` a fresh standard normal draw of x's shape."""
+        return x + self.sigma * self.rng.standard_normal(x.shape)
+
+    def data_gradient(self, p, x, t, signal, g) -> None:
+        """Write the data gradient on the noisy copies of the items ``x`` into ``g``."""
+        x_noisy = self.perturb(x)
+        h, o = forward(p, x_noisy)
+        backward(p, x_noisy, h, o, signal(o, t), g)
+
+    def get_config(self) -> dict:
+        return {"sigma": self.sigma}
+
+    def __repr__(self) -> str:
+        return f"Jitter(sigma={self.sigma:g})"

@@ -1,0 +1,304 @@
+"""Ways to apply L1: the worked example, the lr * lam link, exact zeros, the cumulative penalty."""
+
+import re
+
+import numpy as np
+import pytest
+
+from l1reg import L1, L1L2, L2, Network, soft_threshold, train
+from l1reg.constraints import MaxNorm
+from l1reg.update_rules import (
+    CumulativePenalty,
+    Plain,
+    Proximal,
+    SubGradient,
+    TackOn,
+    _stack_rules,
+    step_once,
+    train_replicas_with_rule,
+    train_with_rule,
+)
+
+_step = step_once  # one update by hand, as the training loop does it
+
+
+# --- the worked example: weight 8.0, lr 0.05, lam 0.01, data gradient 9.0 -----------------
+
+
+def test_worked_example_with_the_penalty_in_the_gradient():
+    # 8.0 - 0.05 * (9.0 + 0.01 * sign(8.0)) = 8.0 - 0.4505 = 7.5495
+    assert _step(SubGradient(0.01), [8.0], [9.0], 0.05)[0] == 7.5495
+
+
+def test_worked_example_with_the_tack_on_decay():
+    # 8.0 - 0.05 * 9.0 = 7.55, then 7.55 - 0.01 * sign(7.55) = 7.54
+    assert _step(TackOn(0.01), [8.0], [9.0], 0.05)[0] == 7.54
+
+
+def test_the_tack_on_constant_is_lr_times_lam():
+    # TackOn(lr * lam) moves the worked example's weight exactly as SubGradient(lam) does.
+    assert _step(TackOn(0.05 * 0.01), [8.0], [9.0], 0.05)[0] == pytest.approx(7.5495, abs=1e-15)
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0.5, 2.0, 50) * rng.choice([-1.0, 1.0], 50)
+    g = rng.uniform(-1.0, 1.0, 50)  # lr * |g| < |w|: no step flips a sign
+    lr, lam = 0.1, 0.03
+    np.testing.assert_allclose(_step(TackOn(lr * lam), w, g, lr), _step(SubGradient(lam), w, g, lr),
+                               rtol=0, atol=1e-15)
+    # The same number as the tack-on constant is a pull 1 / lr = 10 times as strong.
+    gap = _step(SubGradient(lam), w, g, lr) - _step(TackOn(lam), w, g, lr)
+    np.testing.assert_allclose(gap, np.sign(w) * (1 - lr) * lam, rtol=0, atol=1e-15)
+
+
+def test_plain_rule_is_a_plain_step():
+    np.testing.assert_array_equal(_step(Plain(), [8.0, -1.0], [9.0, 2.0], 0.05), [8.0 - 0.45, -1.1])
+
+
+def test_the_sub_gradient_leaves_an_exact_zero_to_its_data_gradient():
+    assert _step(SubGradient(0.5), [0.0], [2.0], 0.1)[0] == -0.2
+
+
+# --- proximal: exact zeros, never across zero -----------------------------------------------
+
+
+def test_proximal_step_is_the_soft_threshold_of_the_plain_step():
+    rng = np.random.default_rng(1)
+    w, g = rng.normal(size=200), rng.normal(size=200)
+    lr, lam = 0.1, 2.0
+    np.testing.assert_array_equal(_step(Proximal(lam), w, g, lr), soft_threshold(w - lr * g, lr * lam))
+
+
+def test_proximal_gives_exact_zeros_and_never_crosses_zero():
+    rng = np.random.default_rng(2)
+    w, g = rng.normal(size=500), rng.normal(size=500)
+    lr, lam = 0.5, 0.6
+    plain = w - lr * g
+    new = _step(Proximal(lam), w, g, lr)
+    small = np.abs(plain) <= lr * lam
+    assert small.sum() > 50
+    assert np.all(new[small] == 0.0)
+    assert np.all(new * plain >= 0.0)  # same sign as the plain step's result, or zero
+    np.testing.assert_allclose(np.abs(new[~small]), np.abs(plain[~small]) - lr * lam, atol=1e-15)
+
+
+def test_the_sub_gradient_crosses_zero_where_the_proximal_step_stops():
+    # w = 0.004, a pull of lr * lam = 0.01: the sub-gradient lands at -0.006, proximal at 0.
+    assert _step(SubGradient(0.1), [0.004], [0.0], 0.1)[0] == pytest.approx(-0.006, abs=1e-15)
+    assert _step(Proximal(0.1), [0.004], [0.0], 0.1)[0] == 0.0
+
+
+def test_stacked_proximal_uses_each_replicas_threshold():
+    rng = np.random.default_rng(3)
+    w = rng.normal(size=(3, 40))
+    lams = [0.0, 1.0, 3.0]
+    nets = [Network(2, 2, 2, seed=0) for _ in lams]
+    stacked = _stack_rules([Proximal(lam) for lam in lams], 3, nets[0])
+    out = w.copy()
+    stacked.after_step(out, 0.25, None)
+    for row, lam in enumerate(lams):
+        np.testing.assert_array_equal(out[row], soft_threshold(w[row], 0.25 * lam))
+
+
+# --- the cumulative penalty (Tsuruoka et al. 2009), by hand -----------------------------------
+
+
+def test_cumulative_penalty_against_a_hand_computation():
+    lr, lam = 0.5, 0.0625  # lr * lam = 1/32: every number below is exact in binary
+    rule = CumulativePenalty(lam)
+    w = np.array([3.0, -2.0]) / 32
+    state = rule.start(w, [])
+    # Five steps with no data gradient, then a kick of lr * g = (+4/32, -3/32).
+    grads = [[0.0, 0.0]] * 5 + [[-0.25, 0.1875]]
+    # In 32nds. u (what every weight could have received) grows by 1 a step; q is what
+    # each weight did receive. Weight 0 pays 1 a step down to 0, then sits there while u
+    # grows; the kick lifts it to 4, but it still owes u + q = 6 - 3 = 3, so it ends at 1.
+    # Weight 1 reaches 0 after two steps; the kick takes it to -3, and it owes
+    # u - q = 6 - 2 = 4, more than 3: it is clipped back to 0.
+    expected = [[2, -1], [1, 0], [0, 0], [0, 0], [0, 0], [1, 0]]
+    expected_q = [[-1, 1], [-2, 2], [-3, 2], [-3, 2], [-3, 2], [-6, 5]]
+    for g, want, want_q in zip(grads, expected, expected_q, strict=True):
+        w = _step(rule, w, g, lr, state)
+        np.testing.assert_array_equal(w, np.array(want) / 32)
+        np.testing.assert_array_equal(state["q"], np.array(want_q) / 32)
+    assert state["u"][0] == 6 / 32
+
+
+def test_cumulative_penalty_and_proximal_part_only_after_a_weight_sat_at_zero():
+    lr, lam = 0.5, 0.0625
+    grads = [[0.0, 0.0]] * 5 + [[-0.25, 0.1875]]
+    paths = {}
+    for rule in (CumulativePenalty(lam), Proximal(lam)):
+        w, path = np.array([3.0, -2.0]) / 32, []
+        state = rule.start(w, [])
+        for g in grads:
+            w = _step(rule, w, g, lr, state)
+            path.append(w)
+        paths[type(rule).__name__] = path
+    cum, prox = paths["CumulativePenalty"], paths["Proximal"]
+    for step in range(5):
+        np.testing.assert_array_equal(cum[step], prox[step])
+    # the kick: the proximal step charges one step's penalty, 1/32; the cumulative one the debt
+    np.testing.assert_array_equal(prox[5], np.array([3.0, -2.0]) / 32)
+    np.testing.assert_array_equal(cum[5], np.array([1.0, 0.0]) / 32)
+
+
+# --- the training loop -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def problem(random_problem):
+    x, t = random_problem(30, 4, 3, seed=10)
+    x_test, t_test = random_problem(12, 4, 3, seed=11)
+    return 10.0 * x, t, 10.0 * x_test, t_test  # large inputs: strong data gradients
+
+
+def _net(penalty=None, seed=5):
+    return Network(4, 5, 3, seed=seed, weight_penalty=penalty)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_sub_gradient_rule_equals_train_with_an_l1_penalty_bit_for_bit(problem, batch_size):
+    x, t, x_test, t_test = problem
+    reference = _net(L1(0.01))
+    h_ref = train(reference, x, t, epochs=4, lr=0.05, seed=3, batch_size=batch_size,
+                  x_test=x_test, t_test=t_test)
+    net = _net()
+    h = train_with_rule(net, x, t, rule=SubGradient(0.01), epochs=4, lr=0.05, seed=3,
+                        batch_size=batch_size, x_test=x_test, t_test=t_test)
+    np.testing.assert_array_equal(net.get_flat(), reference.get_flat())
+    assert h == h_ref
+
+
+def test_plain_rule_keeps_the_networks_own_penalty(problem):
+    x, t, _, _ = problem
+    reference = _net(L2(0.01))
+    train(reference, x, t, epochs=3, lr=0.05, seed=3)
+    net = _net(L2(0.01))
+    train_with_rule(net, x, t, rule=Plain(), epochs=3, lr=0.05, seed=3)
+    np.testing.assert_array_equal(net.get_flat(), reference.get_flat())
+
+
+def test_proximal_training_gives_exact_zeros_the_sub_gradient_does_not(problem):
+    x, t, _, _ = problem
+    zeros = {}
+    for rule in (SubGradient(0.02), Proximal(0.02)):
+        net = _net()
+        train_with_rule(net, x, t, rule=rule, epochs=20, lr=0.05, seed=3)
+        zeros[type(rule).__name__] = int(np.sum(net.weights() == 0.0))
+    assert zeros["SubGradient"] == 0
+    assert zeros["Proximal"] >= 5
+
+
+def test_rule_on_the_first_layer_only(problem):
+    x, t, _, _ = problem
+    net = _net()
+    train_with_rule(net, x, t, rule=Proximal(100.0), on=("ih_weights",), epochs=2, lr=0.05, seed=3)
+    assert np.all(net.params["ih_weights"] == 0.0)
+    assert np.all(net.params["ho_weights"] != 0.0)
+    net = _net()
+    train_with_rule(net, x, t, rule=Proximal(100.0), on="ho_weights", epochs=2, lr=0.05, seed=3)
+    assert np.all(net.params["ho_weights"] == 0.0)
+    assert np.all(net.params["ih_weights"] != 0.0)
+
+
+@pytest.mark.parametrize("kind", [SubGradient, TackOn, Proximal, CumulativePenalty])
+def test_replicas_with_a_lam_each_equal_separate_runs(problem, kind):
+    x, t, x_test, t_test = problem
+    lams = [0.0, 0.001, 0.01, 0.05]
+    nets = [_net() for _ in lams]
+    histories = train_replicas_with_rule(
+        nets, np.stack([x] * 4), np.stack([t] * 4), rule=[kind(lam) for lam in lams], epochs=3, lr=0.05,
+        seeds=[3] * 4, x_test=np.stack([x_test] * 4), t_test=np.stack([t_test] * 4))
+    for net, history, lam in zip(nets, histories, lams, strict=True):
+        single = _net()
+        h = train_with_rule(single, x, t, rule=kind(lam), epochs=3, lr=0.05, seed=3,
+                            x_test=x_test, t_test=t_test)
+        np.testing.assert_allclose(net.get_flat(), single.get_flat(), rtol=0, atol=1e-12)
+        assert history.test_accuracy == h.test_accuracy
+
+
+def test_replicas_with_rules_of_different_kinds_equal_separate_runs(problem):
+    x, t, _, _ = problem
+    # interleaved kinds: each run of neighbours acts on its own rows
+    kinds = [Proximal(0.01), Proximal(0.05), CumulativePenalty(0.01), SubGradient(0.01), Proximal(0.02),
+             MaxNorm(0.3)]
+    nets = [_net() for _ in kinds]
+    n = len(kinds)
+    train_replicas_with_rule(nets, np.stack([x] * n), np.stack([t] * n), rule=kinds, epochs=3, lr=0.05,
+                             seeds=[3] * n)
+    for net, rule in zip(nets, kinds, strict=True):
+        single = _net()
+        train_with_rule(single, x, t, rule=rule, epochs=3, lr=0.05, seed=3)
+        np.testing.assert_allclose(net.get_flat(), single.get_flat(), rtol=0, atol=1e-12)
+    assert np.linalg.norm(nets[-1].params["ih_weights"], axis=0).max() <= 0.3 + 1e-12
+
+
+def test_callback_sees_every_epoch_and_can_stop_training(problem):
+    x, t, _, _ = problem
+    seen = []
+
+    def stop_after_three(epoch, flat):
+        seen.append((epoch, flat.shape))
+        return epoch == 3
+
+    history = train_with_rule(_net(), x, t, rule=Plain(), epochs=10, lr=0.05, seed=3,
+                              callback=stop_after_three)
+    assert seen == [(1, (43,)), (2, (43,)), (3, (43,))]
+    assert len(history.train_error) == 3
+
+
+def test_rule_settings_and_repr():
+    assert Proximal(0.001).get_config() == {"lam": 0.001}
+    assert repr(CumulativePenalty(0.5)) == "CumulativePenalty(lam=0.5)"
+    assert repr(Plain()) == "Plain()"
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def _names(name):
+    return "^" + re.escape(name) + " "
+
+
+BAD = [
+    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule="proximal", epochs=1, lr=0.1, seed=0),
+                 TypeError, "rule", id="rule-a-string"),
+    pytest.param(lambda x, t: train_with_rule(_net(L1(0.01)), x, t, rule=Proximal(0.01), epochs=1,
+                                              lr=0.1, seed=0), ValueError, "rule", id="l1-twice"),
+    pytest.param(lambda x, t: train_with_rule(_net(L1L2(0.01, 0.01)), x, t, rule=TackOn(0.01), epochs=1,
+                                              lr=0.1, seed=0), ValueError, "rule", id="l1l2-and-l1-rule"),
+    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), on=("h_biases",), epochs=1,
+                                              lr=0.1, seed=0), ValueError, "on", id="on-biases"),
+    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), on=(), epochs=1, lr=0.1,
+                                              seed=0), ValueError, "on", id="on-empty"),
+    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), noise=0.1, epochs=1, lr=0.1,
+                                              seed=0), TypeError, "noise", id="noise-a-number"),
+    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), callback=3, epochs=1, lr=0.1,
+                                              seed=0), TypeError, "callback", id="callback-not-callable"),
+    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), epochs=0, lr=0.1, seed=0),
+                 ValueError, "epochs", id="epochs-zero"),
+    pytest.param(lambda x, t: train_with_rule(_net(), x[:, :3], t, rule=Plain(), epochs=1, lr=0.1,
+                                              seed=0), ValueError, "x_train", id="x-columns"),
+    pytest.param(lambda x, t: train_with_rule("net", x, t, rule=Plain(), epochs=1, lr=0.1, seed=0),
+                 TypeError, "net", id="net-a-string"),
+    pytest.param(lambda x, t: train_replicas_with_rule(
+        [_net(), _net()], np.stack([x, x]), np.stack([t, t]), rule=[Proximal(0.1), "tack-on"],
+        epochs=1, lr=0.1, seeds=[0, 1]), TypeError, "rule[1]", id="second-rule-a-string"),
+    pytest.param(lambda x, t: train_replicas_with_rule(
+        [_net(), _net()], np.stack([x, x]), np.stack([t, t]), rule=[Proximal(0.1)],
+        epochs=1, lr=0.1, seeds=[0, 1]), ValueError, "rule", id="one-rule-too-few"),
+    pytest.param(lambda x, t: train_replicas_with_rule(
+        [_net(), _net()], np.stack([x, x]), np.stack([t, t]), rule=Plain(),
+        epochs=1, lr=0.1, seeds=[0]), ValueError, "seeds", id="seeds-too-few"),
+    pytest.param(lambda x, t: Proximal(-0.1), ValueError, "lam", id="lam-negative"),
+    pytest.param(lambda x, t: SubGradient("0.1"), TypeError, "lam", id="lam-a-string"),
+    pytest.param(lambda x, t: step_once(L1(0.1), [1.0], [1.0], 0.1), TypeError, "rule", id="step-a-penalty"),
+    pytest.param(lambda x, t: step_once(Plain(), [1.0, 2.0], [1.0], 0.1), ValueError, "g", id="step-g-shape"),
+    pytest.param(lambda x, t: step_once(Plain(), [1.0], [1.0], -0.1), ValueError, "lr", id="step-lr"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "name"), BAD)
+def test_bad_input_is_refused_with_its_name(problem, call, error, name):
+    x, t, _, _ = problem
+    with pytest.raises(error, match=_names(name)):
+        call(x, t)
