@@ -1,0 +1,193 @@
+"""The book's network in Keras 3 (JAX backend, CPU), and back.
+
+Everything needed to train a Keras model that takes the very same steps as
+:func:`l1reg.train` on an :class:`l1reg.Network`:
+
+* :func:`to_keras` builds the n_input-n_hidden-n_output model (tanh hidden layer,
+  softmax output), copies the network's parameters in and turns its penalties into
+  Keras regularizers; :func:`keras_params` copies the parameters back out.
+* :func:`half_squared_error` is the demo's per-item error as a Keras loss.
+* :func:`visiting_order` and :func:`fit_in_order` feed Keras the items in the order
+  ``l1reg.train`` visits them.
+* :func:`mse_settings` converts ``lam`` and ``lr`` for Keras's standard ``"mse"`` loss.
+
+This module imports Keras, so ``l1reg/__init__.py`` never imports it: the rest of
+the library stays NumPy only. Import it as ``from l1reg import keras_bridge``.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Keras picks its backend once, at its first import: ask for JAX on the CPU unless the
+# user already chose (a Keras imported earlier with another backend is caught below).
+os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+from typing import NamedTuple  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from l1reg._validation import check_positive_int, check_real, check_rng  # noqa: E402
+from l1reg.network import PARAM_NAMES, Network  # noqa: E402
+from l1reg.penalties import L1, L1L2, L2  # noqa: E402
+
+# Keras stores a Dense layer's weights as [kernel, bias], and a Dense kernel is
+# (inputs x units), the same layout as l1reg's weight matrices: no transpose needed.
+_KERAS_ORDER = ("ih_weights", "h_biases", "ho_weights", "o_biases")
+
+
+class MseSettings(NamedTuple):
+    """Keras's ``L1`` strength and SGD learning rate to use with the ``"mse"`` loss."""
+
+    l1: float
+    learning_rate: float
+
+
+def half_squared_error(t, o):
+    """The demo's per-item error as a Keras loss: ``E = 1/2 * sum_k (t_k - o_k)^2``.
+
+    Keras averages a loss's per-item values over the batch, as ``l1reg`` does, so a
+    batch of one item gives exactly that item's ``E``.
+    """
+    return 0.5 * keras.ops.sum(keras.ops.square(t - o), axis=-1)
+
+
+def keras_regularizer(penalty: L1 | L2 | L1L2 | None) -> keras.regularizers.Regularizer | None:
+    """The Keras regularizer with the same formula as an ``l1reg`` penalty.
+
+    ``L1(lam)`` becomes ``keras.regularizers.L1(lam)``, ``L2(lam)`` becomes
+    ``L2(lam)`` and ``L1L2(l1, l2)`` becomes ``L1L2(l1, l2)``: the conventions
+    are the same (no factor 1/2 on L2). ``None`` stays ``None``.
+    """
+    if penalty is None:
+        return None
+    if isinstance(penalty, L1):
+        return keras.regularizers.L1(penalty.lam)
+    if isinstance(penalty, L2):
+        return keras.regularizers.L2(penalty.lam)
+    if isinstance(penalty, L1L2):
+        return keras.regularizers.L1L2(l1=penalty.l1, l2=penalty.l2)
+    raise TypeError(f"penalty must be an l1reg.L1, L2 or L1L2 penalty or None, got {type(penalty).__name__}")
+
+
+def to_keras(net: Network) -> keras.Sequential:
+    """A Keras model computing the same function as ``net``, with its parameters.
+
+    Two ``Dense`` layers, ``tanh`` then ``softmax``; ``net.weight_penalty`` becomes
+    both layers' ``kernel_regularizer`` and ``net.bias_penalty`` their
+    ``bias_regularizer``. The parameters are copied in as float32, Keras's default
+    precision. Compile the model before training it.
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be an l1reg.Network, got {type(net).__name__}")
+    if keras.backend.backend() != "jax":
+        # The book's equivalences (and d|x|/dx = +1 at 0) are checked on JAX only.
+        raise RuntimeError(f"keras_bridge needs the JAX backend; Keras runs on {keras.backend.backend()!r}")
+    kernel = keras_regularizer(net.weight_penalty)
+    bias = keras_regularizer(net.bias_penalty)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(net.n_input,)),
+            keras.layers.Dense(
+                net.n_hidden, activation="tanh", kernel_regularizer=kernel, bias_regularizer=bias
+            ),
+            keras.layers.Dense(
+                net.n_output, activation="softmax", kernel_regularizer=kernel, bias_regularizer=bias
+            ),
+        ]
+    )
+    model.set_weights([net.params[name].astype(np.float32) for name in _KERAS_ORDER])
+    return model
+
+
+def keras_params(model: keras.Model) -> dict[str, np.ndarray]:
+    """A two-Dense-layer Keras model's parameters under ``l1reg``'s names, as float64.
+
+    ``net.set_params(keras_params(model))`` copies them into a ``Network``.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    # Not model.get_weights(): in Keras 3.15.1 it calls np.array on a Variable, which
+    # NumPy 2 answers with a DeprecationWarning (no copy keyword); .value is a JAX array.
+    arrays = [np.asarray(v.value) for v in model.weights]
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    if len(dense) != 2 or len(arrays) != 4:
+        raise ValueError(
+            "model must have exactly two Dense layers with a kernel and a bias each "
+            f"(4 arrays), got {len(dense)} Dense layers and {len(arrays)} arrays"
+        )
+    params = {name: np.asarray(a, dtype=np.float64) for name, a in zip(_KERAS_ORDER, arrays, strict=True)}
+    return {name: params[name] for name in PARAM_NAMES}
+
+
+def visiting_order(n_items: int, epochs: int, seed: int | np.random.Generator) -> np.ndarray:
+    """The item indices ``l1reg.train`` visits, epoch after epoch, for this seed.
+
+    ``train`` draws ``rng.permutation(n_items)`` afresh at the start of each epoch;
+    this returns those permutations concatenated, ``epochs * n_items`` indices.
+    """
+    n_items = check_positive_int(n_items, "n_items")
+    epochs = check_positive_int(epochs, "epochs")
+    rng = check_rng(seed)
+    return np.concatenate([rng.permutation(n_items) for _ in range(epochs)])
+
+
+def fit_in_order(
+    model: keras.Model,
+    x_train,
+    t_train,
+    *,
+    epochs: int,
+    seed: int | np.random.Generator,
+    batch_size: int = 1,
+    x_test=None,
+    t_test=None,
+) -> keras.callbacks.History:
+    """Train a compiled Keras model on the items in ``l1reg.train``'s order.
+
+    One ``model.fit`` call over the concatenated epochs (:func:`visiting_order`),
+    with Keras's own shuffling off and ``steps_per_epoch`` set, so Keras closes an
+    epoch (and evaluates ``x_test``, ``t_test``, if given, in one batch) exactly
+    where ``train`` does. Silent (``verbose=0``). Returns Keras's ``History``.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("model must be compiled (model.compile(...)) before fit_in_order")
+    x = np.asarray(x_train, dtype=np.float32)
+    t = np.asarray(t_train, dtype=np.float32)
+    if x.ndim != 2 or t.ndim != 2 or len(x) != len(t) or len(x) == 0:
+        raise ValueError(
+            f"x_train and t_train must be 2-D with the same number of items, got {x.shape} and {t.shape}"
+        )
+    if (x_test is None) != (t_test is None):
+        raise ValueError("x_test and t_test must be given together")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if len(x) % batch_size:
+        # Otherwise a batch of the concatenated epochs would span two of train's epochs.
+        raise ValueError(f"batch_size must divide the number of items ({len(x)}), got {batch_size}")
+    order = visiting_order(len(x), epochs, seed)
+    validation, validation_batch = None, None
+    if x_test is not None:
+        validation = (np.asarray(x_test, dtype=np.float32), np.asarray(t_test, dtype=np.float32))
+        validation_batch = len(validation[0])  # all test items in one call: evaluation is not training
+    return model.fit(
+        x[order], t[order], batch_size=batch_size, epochs=epochs, steps_per_epoch=len(x) // batch_size,
+        shuffle=False, validation_data=validation, validation_batch_size=validation_batch, verbose=0,
+    )
+
+
+def mse_settings(lam: float, lr: float, n_output: int) -> MseSettings:
+    """Keras ``l1`` and learning rate that make ``"mse"`` train like ``l1reg``.
+
+    ``mse = 1/K * sum_k (t_k - o_k)^2 = (2/K) * E`` for ``K = n_output`` outputs, so
+    SGD on ``mse + l1 * sum|w|`` with rate ``lr_k`` steps by
+    ``lr_k * ((2/K) dE/dw + l1 sign(w))``; equal to ``lr * (dE/dw + lam sign(w))``
+    when ``lr_k = lr * K / 2`` and ``l1 = lam * 2 / K``.
+    """
+    lam = check_real(lam, "lam", minimum=0.0)
+    lr = check_real(lr, "lr", minimum=0.0, strict=True)
+    n_output = check_positive_int(n_output, "n_output")
+    return MseSettings(l1=lam * 2.0 / n_output, learning_rate=lr * n_output / 2.0)

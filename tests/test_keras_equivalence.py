@@ -1,0 +1,258 @@
+"""Keras (JAX backend) against l1reg: one epoch of the demo, step for step.
+
+Run alone with ``pytest -m keras``. If a Keras or JAX upgrade changes how a
+regularizer, a loss or SGD is computed, the one-epoch equivalence fails here first.
+"""
+
+import numpy as np
+import pytest
+
+from l1reg import L1, L1L2, L2, Network, demo, train
+from l1reg import keras_bridge as kb
+
+keras = kb.keras  # the module set the backend before its first import
+
+pytestmark = pytest.mark.keras
+
+N_ITEMS = 200  # the demo's training items: one epoch at batch size 1 is 200 SGD steps
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+def _start(lam: float) -> Network:
+    """The demo network, its start rounded to float32 so both frameworks begin equal."""
+    net = demo.demo_network(lam)
+    net.set_flat(net.get_flat().astype(np.float32))
+    return net
+
+
+def _keras_epoch(net: Network, *, loss, lr: float):
+    """One epoch of Keras SGD from ``net``'s parameters, in l1reg's visiting order."""
+    model = kb.to_keras(net)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss=loss, steps_per_execution=N_ITEMS)
+    data = demo.demo_data()
+    kb.fit_in_order(model, data.x_train, data.t_train, epochs=1, seed=demo.demo_seeds()["order_seed"])
+    return kb.keras_params(model)
+
+
+def _largest_difference(a: dict, b: dict) -> float:
+    return max(float(np.max(np.abs(a[name] - b[name]))) for name in a)
+
+
+def _tolerance(params: dict) -> float:
+    """Worst case of float32 round-off over one epoch: one unit of float32 precision
+    (eps * largest |parameter|, about 7e-9) lost at each of the 200 steps, about 1.4e-6.
+    The measured difference is about 1e-8, a hundredth of this bound; leaving the L1
+    term out of the Keras run moves the weights by about 4e-3, three thousand times it."""
+    return N_ITEMS * EPS32 * max(float(np.max(np.abs(p))) for p in params.values())
+
+
+@pytest.fixture(scope="module")
+def scratch_after_one_epoch() -> dict:
+    net = _start(demo.LAM)
+    data = demo.demo_data()
+    train(net, data.x_train, data.t_train, epochs=1, lr=demo.LR, seed=demo.demo_seeds()["order_seed"])
+    return net.get_params()
+
+
+@pytest.fixture(scope="module")
+def keras_after_one_epoch() -> dict:
+    return _keras_epoch(_start(demo.LAM), loss=kb.half_squared_error, lr=demo.LR)
+
+
+# --- the equivalences ---------------------------------------------------------------------
+
+
+def test_one_epoch_matches_l1reg_at_float32_round_off(scratch_after_one_epoch, keras_after_one_epoch):
+    tol = _tolerance(scratch_after_one_epoch)
+    assert 1e-7 < tol < 1e-5  # about 1.4e-6 for the demo's weights after one epoch
+    assert _largest_difference(keras_after_one_epoch, scratch_after_one_epoch) < tol
+
+
+def test_the_tolerance_catches_a_missing_penalty(scratch_after_one_epoch):
+    # The same run without L1 in Keras: the test above must be able to fail.
+    without = _keras_epoch(_start(0.0), loss=kb.half_squared_error, lr=demo.LR)
+    gap = _largest_difference(without, scratch_after_one_epoch)
+    assert gap > 100 * _tolerance(scratch_after_one_epoch)
+
+
+def test_mse_with_converted_settings_matches_l1reg(scratch_after_one_epoch, keras_after_one_epoch):
+    settings = kb.mse_settings(demo.LAM, demo.LR, demo.N_OUTPUT)
+    start = _start(demo.LAM)
+    twin = Network(10, 8, 4, seed=0, weight_penalty=L1(settings.l1))
+    twin.set_flat(start.get_flat())
+    after = _keras_epoch(twin, loss="mse", lr=settings.learning_rate)
+    assert _largest_difference(after, scratch_after_one_epoch) < _tolerance(scratch_after_one_epoch)
+    # With K = 4 every conversion factor is a power of two, exact in floating point.
+    assert _largest_difference(after, keras_after_one_epoch) == 0.0
+
+
+# --- the pieces ---------------------------------------------------------------------------
+
+
+def test_mse_settings_for_the_demo():
+    assert kb.mse_settings(0.001, 0.01, 4) == pytest.approx((0.0005, 0.02), rel=1e-15)
+
+
+def test_mse_settings_general_formula():
+    # K outputs: l1 = 2 lam / K, learning rate = K lr / 2.
+    settings = kb.mse_settings(0.003, 0.1, 10)
+    assert settings.l1 == pytest.approx(0.0006, rel=1e-14)
+    assert settings.learning_rate == pytest.approx(0.5, rel=1e-14)
+    assert kb.mse_settings(0, 0.1, 2) == (0.0, 0.1)  # K = 2: mse is exactly E
+
+
+def test_half_squared_error_is_the_demo_error():
+    t = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], dtype=np.float32)
+    o = np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]], dtype=np.float32)
+    # item 1: (0.04 + 0.25 + 0.09) / 2 = 0.19; item 2: (0.16 + 0.09 + 0.01) / 2 = 0.13
+    np.testing.assert_allclose(np.asarray(kb.half_squared_error(t, o)), [0.19, 0.13], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("penalty", "expected"),
+    [(L1(0.10), 1.2), (L2(0.10), 5.6), (L1L2(l1=0.10, l2=0.10), 6.8)],
+)
+def test_keras_regularizer_has_the_same_formula(penalty, expected):
+    w = np.array([6.0, -2.0, 4.0], dtype=np.float32)
+    reg = kb.keras_regularizer(penalty)
+    assert float(reg(w)) == pytest.approx(expected, rel=1e-6)
+    assert penalty(w) == pytest.approx(expected, rel=1e-12)
+
+
+def test_keras_regularizer_of_none_is_none():
+    assert kb.keras_regularizer(None) is None
+
+
+def test_to_keras_and_back_keeps_the_parameters():
+    net = Network(3, 5, 2, seed=4, weight_penalty=L2(0.1), bias_penalty=L1(0.2))
+    model = kb.to_keras(net)
+    back = kb.keras_params(model)
+    for name, value in net.get_params().items():
+        np.testing.assert_array_equal(back[name], value.astype(np.float32))
+    # The penalties became regularizers: model.losses sums to net.penalty().
+    assert sum(float(p) for p in model.losses) == pytest.approx(net.penalty(), rel=1e-6)
+    assert len(model.losses) == 4
+
+
+def test_to_keras_computes_the_same_outputs():
+    net = Network(3, 5, 2, seed=4)
+    x = np.random.default_rng(0).uniform(-1, 1, size=(6, 3))
+    o = kb.to_keras(net).predict(x.astype(np.float32), verbose=0)
+    np.testing.assert_allclose(o, net.predict_proba(x), atol=1e-6)
+
+
+def test_jax_takes_the_derivative_of_abs_at_zero_as_plus_one():
+    # The zero case of the chapter: Keras's L1 pushes an exact zero, l1reg's does not.
+    import jax
+
+    grad = jax.grad(lambda w: kb.keras_regularizer(L1(0.5))(w))(np.zeros(3, dtype=np.float32))
+    np.testing.assert_array_equal(np.asarray(grad), [0.5, 0.5, 0.5])
+    np.testing.assert_array_equal(L1(0.5).gradient(np.zeros(3)), [0.0, 0.0, 0.0])
+
+
+def test_visiting_order_is_train_s_order():
+    rng = np.random.default_rng(7)
+    expected = np.concatenate([rng.permutation(5), rng.permutation(5), rng.permutation(5)])
+    np.testing.assert_array_equal(kb.visiting_order(5, 3, seed=7), expected)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"lam": -0.1, "lr": 0.01, "n_output": 4}, ValueError, "lam must be a finite number >= 0"),
+        ({"lam": 0.1, "lr": 0.0, "n_output": 4}, ValueError, "lr must be a finite number > 0"),
+        ({"lam": 0.1, "lr": 0.01, "n_output": 0}, ValueError, "n_output must be a positive int"),
+        ({"lam": 0.1, "lr": 0.01, "n_output": 4.0}, TypeError, "n_output must be an int"),
+        ({"lam": "0.1", "lr": 0.01, "n_output": 4}, TypeError, "lam must be a real number"),
+    ],
+)
+def test_mse_settings_rejects_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        kb.mse_settings(**kwargs)
+
+
+def test_keras_regularizer_rejects_other_objects():
+    with pytest.raises(TypeError, match="penalty must be an l1reg.L1, L2 or L1L2 penalty or None, got str"):
+        kb.keras_regularizer("l1")
+
+
+def test_to_keras_rejects_a_non_network():
+    with pytest.raises(TypeError, match="net must be an l1reg.Network, got dict"):
+        kb.to_keras({})
+
+
+def test_keras_params_rejects_a_non_model():
+    with pytest.raises(TypeError, match="model must be a keras.Model, got Network"):
+        kb.keras_params(Network(2, 2, 2, seed=0))
+
+
+def test_keras_params_rejects_another_architecture():
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2, kernel_initializer="zeros")])
+    with pytest.raises(ValueError, match="exactly two Dense layers .* got 1 Dense layers and 2 arrays"):
+        kb.keras_params(model)
+
+
+@pytest.mark.parametrize(
+    ("n_items", "epochs", "seed", "error", "message"),
+    [
+        (0, 1, 0, ValueError, "n_items must be a positive int"),
+        (5, 0, 0, ValueError, "epochs must be a positive int"),
+        (5, 1, -1, ValueError, "seed must be a non-negative int"),
+        (5, 1, None, TypeError, "seed must be an int or a numpy.random.Generator"),
+    ],
+)
+def test_visiting_order_rejects_bad_input(n_items, epochs, seed, error, message):
+    with pytest.raises(error, match=message):
+        kb.visiting_order(n_items, epochs, seed)
+
+
+@pytest.fixture
+def compiled_small():
+    model = kb.to_keras(Network(2, 2, 2, seed=0))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss=kb.half_squared_error)
+    return model
+
+
+X4 = np.zeros((4, 2))
+T4 = np.eye(2)[[0, 1, 0, 1]]
+
+
+def test_fit_in_order_needs_a_compiled_model():
+    with pytest.raises(ValueError, match=r"model must be compiled"):
+        kb.fit_in_order(kb.to_keras(Network(2, 2, 2, seed=0)), X4, T4, epochs=1, seed=0)
+
+
+def test_fit_in_order_rejects_a_non_model():
+    with pytest.raises(TypeError, match="model must be a keras.Model, got str"):
+        kb.fit_in_order("model", X4, T4, epochs=1, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"t_train": T4[:3]}, "x_train and t_train must be 2-D with the same number of items"),
+        ({"x_train": X4[0]}, "x_train and t_train must be 2-D with the same number of items"),
+        ({"x_test": X4}, "x_test and t_test must be given together"),
+        ({"batch_size": 3}, r"batch_size must divide the number of items \(4\), got 3"),
+    ],
+)
+def test_fit_in_order_rejects_bad_input(compiled_small, kwargs, message):
+    args = {"x_train": X4, "t_train": T4, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        kb.fit_in_order(compiled_small, args.pop("x_train"), args.pop("t_train"), epochs=1, seed=0, **args)
+
+
+def test_fit_in_order_with_batches_matches_train_with_batches():
+    # Two items per step: Keras and train both average the error over the batch.
+    net = Network(2, 3, 2, seed=1, weight_penalty=L1(0.01))
+    net.set_flat(net.get_flat().astype(np.float32))
+    model = kb.to_keras(net)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss=kb.half_squared_error)
+    x = np.random.default_rng(2).uniform(-1, 1, size=(4, 2))
+    history = kb.fit_in_order(model, x, T4, epochs=3, seed=5, batch_size=2, x_test=x, t_test=T4)
+    train(net, x, T4, epochs=3, lr=0.5, seed=5, batch_size=2)
+    assert _largest_difference(kb.keras_params(model), net.get_params()) < 1e-6
+    assert len(history.history["val_loss"]) == 3
