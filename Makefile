@@ -11,7 +11,10 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 help:
 	@echo "make book     build the HTML book into _build/html (sets up .venv first)"
 	@echo "make test     ruff, unit tests and nbval over every notebook, in one run"
+	@echo "make serve    serve the built book at http://127.0.0.1:8000/ (PORT=8001 for another port)"
+	@echo "make test-html build the book, then open every page in headless Chromium and check it"
 	@echo "make refresh  re-run notebooks and store their outputs (NB=chapters/NAME.ipynb for one)"
+	@echo "make bench    time l1reg against its loop version and Keras, make test and a book build (slow; BENCH_ARGS=--help)"
 	@echo "make clean    remove the built book"
 
 setup: $(READY)
@@ -27,10 +30,25 @@ book: $(READY)
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
 lint: $(READY)
-	$(BIN)/ruff check code tests
+	$(BIN)/ruff check code tests benchmarks browser_tests _ext
 
 test: lint
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 tests chapters
+
+# The browser test, kept out of `make test`: every page of _toc.yml in headless Chromium
+# (title, images, typeset math, console, no request leaving localhost) and a search;
+# screenshots in _build/screenshots/. Needs chromium and chromedriver (.ci/run installs
+# Debian's). The book build before it is incremental: only what changed is rebuilt.
+.PHONY: serve test-html
+test-html: book
+	$(BIN)/python -m pytest browser_tests --book-html=_build/html
+
+# The built book on this machine only (127.0.0.1); builds it first if there is none.
+PORT ?= 8000
+serve:
+	@test -f _build/html/index.html || $(MAKE) book
+	@echo "The book: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 # Re-execute notebooks top to bottom in a fresh kernel and store the new outputs,
 # which become what nbval checks. Review the diff before committing it.
@@ -38,6 +56,13 @@ NB ?= $(NOTEBOOKS)
 refresh: $(READY)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(NB)
+
+# The speed benchmark: one table of times and ratios, and the speed targets as PASS/FAIL.
+# All sections with 5 repetitions take a long while (make test and the book build are run
+# six times each); for less, e.g. make bench BENCH_ARGS="--sections demo,digits".
+.PHONY: bench
+bench: $(READY)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf _build

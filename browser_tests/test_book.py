@@ -1,0 +1,278 @@
+"""The built book, page by page, in a real browser (headless Chromium).
+
+For every page in the table of contents: the page has its title; every image has
+loaded; every formula was typeset by MathJax (and no raw ``$$`` or ``$\\cmd`` is left in
+the text); the console has no errors; no request left localhost and none failed; the
+download menu offers the page's source (the ``.ipynb`` for a chapter), and a chapter's
+first code cell says how to run it locally. A screenshot of each page is saved. Then a
+search for "lambda" on the book's search page must list results.
+
+Each failure names the page and every problem found on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+import pytest
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# A page may build these without the network: inline data, blobs, the blank page.
+LOCAL_SCHEMES = {"data", "blob", "about"}
+MATHJAX_TIMEOUT_S = 20
+IMAGE_TIMEOUT_MS = 10_000
+SEARCH_TIMEOUT_S = 20
+SCREENSHOT_MAX_HEIGHT = 30_000  # px: the screenshot of a longer page stops there
+
+WAIT_FOR_MATHJAX = """
+const done = arguments[arguments.length - 1];
+const seconds = arguments[0];
+const limit = Date.now() + seconds * 1000;
+(function poll() {
+  const mj = window.MathJax;
+  if (mj && mj.startup && mj.startup.promise) {
+    mj.startup.promise.then(() => done("ok"), (e) => done("MathJax failed: " + e));
+  } else if (Date.now() > limit) {
+    done("MathJax did not start within " + seconds + " s");
+  } else {
+    setTimeout(poll, 50);
+  }
+})();
+"""
+
+WAIT_FOR_IMAGES = """
+const done = arguments[arguments.length - 1];
+const images = Array.from(document.images);
+for (const img of images) { if (img.loading === "lazy") img.loading = "eager"; }
+Promise.all(images.map((img) => img.complete ? null : new Promise((resolve) => {
+  img.addEventListener("load", resolve);
+  img.addEventListener("error", resolve);
+  setTimeout(resolve, arguments[0]);
+}))).then(() => done(images.map((img) => ({
+  src: img.getAttribute("src"), width: img.naturalWidth, complete: img.complete,
+}))));
+"""
+
+PAGE_FACTS = """
+const skip = new Set(["PRE", "CODE", "SCRIPT", "STYLE", "TEXTAREA", "NOSCRIPT",
+                      "MJX-CONTAINER", "MJX-ASSISTIVE-MML"]);
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+  acceptNode(node) {
+    for (let e = node.parentElement; e; e = e.parentElement) {
+      if (skip.has(e.tagName)) return NodeFilter.FILTER_REJECT;
+    }
+    return NodeFilter.FILTER_ACCEPT;
+  },
+});
+const texts = [];
+while (walker.nextNode()) texts.push(walker.currentNode.nodeValue);
+const article = document.querySelector("article") || document.body;
+const h1s = Array.from(article.querySelectorAll("h1")).map((h) => {
+  const copy = h.cloneNode(true);
+  copy.querySelectorAll(".headerlink").forEach((a) => a.remove());
+  return copy.textContent.trim();
+});
+const maths = Array.from(document.querySelectorAll("span.math, div.math"));
+const firstCell = document.querySelector("div.cell div.cell_input");
+function texErrors() {
+  // MathJax marks a TeX error with merror, and an undefined macro (a typo, say)
+  // with red text: find both in its internal tree of every typeset formula.
+  const found = [];
+  const doc = window.MathJax && MathJax.startup && MathJax.startup.document;
+  if (!doc || !doc.math) return found;
+  for (const item of doc.math) {
+    if (!item.root) continue;
+    item.root.walkTree((node) => {
+      if (node.isKind("merror")) {
+        found.push(node.attributes.get("data-mjx-error") || "error in " + item.math);
+      } else if (node.isKind("mtext") && node.attributes.get("mathcolor") === "red") {
+        found.push("undefined macro in " + item.math);
+      }
+    });
+  }
+  return found;
+}
+return {
+  title: document.title,
+  h1s: h1s,
+  text: texts.join(" "),
+  mathjaxScript: Array.from(document.scripts).some((s) => /mathjax/i.test(s.src)),
+  maths: maths.length,
+  untypeset: maths.filter((m) => !m.querySelector("mjx-container"))
+                  .map((m) => m.textContent.trim().slice(0, 60)),
+  texErrors: texErrors(),
+  sourceLinks: Array.from(document.querySelectorAll("a.btn-download-source-button"))
+                  .map((a) => a.href),
+  pdfButton: !!document.querySelector(".btn-download-pdf-button"),
+  firstCell: firstCell ? firstCell.textContent : null,
+};
+"""
+
+
+def drain_logs(browser) -> None:
+    browser.get_log("browser")
+    browser.get_log("performance")
+
+
+def console_errors(browser) -> list[str]:
+    return [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def network_problems(browser) -> list[str]:
+    """Requests that left localhost, got an HTTP error, or failed, from Chromium's log."""
+    problems, urls = [], {}
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        method, params = message["method"], message.get("params", {})
+        if method == "Network.requestWillBeSent":
+            if params.get("documentURL", "").startswith("chrome"):
+                continue  # the browser's own new-tab page, not the book
+            url = params["request"]["url"]
+            urls[params["requestId"]] = url
+            parts = urlsplit(url)
+            if parts.scheme not in LOCAL_SCHEMES and parts.hostname not in LOCAL_HOSTS:
+                problems.append(f"request left localhost: {url}")
+        elif method == "Network.responseReceived" and params["requestId"] in urls:
+            status = params["response"]["status"]
+            if status >= 400:
+                problems.append(f"HTTP {status} for {params['response']['url']}")
+        elif method == "Network.loadingFailed" and params["requestId"] in urls:
+            if not params.get("canceled"):
+                url = urls[params["requestId"]]
+                problems.append(f"request failed ({params.get('errorText')}): {url}")
+    return sorted(set(problems), key=problems.index)
+
+
+def save_screenshot(browser, path) -> None:
+    """A PNG of the whole page, not only the window."""
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "scale": 1,
+            "height": min(size["height"], SCREENSHOT_MAX_HEIGHT)}
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def raw_math(text: str) -> list[str]:
+    """Pieces of text that look like TeX the Markdown parser did not turn into math."""
+    found = [m.group(0) for m in re.finditer(r".{0,30}\$\$.{0,30}", text)]
+    found += [m.group(0) for m in re.finditer(r"\$\\[A-Za-z]+[^$]{0,30}", text)]
+    return found
+
+
+def check_page(browser, base_url, page, book_title, screenshot_dir) -> list[str]:
+    """Load one page and return its problems, each a sentence (empty if all is well)."""
+    problems = []
+    drain_logs(browser)
+    browser.get(base_url + page.html)
+
+    facts = browser.execute_script(PAGE_FACTS)
+    if facts["maths"] or facts["mathjaxScript"]:
+        state = browser.execute_async_script(WAIT_FOR_MATHJAX, MATHJAX_TIMEOUT_S)
+        if state != "ok":
+            problems.append(state)
+    images = browser.execute_async_script(WAIT_FOR_IMAGES, IMAGE_TIMEOUT_MS)
+    facts = browser.execute_script(PAGE_FACTS)  # again, now that math is typeset
+
+    if len(facts["h1s"]) != 1 or not facts["h1s"][0]:
+        problems.append(f"expected one non-empty <h1> heading, found {facts['h1s']}")
+    else:
+        expected = f"{facts['h1s'][0]} \N{EM DASH} {book_title}"
+        if facts["title"] != expected:
+            problems.append(f"title is {facts['title']!r}, expected {expected!r}")
+
+    for img in images:
+        if not (img["complete"] and img["width"] > 0):
+            problems.append(f"image did not load: {img['src']}")
+
+    if facts["maths"]:
+        if not facts["mathjaxScript"]:
+            problems.append(f"{facts['maths']} formulas but no MathJax script on the page")
+        if facts["untypeset"]:
+            problems.append(
+                f"{len(facts['untypeset'])} of {facts['maths']} formulas not typeset by MathJax, "
+                f"first: {facts['untypeset'][0]!r}"
+            )
+    problems += [f"TeX error in a formula: {err}" for err in facts["texErrors"]]
+    problems += [f"raw TeX left in the text: {piece!r}" for piece in raw_math(facts["text"])]
+
+    sources = [link for link in facts["sourceLinks"] if link.endswith(page.source_suffix)]
+    if not page.source_suffix:
+        problems.append(f"no file to download: _sources/{page.doc}.* is missing from the build")
+    elif not sources:
+        problems.append(
+            f"no download button for the page's {page.source_suffix} source "
+            f"(found {facts['sourceLinks']})"
+        )
+    else:
+        status = http_status(sources[0])
+        if status != 200:
+            problems.append(f"the download link {sources[0]} answers HTTP {status}")
+    if not facts["pdfButton"]:
+        problems.append("no 'print to PDF' download button")
+    if page.source_suffix == ".ipynb" and "locally" not in (facts["firstCell"] or ""):
+        problems.append("the first code cell does not say how to run the notebook locally")
+
+    save_screenshot(browser, screenshot_dir / (page.doc.replace("/", "-") + ".png"))
+    problems += [f"console error: {message}" for message in console_errors(browser)]
+    problems += network_problems(browser)
+    return problems
+
+
+def report(where: str, problems: list[str]) -> str:
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return f"{where}: {len(problems)} problem(s)\n{lines}"
+
+
+def test_page(browser, server, page, book_title, screenshot_dir):
+    problems = check_page(browser, server, page, book_title, screenshot_dir)
+    if problems:
+        pytest.fail(report(page.html, problems), pytrace=False)
+
+
+def test_search_finds_lambda(browser, server, screenshot_dir):
+    drain_logs(browser)
+    browser.get(server + "search.html")
+    field = browser.execute_script(
+        "const r = document.getElementById('search-results');"
+        "return r && r.parentElement.querySelector('input[name=q]');"
+    )
+    if field is None:
+        pytest.fail(report("search.html", ["no search field next to #search-results"]), pytrace=False)
+    field.send_keys("lambda\n")
+
+    problems, summary, hits = [], "", []
+    limit = time.monotonic() + SEARCH_TIMEOUT_S
+    while time.monotonic() < limit:
+        summary, hits = browser.execute_script(
+            "const s = document.querySelector('#search-results .search-summary');"
+            "const hits = Array.from(document.querySelectorAll('#search-results ul.search li a'));"
+            "return [s ? s.textContent : '', hits.map((a) => a.textContent)];"
+        )
+        if hits or "did not match" in summary:
+            break
+        time.sleep(0.2)
+    if not hits:
+        problems.append(f"searching for 'lambda' listed no results (summary: {summary!r})")
+    save_screenshot(browser, screenshot_dir / "search.png")
+    problems += [f"console error: {message}" for message in console_errors(browser)]
+    problems += network_problems(browser)
+    if problems:
+        pytest.fail(report("search.html?q=lambda", problems), pytrace=False)
+
