@@ -150,13 +150,22 @@ def network_problems(browser) -> list[str]:
 
 
 def save_screenshot(browser, path) -> None:
-    """A PNG of the whole page, not only the window."""
+    """A PNG of the whole page, not only the window.
+
+    The window is made as tall as the page for the capture. (``captureBeyondViewport``
+    alone renders long pages of this theme shifted to the left, sidebar cut off.)
+    """
     size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    clip = {"x": 0, "y": 0, "width": size["width"], "scale": 1,
-            "height": min(size["height"], SCREENSHOT_MAX_HEIGHT)}
-    shot = browser.execute_cdp_cmd(
-        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    width = int(browser.execute_script("return document.documentElement.clientWidth"))
+    height = min(int(size["height"]), SCREENSHOT_MAX_HEIGHT)
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
+    try:
+        shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
