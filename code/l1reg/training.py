@@ -149,16 +149,10 @@ def train_replicas(
     list of History
         One per replica; the networks are trained in place.
     """
-    first = _check_replicas(nets)
+    first, rngs, x, t, x_test, t_test, epochs, lr, batch_size = _check_replica_run(
+        nets, x_train, t_train, seeds, epochs, lr, batch_size, x_test, t_test
+    )
     n_rep = len(nets)
-    if not isinstance(seeds, (list, tuple)) or len(seeds) != n_rep:
-        raise ValueError(f"seeds must be a list with one seed per network ({n_rep})")
-    rngs = [check_rng(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
-    x, t = _check_stack(first, x_train, t_train, n_rep, "x_train", "t_train")
-    _check_test_pair(x_test, t_test)
-    if x_test is not None:
-        x_test, t_test = _check_stack(first, x_test, t_test, n_rep, "x_test", "t_test")
-    epochs, lr, batch_size = _check_schedule(epochs, lr, batch_size)
 
     flat = np.stack([net._flat for net in nets])  # replicas x n_params
     grad = np.empty_like(flat)
@@ -378,6 +372,21 @@ def _check_test_pair(x_test, t_test) -> None:
     if (x_test is None) != (t_test is None):
         raise ValueError("x_test and t_test must be given together")
 
+
+
+def _check_replica_run(nets, x_train, t_train, seeds, epochs, lr, batch_size, x_test, t_test):
+    """The checks every side-by-side trainer makes, in one place; returns the checked values."""
+    first = _check_replicas(nets)
+    n_rep = len(nets)
+    if not isinstance(seeds, (list, tuple)) or len(seeds) != n_rep:
+        raise ValueError(f"seeds must be a list with one seed per network ({n_rep})")
+    rngs = [check_rng(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
+    x, t = _check_stack(first, x_train, t_train, n_rep, "x_train", "t_train")
+    _check_test_pair(x_test, t_test)
+    if x_test is not None:
+        x_test, t_test = _check_stack(first, x_test, t_test, n_rep, "x_test", "t_test")
+    epochs, lr, batch_size = _check_schedule(epochs, lr, batch_size)
+    return first, rngs, x, t, x_test, t_test, epochs, lr, batch_size
 
 def _check_replicas(nets) -> Network:
     if not isinstance(nets, (list, tuple)) or not nets:

@@ -43,10 +43,8 @@ from l1reg.penalties import L1, L1L2, soft_threshold
 from l1reg.training import (
     History,
     _check_data,
-    _check_replicas,
+    _check_replica_run,
     _check_schedule,
-    _check_stack,
-    _check_test_pair,
     _record,
 )
 
@@ -286,16 +284,10 @@ def train_replicas_with_rule(
     list of History
         One per replica; the networks are trained in place.
     """
-    first = _check_replicas(nets)
+    first, rngs, x, t, x_test, t_test, epochs, lr, batch_size = _check_replica_run(
+        nets, x_train, t_train, seeds, epochs, lr, batch_size, x_test, t_test
+    )
     n_rep = len(nets)
-    if not isinstance(seeds, (list, tuple)) or len(seeds) != n_rep:
-        raise ValueError(f"seeds must be a list with one seed per network ({n_rep})")
-    rngs = [check_rng(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
-    x, t = _check_stack(first, x_train, t_train, n_rep, "x_train", "t_train")
-    _check_test_pair(x_test, t_test)
-    if x_test is not None:
-        x_test, t_test = _check_stack(first, x_test, t_test, n_rep, "x_test", "t_test")
-    epochs, lr, batch_size = _check_schedule(epochs, lr, batch_size)
     rule = _stack_rules(rule, n_rep, first)
     sl, names = _weight_slice(first, on)
 
