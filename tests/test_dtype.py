@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from l1reg import L1, Network, train
+from l1reg import L1, Network, cross_entropy, train
 from l1reg.demo import demo_data
 from l1reg.training import train_replicas
 
@@ -104,3 +104,13 @@ def test_train_replicas_refuses_mixed_dtypes():
     x, t = np.stack([data.x_train] * 2), np.stack([data.t_train] * 2)
     with pytest.raises(ValueError, match=_names("nets[1]")):
         train_replicas(nets, x, t, epochs=1, lr=0.1, seeds=[0, 1])
+
+
+def test_cross_entropy_of_an_underflowed_float32_output_is_finite():
+    # A confident wrong answer: the true class's output is exactly 0 in float32. The floor
+    # must be a float32 number > 0 (1e-300 would round to 0 and log(0) would warn).
+    o = np.array([[1.0, 0.0]], dtype=np.float32)
+    t = np.array([[0.0, 1.0]], dtype=np.float32)
+    error = cross_entropy(o, t)
+    assert np.isfinite(error)
+    assert error == pytest.approx(-np.log(np.finfo(np.float32).tiny), rel=1e-6)

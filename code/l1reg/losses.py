@@ -44,8 +44,11 @@ def squared_error_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def cross_entropy(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Mean over items of ``E = -sum_k t_k * log(o_k)``."""
-    # o can underflow to 0 for a confident wrong answer; the floor keeps E finite.
-    return -np.sum(t * np.log(np.maximum(o, 1e-300)), axis=(-2, -1)) / o.shape[-2]
+    # o can underflow to 0 for a confident wrong answer; the floor keeps E finite. It is
+    # 1e-300 in float64 and the smallest normal number in a narrower float (in float32,
+    # 1e-300 would itself round to 0).
+    floor = 1e-300 if o.dtype == np.float64 else np.finfo(o.dtype).tiny
+    return -np.sum(t * np.log(np.maximum(o, floor)), axis=(-2, -1)) / o.shape[-2]
 
 
 def cross_entropy_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
