@@ -23,7 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from l1reg.network import PARAM_NAMES, WEIGHT_NAMES, Network
+from l1reg.network import PARAM_NAMES, WEIGHT_NAMES, Network, check_network
 from l1reg.penalties import L1, L1L2, L2
 
 # The error each network loss minimizes; a shortcut network minimizes squared error
@@ -79,8 +79,7 @@ def _compiled(shapes: tuple, error: str):
 
 def _prepare(net, x, t):
     """Checked arguments, and the compiled functions for this network."""
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an l1reg.Network, got {type(net).__name__}")
+    check_network(net)
     if net.loss not in _ERRORS:
         raise ValueError(f"net.loss must be one of {sorted(_ERRORS)}, got {net.loss!r}")
     x = net.check_inputs(x)

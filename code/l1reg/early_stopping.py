@@ -17,7 +17,7 @@ import numpy as np
 from l1reg._validation import check_positive_int
 from l1reg.dropout import Dropout
 from l1reg.jitter import Jitter
-from l1reg.network import Network, param_views
+from l1reg.network import Network, check_network, param_views
 from l1reg.network import forward as _forward
 from l1reg.training import History, _check_replicas, _check_stack
 from l1reg.update_rules import Plain, UpdateRule, train_replicas_with_rule, train_with_rule
@@ -106,8 +106,7 @@ def train_early_stopping(
         The per-epoch history (of the epochs run, not cut back), the validation
         errors and the best epoch; ``net`` holds the best epoch's parameters.
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an l1reg.Network, got {type(net).__name__}")
+    check_network(net)
     x_val = net.check_inputs(x_val, "x_val")
     t_val = net.check_targets(t_val, len(x_val), "t_val")
     monitor = _Monitor(net, x_val, t_val, 1, _check_patience(patience))

@@ -15,7 +15,7 @@ import numpy as np
 
 from l1reg._validation import check_real
 from l1reg.losses import SHORTCUTS
-from l1reg.network import PARAM_NAMES, Network, add_penalty_gradients, forward, param_views
+from l1reg.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, forward, param_views
 from l1reg.network import backward as network_backward
 
 
@@ -102,7 +102,7 @@ def analytic_gradient(net: Network, x, t, *, backward: Callable | None = None) -
     numpy.ndarray
         A new vector of length ``net.n_params`` (layout as ``net.get_flat()``).
     """
-    _check_network(net)
+    check_network(net)
     x = net.check_inputs(x)
     t = net.check_targets(t, len(x))
     if backward is None:
@@ -154,7 +154,7 @@ def check_network_gradient(
     of ``lam * sign(w)``: a penalized parameter within ``eps`` of zero fails the check
     without any bug. Check at parameters away from zero (trained L1 weights are not).
     """
-    _check_network(net)
+    check_network(net)
     x = net.check_inputs(x)
     t = net.check_targets(t, len(x))
     eps = check_real(eps, "eps", minimum=0.0, strict=True)
@@ -189,7 +189,7 @@ def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
     shortcut : str, default "squared_diagonal"
         A key of ``l1reg.losses.SHORTCUTS``.
     """
-    _check_network(net)
+    check_network(net)
     if not isinstance(shortcut, str) or shortcut not in SHORTCUTS:
         raise ValueError(f"shortcut must be one of {sorted(SHORTCUTS)}, got {shortcut!r}")
     if net.loss != "squared":
@@ -207,6 +207,3 @@ def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
     return copy
 
 
-def _check_network(net) -> None:
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an l1reg.Network, got {type(net).__name__}")

@@ -30,7 +30,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from l1reg._validation import check_positive_int, check_real, check_rng  # noqa: E402
-from l1reg.network import PARAM_NAMES, Network  # noqa: E402
+from l1reg.network import PARAM_NAMES, Network, check_network  # noqa: E402
 from l1reg.penalties import L1, L1L2, L2  # noqa: E402
 
 # Keras stores a Dense layer's weights as [kernel, bias], and a Dense kernel is
@@ -80,8 +80,7 @@ def to_keras(net: Network) -> keras.Sequential:
     ``bias_regularizer``. The parameters are copied in as float32, Keras's default
     precision. Compile the model before training it.
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an l1reg.Network, got {type(net).__name__}")
+    check_network(net)
     if keras.backend.backend() != "jax":
         # The book's equivalences (and d|x|/dx = +1 at 0) are checked on JAX only.
         raise RuntimeError(f"keras_bridge needs the JAX backend; Keras runs on {keras.backend.backend()!r}")

@@ -22,7 +22,7 @@ import numpy as np
 
 from l1reg._validation import check_positive_int, check_real, check_rng
 from l1reg.losses import LOSSES
-from l1reg.network import Network
+from l1reg.network import Network, check_network
 from l1reg.penalties import L1
 
 
@@ -166,8 +166,7 @@ def _lam(penalty) -> float:
 
 
 def _check_net(net) -> None:
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an l1reg.Network, got {type(net).__name__}")
+    check_network(net)
     for name in ("weight_penalty", "bias_penalty"):
         penalty = getattr(net, name)
         if penalty is not None and type(penalty) is not L1:

@@ -79,6 +79,12 @@ def _T(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2)
 
 
+def check_network(net, name: str = "net") -> None:
+    """Refuse anything that is not an :class:`Network`, naming the argument."""
+    if not isinstance(net, Network):
+        raise TypeError(f"{name} must be an l1reg.Network, got {type(net).__name__}")
+
+
 def _check_penalty(penalty, name: str):
     if penalty is not None and not isinstance(penalty, PENALTY_TYPES):
         raise TypeError(

@@ -25,7 +25,7 @@ import numpy as np
 
 from l1reg._validation import check_positive_int, check_real, check_rng
 from l1reg.losses import cross_entropy_signal, squared_error_signal
-from l1reg.network import Network, forward, hit_rate, param_views
+from l1reg.network import Network, check_network, forward, hit_rate, param_views
 from l1reg.penalties import L1, L2
 
 
@@ -92,8 +92,7 @@ def train(
     History
         Training (and test) error without the penalty, and accuracy, per epoch.
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an l1reg.Network, got {type(net).__name__}")
+    check_network(net)
     x, t, x_test, t_test = _check_data(net, x_train, t_train, x_test, t_test)
     epochs, lr, batch_size = _check_schedule(epochs, lr, batch_size)
     rng = check_rng(seed)
@@ -393,8 +392,7 @@ def _check_replicas(nets) -> Network:
         raise ValueError("nets must be a non-empty list of l1reg.Network")
     first = nets[0]
     for i, net in enumerate(nets):
-        if not isinstance(net, Network):
-            raise TypeError(f"nets[{i}] must be an l1reg.Network, got {type(net).__name__}")
+        check_network(net, f"nets[{i}]")
         if any(net is other for other in nets[:i]):
             raise ValueError(f"nets[{i}] is the same object as an earlier network; pass distinct networks")
         same = (

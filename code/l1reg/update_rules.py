@@ -38,7 +38,15 @@ import numpy as np
 from l1reg._validation import check_real, check_rng
 from l1reg.dropout import Dropout
 from l1reg.jitter import Jitter
-from l1reg.network import WEIGHT_NAMES, Network, add_penalty_gradients, backward, forward, param_views
+from l1reg.network import (
+    WEIGHT_NAMES,
+    Network,
+    add_penalty_gradients,
+    backward,
+    check_network,
+    forward,
+    param_views,
+)
 from l1reg.penalties import L1, L1L2, soft_threshold
 from l1reg.training import (
     History,
@@ -232,8 +240,7 @@ def train_with_rule(
     History
         Training (and test) error without the penalty, and accuracy, per epoch.
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an l1reg.Network, got {type(net).__name__}")
+    check_network(net)
     x, t, x_test, t_test = _check_data(net, x_train, t_train, x_test, t_test)
     epochs, lr, batch_size = _check_schedule(epochs, lr, batch_size)
     rule = _check_rule(rule, "rule", net)
