@@ -59,7 +59,7 @@ refresh: $(READY)
 
 # The speed benchmark: one table of times and ratios, and the speed targets as PASS/FAIL.
 # All sections with 5 repetitions take a long while (make test and the book build are run
-# six times each); for less, e.g. make bench BENCH_ARGS="--sections demo,digits".
+# six times each); for less, e.g. make bench BENCH_ARGS="--sections demo,sizes,digits".
 .PHONY: bench
 bench: $(READY)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

@@ -15,6 +15,13 @@ digits
     scikit-learn's bundled digits (1797 items, 64-32-10, cross-entropy, L1 on the
     weights), mini-batches of 32 for 50 epochs: ``l1reg.train`` (float64 and float32)
     against Keras on JAX.
+sizes
+    What vectorization buys as the network grows: the loop version against the
+    vectorized step (per-item SGD with L1, the same updates for both) at 1-1-2, 10-8-4,
+    32-16-8 and 64-32-10, on random data. At 1-1-2 there is almost no arithmetic, so
+    the vectorized step's time there is the fixed cost of its NumPy calls; the loop
+    step at 10-8-4 divided by it bounds the speed-up any step made of those calls can
+    reach at the demo's size.
 suite
     ``make test`` (the whole test suite; set-up must already be done) and a clean book
     build (``jupyter-book build`` into a fresh temporary directory), in seconds.
@@ -44,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("demo", "digits", "suite")
+SECTIONS = ("demo", "sizes", "digits", "suite")
 
 # The issue's targets
 LOOP_RATIO = 20.0  # vectorized per-item SGD at least this many times faster than the loop version
@@ -121,7 +128,7 @@ def set_ratios(rows: list[Row]) -> None:
 
 def format_table(rows: list[Row]) -> str:
     """The one table: times in seconds, per-update times in microseconds, ratios."""
-    head = (f"{'section':<7} {'variant':<36} {'updates':>8} {'median s':>9} {'min s':>9} {'max s':>9} "
+    head = (f"{'section':<8} {'variant':<36} {'updates':>8} {'median s':>9} {'min s':>9} {'max s':>9} "
             f"{'cpu s':>8} {'us/update':>10} {'ratio':>8}  note")
     lines = [head, "-" * len(head)]
     for row in rows:
@@ -130,7 +137,7 @@ def format_table(rows: list[Row]) -> str:
         ratio = "ref" if row.reference else (f"{row.ratio:.2f}x" if row.ratio is not None else "-")
         cpu = f"{statistics.median(row.cpu_times):>8.3f}" if row.cpu_times else f"{'-':>8}"
         lines.append(
-            f"{row.section:<7} {row.variant:<36} {updates} {row.median:>9.3f} {min(row.times):>9.3f} "
+            f"{row.section:<8} {row.variant:<36} {updates} {row.median:>9.3f} {min(row.times):>9.3f} "
             f"{max(row.times):>9.3f} {cpu} {per_update} {ratio:>8}  {row.note}".rstrip()
         )
     return "\n".join(lines)
@@ -282,6 +289,56 @@ def bench_demo(args) -> list[Row]:
     return rows
 
 
+SIZES = ((1, 1, 2), (10, 8, 4), (32, 16, 8), (64, 32, 10))
+SIZE_LOOP = "l1reg loops, bs 1"
+SIZE_VEC = "l1reg vectorized, bs 1"
+
+
+def size_label(sizes: tuple[int, int, int]) -> str:
+    return "-".join(str(n) for n in sizes)
+
+
+def bench_sizes(args) -> list[Row]:
+    import numpy as np
+
+    from l1reg import L1, Network, loops, one_hot, train
+
+    rows = []
+    n = 200
+    for sizes in SIZES:
+        n_in, _, n_out = sizes
+        rng = np.random.default_rng(0)
+        x, t = rng.uniform(-1.0, 1.0, (n, n_in)), one_hot(rng.integers(0, n_out, n), n_out)
+        for variant, trainer in ((SIZE_LOOP, loops.train), (SIZE_VEC, train)):
+
+            nets = []
+
+            def fresh(sizes=sizes, nets=nets):  # untimed: each run starts from the same network
+                nets[:] = [Network(*sizes, seed=1, weight_penalty=L1(0.001))]
+
+            def run(trainer=trainer, x=x, t=t, nets=nets):
+                trainer(nets[0], x, t, epochs=args.sizes_epochs, lr=0.01, seed=2)
+
+            times, cpus = measure(run, repeats=args.repeats, warmup=args.warmup, setup=fresh)
+            rows.append(Row(size_label(sizes), variant, args.sizes_epochs * n, times, cpus,
+                            reference=trainer is train))
+    return rows
+
+
+def call_floor(rows: list[Row]) -> str | None:
+    """The bound the fixed cost of NumPy calls puts on the speed-up at the demo's size."""
+    by_name = {(row.section, row.variant): row for row in rows}
+    floor = by_name.get((size_label(SIZES[0]), SIZE_VEC))
+    loop = by_name.get((size_label(SIZES[1]), SIZE_LOOP))
+    if floor is None or loop is None:
+        return None
+    return (f"fixed cost of the vectorized step's NumPy calls (its time at {floor.section}): "
+            f"{floor.per_update_us:.1f} us; the loop step at {loop.section} takes "
+            f"{loop.per_update_us:.1f} us, "
+            f"so no step made of those calls is more than {loop.per_update_us / floor.per_update_us:.1f}x "
+            f"faster than the loops at {loop.section}")
+
+
 def bench_digits(args) -> list[Row]:
     import numpy as np
     from sklearn.datasets import load_digits
@@ -367,6 +424,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="epochs of per-item SGD for the demo's variants (default 20: 4,000 updates)")
     parser.add_argument("--full-demo-epochs", type=int, default=500,
                         help="epochs of the full demo, both runs (default 500; the target needs 500)")
+    parser.add_argument("--sizes-epochs", type=int, default=5,
+                        help="epochs of 200 items per network size in the sizes section (default 5)")
     parser.add_argument("--digits-epochs", type=int, default=50, help="epochs on digits (default 50)")
     parser.add_argument("--no-keras", action="store_true", help="leave out the Keras variants")
     parser.add_argument("--blas-threads", type=int, default=None,
@@ -378,7 +437,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = sorted(set(args.sections) - set(SECTIONS))
     if unknown or not args.sections:
         parser.error(f"--sections must name some of {', '.join(SECTIONS)}, got {unknown or 'nothing'}")
-    for name in ("repeats", "demo_epochs", "full_demo_epochs", "digits_epochs"):
+    for name in ("repeats", "demo_epochs", "full_demo_epochs", "sizes_epochs", "digits_epochs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if args.warmup < 0:
@@ -405,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 5:
         print("note: fewer than 5 repetitions, below the issue's standard")
     rows: list[Row] = []
-    for section, bench in (("demo", bench_demo), ("digits", bench_digits), ("suite", bench_suite)):
+    for section, bench in (("demo", bench_demo), ("sizes", bench_sizes), ("digits", bench_digits),
+                           ("suite", bench_suite)):
         if section in args.sections:
             rows.extend(bench(args))
     set_ratios(rows)
@@ -413,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(rows))
     print("\nratio: median time per update over the section's reference row (ref); "
           "for the suite, total time over make test's")
+    floor = call_floor(rows)
+    if floor is not None:
+        print(f"\n{floor}")
     print()
     for status, target, measured in check_targets(rows):
         print(f"{status}  {target}: {measured}")

@@ -115,7 +115,7 @@ def test_targets_of_sections_not_run_are_skipped(bench):
 
 def test_parse_args_defaults_are_the_issues(bench):
     args = bench.parse_args([])
-    assert args.sections == ["demo", "digits", "suite"]
+    assert args.sections == ["demo", "sizes", "digits", "suite"]
     assert (args.repeats, args.warmup, args.full_demo_epochs, args.digits_epochs) == (5, 1, 500, 50)
     assert bench.parse_args(["--sections", "digits, demo"]).sections == ["digits", "demo"]
 
@@ -123,7 +123,7 @@ def test_parse_args_defaults_are_the_issues(bench):
 @pytest.mark.parametrize(
     "argv",
     [["--sections", "speed"], ["--sections", ","], ["--repeats", "0"], ["--warmup", "-1"],
-     ["--demo-epochs", "0"], ["--blas-threads", "0"]],
+     ["--demo-epochs", "0"], ["--sizes-epochs", "0"], ["--blas-threads", "0"]],
 )
 def test_parse_args_refuses_bad_options(bench, argv, capsys):
     with pytest.raises(SystemExit) as stop:
@@ -144,6 +144,41 @@ def test_a_tiny_demo_run_prints_the_table_and_the_targets(bench, capsys):
     assert "SKIP  make test" in out
     assert any(line.startswith(("PASS  demo: vectorized >= 20x", "FAIL  demo: vectorized >= 20x"))
                for line in out.splitlines())
+
+
+def _size_rows(bench, floor_us, loop_us):
+    us = 1e-6 * 1000
+    return [
+        bench.Row("1-1-2", bench.SIZE_VEC, 1000, [floor_us * us], reference=True),
+        bench.Row("10-8-4", bench.SIZE_LOOP, 1000, [loop_us * us]),
+        bench.Row("10-8-4", bench.SIZE_VEC, 1000, [2 * floor_us * us], reference=True),
+    ]
+
+
+def test_the_call_floor_divides_the_demo_sized_loop_step_by_the_smallest_vectorized_step(bench):
+    line = bench.call_floor(_size_rows(bench, floor_us=15.0, loop_us=150.0))
+    assert "1-1-2): 15.0 us" in line
+    assert "at 10-8-4 takes 150.0 us" in line
+    assert "more than 10.0x faster" in line
+    assert "more than 4.0x faster" in bench.call_floor(_size_rows(bench, floor_us=25.0, loop_us=100.0))
+
+
+def test_the_call_floor_needs_both_rows(bench):
+    rows = _size_rows(bench, floor_us=15.0, loop_us=150.0)
+    assert bench.call_floor(rows[1:]) is None
+    assert bench.call_floor(_rows(bench)) is None
+
+
+def test_a_tiny_sizes_run_times_loops_and_vectorized_at_every_size(bench, capsys):
+    code = bench.main(["--sections", "sizes", "--repeats", "1", "--warmup", "0", "--sizes-epochs", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = out.splitlines()
+    for sizes in bench.SIZES:
+        label = bench.size_label(sizes)
+        assert sum(line.startswith(label + " ") for line in lines) == 2
+    assert bench.size_label((64, 32, 10)) == "64-32-10"
+    assert "fixed cost of the vectorized step's NumPy calls (its time at 1-1-2)" in out
 
 
 @pytest.mark.keras
