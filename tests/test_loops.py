@@ -118,3 +118,44 @@ def test_loop_train_refuses_bad_arguments():
         loops.train(net, x, t[:3], epochs=1, lr=0.1, seed=0)
     with pytest.raises(TypeError, match=_names("seed")):
         loops.train(net, x, t, epochs=1, lr=0.1, seed=None)
+
+
+def test_plot_step_times_draws_both_versions_on_log_axes():
+    import matplotlib.pyplot as plt
+
+    from l1reg import plots
+
+    fig, ax = plt.subplots()
+    try:
+        plots.plot_step_times(ax, [8, 124], [14.0, 150.0], [15.0, 16.0])
+        assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+        loops_line, arrays_line = ax.lines
+        np.testing.assert_array_equal(loops_line.get_ydata(), [14.0, 150.0])
+        np.testing.assert_array_equal(arrays_line.get_xdata(), [8, 124])
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == ["loops (l1reg.loops)", "arrays (l1reg.train)"]
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("n_params", "loop_us", "array_us", "message"),
+    [
+        ([8, 124], [14.0], [15.0, 16.0], "same, non-zero length"),
+        ([], [], [], "same, non-zero length"),
+        ([[8, 124]], [[1.0, 2.0]], [[1.0, 2.0]], "1-D"),
+        ([8, 124], [0.0, 150.0], [15.0, 16.0], "> 0"),
+        ([8, 124], [14.0, 150.0], [15.0, np.nan], "finite"),
+    ],
+)
+def test_plot_step_times_refuses_what_it_cannot_draw(n_params, loop_us, array_us, message):
+    import matplotlib.pyplot as plt
+
+    from l1reg import plots
+
+    fig, ax = plt.subplots()
+    try:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            plots.plot_step_times(ax, n_params, loop_us, array_us)
+    finally:
+        plt.close(fig)

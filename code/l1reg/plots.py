@@ -99,6 +99,25 @@ def plot_paired_differences(ax: plt.Axes, diffs: np.ndarray, step: float) -> Non
     ax.legend()
 
 
+
+def plot_step_times(ax: plt.Axes, n_params, loop_us, array_us) -> None:
+    """Microseconds per SGD step against the network's number of parameters, log-log.
+
+    ``n_params``, ``loop_us`` and ``array_us`` are equal-length sequences: one entry
+    per network size, for the loop version and for the vectorized step.
+    """
+    values = [np.asarray(a, dtype=np.float64) for a in (n_params, loop_us, array_us)]
+    if any(v.ndim != 1 or v.shape != values[0].shape or v.size == 0 for v in values):
+        raise ValueError("n_params, loop_us and array_us must be 1-D sequences of the same, non-zero length")
+    if any((v <= 0).any() or not np.isfinite(v).all() for v in values):
+        raise ValueError("n_params, loop_us and array_us must be finite and > 0 (the axes are logarithmic)")
+    n, loop, array = values
+    ax.loglog(n, loop, "o-", color=PALETTE["vermillion"], label="loops (l1reg.loops)")
+    ax.loglog(n, array, "s-", color=PALETTE["blue"], label="arrays (l1reg.train)")
+    ax.set_xlabel("parameters in the network")
+    ax.set_ylabel("microseconds per SGD step")
+    ax.legend()
+
 # --- Chapter 02: the L1 penalty ------------------------------------------------------------
 
 PENALTY_COLORS = {"L1": PALETTE["blue"], "L2": PALETTE["orange"], "elastic net": PALETTE["green"]}
