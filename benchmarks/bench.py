@@ -335,8 +335,8 @@ def call_floor(rows: list[Row]) -> str | None:
     return (f"fixed cost of the vectorized step's NumPy calls (its time at {floor.section}): "
             f"{floor.per_update_us:.1f} us; the loop step at {loop.section} takes "
             f"{loop.per_update_us:.1f} us, "
-            f"so no step made of those calls is more than {loop.per_update_us / floor.per_update_us:.1f}x "
-            f"faster than the loops at {loop.section}")
+            f"so a step made of those calls can be at most about "
+            f"{loop.per_update_us / floor.per_update_us:.1f}x faster than the loops at {loop.section}")
 
 
 def bench_digits(args) -> list[Row]:
