@@ -18,10 +18,10 @@ digits
 sizes
     What vectorization buys as the network grows: the loop version against the
     vectorized step (per-item SGD with L1, the same updates for both) at 1-1-2, 10-8-4,
-    32-16-8 and 64-32-10, on random data. At 1-1-2 there is almost no arithmetic, so
-    the vectorized step's time there is the fixed cost of its NumPy calls; the loop
-    step at 10-8-4 divided by it bounds the speed-up any step made of those calls can
-    reach at the demo's size.
+    32-16-8 and 64-32-10, on random data, the eight variants timed in turns. At 1-1-2
+    there is almost no arithmetic, so the vectorized step's time there is the fixed
+    cost of its NumPy calls; the loop step at 10-8-4 divided by it bounds the speed-up
+    any step made of those calls can reach at the demo's size.
 suite
     ``make test`` (the whole test suite; set-up must already be done) and a clean book
     build (``jupyter-book build`` into a fresh temporary directory), in seconds.
@@ -303,14 +303,13 @@ def bench_sizes(args) -> list[Row]:
 
     from l1reg import L1, Network, loops, one_hot, train
 
-    rows = []
+    jobs, labels = [], []
     n = 200
     for sizes in SIZES:
         n_in, _, n_out = sizes
         rng = np.random.default_rng(0)
         x, t = rng.uniform(-1.0, 1.0, (n, n_in)), one_hot(rng.integers(0, n_out, n), n_out)
         for variant, trainer in ((SIZE_LOOP, loops.train), (SIZE_VEC, train)):
-
             nets = []
 
             def fresh(sizes=sizes, nets=nets):  # untimed: each run starts from the same network
@@ -319,10 +318,28 @@ def bench_sizes(args) -> list[Row]:
             def run(trainer=trainer, x=x, t=t, nets=nets):
                 trainer(nets[0], x, t, epochs=args.sizes_epochs, lr=0.01, seed=2)
 
-            times, cpus = measure(run, repeats=args.repeats, warmup=args.warmup, setup=fresh)
-            rows.append(Row(size_label(sizes), variant, args.sizes_epochs * n, times, cpus,
-                            reference=trainer is train))
-    return rows
+            jobs.append((run, fresh))
+            labels.append((size_label(sizes), variant, trainer is train))
+    measured = measure_in_turns(jobs, repeats=args.repeats, warmup=args.warmup)
+    return [Row(section, variant, args.sizes_epochs * n, times, cpus, reference=reference)
+            for (section, variant, reference), (times, cpus) in zip(labels, measured, strict=True)]
+
+
+def measure_in_turns(jobs: list[tuple[Callable[[], object], Callable[[], object] | None]], *,
+                     repeats: int, warmup: int) -> list[tuple[list[float], list[float]]]:
+    """:func:`measure` for several ``(run, setup)`` jobs, one round of all of them at a time.
+
+    A slow spell on the machine then falls on every job of a round instead of on all
+    the repetitions of one job, so the jobs' times stay comparable with each other.
+    """
+    results: list[tuple[list[float], list[float]]] = [([], []) for _ in jobs]
+    for i in range(warmup + repeats):
+        for (run, setup), (walls, cpus) in zip(jobs, results, strict=True):
+            wall, cpu = measure(run, repeats=1, warmup=0, setup=setup)
+            if i >= warmup:
+                walls.extend(wall)
+                cpus.extend(cpu)
+    return results
 
 
 def call_floor(rows: list[Row]) -> str | None:

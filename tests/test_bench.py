@@ -146,6 +146,15 @@ def test_a_tiny_demo_run_prints_the_table_and_the_targets(bench, capsys):
                for line in out.splitlines())
 
 
+def test_measure_in_turns_runs_one_round_of_every_job_at_a_time(bench):
+    calls = []
+    jobs = [(lambda name=name: calls.append(name), lambda name=name: calls.append(name + " setup"))
+            for name in ("a", "b")]
+    results = bench.measure_in_turns(jobs, repeats=2, warmup=1)
+    assert calls == ["a setup", "a", "b setup", "b"] * 3
+    assert [(len(walls), len(cpus)) for walls, cpus in results] == [(2, 2), (2, 2)]
+
+
 def _size_rows(bench, floor_us, loop_us):
     us = 1e-6 * 1000
     return [
