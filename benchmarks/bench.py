@@ -11,10 +11,6 @@ demo
     (``l1reg.loops``), the vectorized ``l1reg.train`` at batch size 1 and 32, and
     Keras on JAX at batch size 1 and 32. Then the chapter's full demo: 500 epochs
     without and with L1 (``demo.run_demo``), both runs.
-digits
-    scikit-learn's bundled digits (1797 items, 64-32-10, cross-entropy, L1 on the
-    weights), mini-batches of 32 for 50 epochs: ``l1reg.train`` (float64 and float32)
-    against Keras on JAX.
 sizes
     What vectorization buys as the network grows: the loop version against the
     vectorized step (per-item SGD with L1, the same updates for both) at 1-1-2, 10-8-4,
@@ -22,6 +18,10 @@ sizes
     there is almost no arithmetic, so the vectorized step's time there is the fixed
     cost of its NumPy calls; the loop step at 10-8-4 divided by it bounds the speed-up
     any step made of those calls can reach at the demo's size.
+digits
+    scikit-learn's bundled digits (1797 items, 64-32-10, cross-entropy, L1 on the
+    weights), mini-batches of 32 for 50 epochs: ``l1reg.train`` (float64 and float32)
+    against Keras on JAX.
 suite
     ``make test`` (the whole test suite; set-up must already be done) and a clean book
     build (``jupyter-book build`` into a fresh temporary directory), in seconds.

@@ -99,7 +99,6 @@ def plot_paired_differences(ax: plt.Axes, diffs: np.ndarray, step: float) -> Non
     ax.legend()
 
 
-
 def plot_step_times(ax: plt.Axes, n_params, loop_us, array_us) -> None:
     """Microseconds per SGD step against the network's number of parameters, log-log.
 
@@ -117,6 +116,7 @@ def plot_step_times(ax: plt.Axes, n_params, loop_us, array_us) -> None:
     ax.set_xlabel("parameters in the network")
     ax.set_ylabel("microseconds per SGD step")
     ax.legend()
+
 
 # --- Chapter 02: the L1 penalty ------------------------------------------------------------
 
