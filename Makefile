@@ -11,6 +11,7 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 help:
 	@echo "make book     build the HTML book into _build/html (sets up .venv first)"
 	@echo "make test     ruff, unit tests and nbval over every notebook, in one run"
+	@echo "make test-portable  nbval over every notebook once per CPU variant (machine, AVX2, AVX)"
 	@echo "make serve    serve the built book at http://127.0.0.1:8000/ (PORT=8001 for another port)"
 	@echo "make test-html build the book, then open every page in headless Chromium and check it"
 	@echo "make refresh  re-run notebooks and store their outputs (NB=chapters/NAME.ipynb for one)"
@@ -34,6 +35,14 @@ lint: $(READY)
 
 test: lint
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 tests chapters
+
+# The stored outputs must hold on other CPUs too: nbval once per variant (the machine, an
+# AVX2 laptop, an older AVX machine), NumPy's, OpenBLAS's and XLA's wider paths switched
+# off in turn; tests/run_portable.py says what each variant changes. VARIANTS=avx2 for one.
+VARIANTS ?= machine,avx2,avx
+.PHONY: test-portable
+test-portable: $(READY)
+	$(BIN)/python tests/run_portable.py --variants $(VARIANTS)
 
 # The browser test, kept out of `make test`: every page of _toc.yml in headless Chromium
 # (title, images, typeset math, console, no request leaving localhost) and a search;
