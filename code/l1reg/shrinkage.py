@@ -27,7 +27,7 @@ import numpy as np
 
 from l1reg import demo
 from l1reg._validation import check_real
-from l1reg.penalties import L1, L1L2, L2, PENALTY_TYPES, soft_threshold
+from l1reg.penalties import Penalty, check_penalty, soft_threshold
 
 # The golden ratio's conjugate: each step of the search keeps this share of the bracket.
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
@@ -147,12 +147,12 @@ def golden_section_minimize(
     return (low + high) / 2.0
 
 
-def one_weight_objective(w: float, w0: float, a: float, penalty: L1 | L2 | L1L2) -> float:
+def one_weight_objective(w: float, w0: float, a: float, penalty: Penalty) -> float:
     """The penalized error of one weight: ``1/2*a*(w - w0)**2 + penalty(w)``."""
     return 0.5 * a * (w - w0) ** 2 + penalty(np.array([w]))
 
 
-def minimize_one_weight(w0: float, a: float, penalty: L1 | L2 | L1L2, tol: float = 1e-12) -> float:
+def minimize_one_weight(w0: float, a: float, penalty: Penalty, tol: float = 1e-12) -> float:
     """Minimize :func:`one_weight_objective` numerically, knowing no closed form.
 
     All three penalties pull toward 0 and are convex, so the minimizer lies between
@@ -160,8 +160,7 @@ def minimize_one_weight(w0: float, a: float, penalty: L1 | L2 | L1L2, tol: float
     """
     w0 = check_real(w0, "w0")
     a = check_real(a, "a", minimum=0.0, strict=True)
-    if not isinstance(penalty, PENALTY_TYPES):
-        raise TypeError(f"penalty must be an l1reg.L1, L2 or L1L2 penalty, got {type(penalty).__name__}")
+    check_penalty(penalty, "penalty", allow_none=False)
     return golden_section_minimize(
         lambda w: one_weight_objective(w, w0, a, penalty), min(w0, 0.0) - 1.0, max(w0, 0.0) + 1.0, tol
     )

@@ -1,0 +1,90 @@
+"""The sweep and the comparison of L1's rivals on the demo's data."""
+
+import re
+
+import numpy as np
+import pytest
+
+from l1reg import L1, L2, Network, fit
+from l1reg.comparison import Method, WeightPath, compare, sweep
+from l1reg.constraints import MaxNorm
+from l1reg.demo import LAM, run_demo
+from l1reg.update_rules import Proximal, SubGradient
+
+
+def _names(name):
+    return "^" + re.escape(name) + " "
+
+
+def test_sweep_of_sub_gradient_rules_equals_the_demo():
+    result = sweep([SubGradient(0.0), SubGradient(LAM)], epochs=2)
+    for i, lam in enumerate((0.0, LAM)):
+        demo_run = run_demo(lam, epochs=2)
+        np.testing.assert_allclose(result.weights[i], demo_run.net.weights(), rtol=0, atol=1e-12)
+        assert result.test_accuracy[i] == demo_run.test_accuracy
+    assert result.path.shape == (2, 2, 112)
+    np.testing.assert_array_equal(result.zeros, [0, 0])
+
+
+def test_a_sweep_of_mixed_rules_splits_into_the_sweeps_of_each_kind():
+    both = sweep([Proximal(0.001), Proximal(0.01), SubGradient(0.001)], epochs=2)
+    prox = sweep([Proximal(0.001), Proximal(0.01)], epochs=2)
+    part = both.part(0, 2)
+    np.testing.assert_allclose(part.path, prox.path, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(part.zeros, prox.zeros)
+    np.testing.assert_array_equal(part.test_accuracy, prox.test_accuracy)
+    assert both.part(2, 3).path.shape == (2, 1, 112)
+
+
+def test_compare_scores_each_method_on_each_seed_set():
+    methods = {"none": Method(), "L2": Method(penalty=L2(0.001)), "stop": Method(validation=40),
+               "max-norm": Method(rule=MaxNorm(0.5))}
+    results = compare(methods, n_runs=2, epochs=2)
+    for r in results.values():
+        assert r.test_accuracy.shape == r.zeros.shape == r.largest.shape == (2,)
+        assert r.seconds > 0
+    for run in range(2):  # "none" is the demo without L1, trained side by side
+        assert results["none"].test_accuracy[run] == run_demo(0.0, run=run, epochs=2).test_accuracy
+    assert results["stop"].best_epoch.shape == (2,)
+    assert results["none"].best_epoch is None
+
+
+def test_compare_with_the_proximal_rule_matches_replicas_of_it():
+    results = compare({"prox": Method(rule=Proximal(0.01))}, n_runs=1, epochs=3)
+    swept = sweep([Proximal(0.01)], epochs=3)
+    assert results["prox"].zeros[0] == swept.zeros[0]
+    assert results["prox"].largest[0] == pytest.approx(np.abs(swept.weights[0]).max(), abs=1e-12)
+
+
+def test_compare_agrees_with_train_for_l1_in_the_gradient():
+    results = compare({"L1": Method(penalty=L1(LAM))}, n_runs=1, epochs=2)
+    assert results["L1"].test_accuracy[0] == run_demo(LAM, epochs=2).test_accuracy
+
+
+def test_weight_path_keeps_the_weights_after_every_epoch(random_problem):
+    x, t = random_problem(12, 4, 3, seed=1)
+    net, path = Network(4, 5, 3, seed=0), WeightPath()
+    fit(net, x, t, epochs=3, lr=0.1, seed=2, callbacks=[path])
+    assert [w.shape for w in path.weights] == [(35,)] * 3  # 4 x 5 + 5 x 3 weights
+    np.testing.assert_array_equal(path.weights[-1], net.weights())
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+
+BAD = [
+    pytest.param(lambda: Method(penalty="L1"), TypeError, "penalty", id="method-penalty-string"),
+    pytest.param(lambda: Method(rule=L1(0.1)), TypeError, "rule", id="method-rule-a-penalty"),
+    pytest.param(lambda: Method(dropout=0.2, jitter=1.0), ValueError, "dropout", id="method-two-noises"),
+    pytest.param(lambda: Method(validation=-1), ValueError, "validation", id="method-validation"),
+    pytest.param(lambda: compare({}, n_runs=1, epochs=1), ValueError, "methods", id="compare-empty"),
+    pytest.param(lambda: compare({"a": "L1"}, n_runs=1, epochs=1), TypeError, "methods['a']",
+                 id="compare-not-a-method"),
+    pytest.param(lambda: sweep([], epochs=1), ValueError, "rules", id="sweep-no-rules"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "name"), BAD)
+def test_bad_input_is_refused_with_its_name(call, error, name):
+    with pytest.raises(error, match=_names(name)):
+        call()
