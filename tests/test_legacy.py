@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from l1reg import L1, L2, Network, fit
+from l1reg.comparison import lam_sweep
 from l1reg.dropout import Dropout
 from l1reg.early_stopping import EarlyStopping
 from l1reg.update_rules import Proximal
@@ -26,7 +27,7 @@ def _same(nets_a, nets_b):
 
 def test_the_old_names_are_found_where_the_chapters_import_them():
     import l1reg
-    from l1reg import _legacy, early_stopping, training, update_rules
+    from l1reg import _legacy, early_stopping, shrinkage, training, update_rules
 
     assert l1reg.train is training.train is _legacy.train
     assert training.train_replicas is _legacy.train_replicas
@@ -34,6 +35,7 @@ def test_the_old_names_are_found_where_the_chapters_import_them():
     assert update_rules.train_replicas_with_rule is _legacy.train_replicas_with_rule
     assert early_stopping.train_early_stopping is _legacy.train_early_stopping
     assert early_stopping.train_replicas_early_stopping is _legacy.train_replicas_early_stopping
+    assert shrinkage.lam_sweep is lam_sweep
     with pytest.raises(AttributeError, match="has no attribute 'train_with_rule'"):
         _ = training.train_with_rule
 

@@ -159,7 +159,7 @@ def test_repr_names_sizes_loss_and_penalties():
     )
 
 
-# --- the layers and the flat vector ----------------------------------------------------------
+# --- the layers, the flat vector, the weights in words -----------------------------------------
 
 
 def test_forward_and_backward_are_the_two_layers_composed(small_net, small_data):
@@ -185,3 +185,22 @@ def test_the_weights_come_first_in_the_flat_vector(small_net):
     np.testing.assert_array_equal(small_net.flat[: small_net.n_weights], small_net.weights())
     small_net.flat[0] = 0.5  # flat is live: params are views into it
     assert small_net.params["ih_weights"][0, 0] == 0.5
+
+
+def test_describe_weight_names_every_connection_in_the_order_of_weights():
+    net = Network(10, 8, 4, seed=0)
+    assert net.describe_weight(0) == "input 0 -> hidden unit 0"
+    assert net.describe_weight(9) == "input 1 -> hidden unit 1"
+    assert net.describe_weight(79) == "input 9 -> hidden unit 7"
+    assert net.describe_weight(80) == "hidden unit 0 -> output 0"
+    assert net.describe_weight(111) == "hidden unit 7 -> output 3"
+    # the same numbering as weights(): W_ih row by row, then W_ho
+    net.set_flat(np.arange(net.n_params, dtype=float))
+    w_ih, w_ho = net.params["ih_weights"], net.params["ho_weights"]
+    assert w_ih[1, 1] == net.weights()[9] and w_ho[7, 3] == net.weights()[111]
+
+
+@pytest.mark.parametrize("j", [-1, 112, 1.0, True, "3"])
+def test_describe_weight_refuses_what_is_not_a_weight_number(j):
+    with pytest.raises(ValueError, match="^j must be an int in"):
+        Network(10, 8, 4, seed=0).describe_weight(j)

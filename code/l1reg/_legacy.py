@@ -1,7 +1,7 @@
 """THE OLD TRAINING FUNCTIONS, kept only until the chapters call :func:`l1reg.fit`.
 
 Delete this module, ``tests/test_legacy.py``, the ``__getattr__`` hooks that point here
-(in ``training.py``, ``update_rules.py`` and ``early_stopping.py``)
+(in ``training.py``, ``update_rules.py``, ``early_stopping.py`` and ``shrinkage.py``)
 and ``train`` in ``__init__.py`` once no notebook calls the names in ``OLD_NAMES``.
 Each trainer is a thin wrapper over ``fit`` that gives the very numbers it gave before
 ``fit`` existed, with its old signature (up to 14 parameters, as they were); the
@@ -31,12 +31,17 @@ OLD_NAMES = {
     "l1reg.training": ("train", "train_replicas"),
     "l1reg.update_rules": ("train_with_rule", "train_replicas_with_rule"),
     "l1reg.early_stopping": ("train_early_stopping", "train_replicas_early_stopping"),
+    "l1reg.shrinkage": ("lam_sweep", "LamSweep"),  # now in l1reg.comparison
 }
 
 
 def old_name(module: str, name: str):
     """The object an old ``module.name`` stands for, or the AttributeError Python expects."""
     if name in OLD_NAMES.get(module, ()):
+        if module == "l1reg.shrinkage":
+            from l1reg import comparison  # imported here: comparison imports most of l1reg
+
+            return getattr(comparison, name)
         return globals()[name]
     raise AttributeError(f"module {module!r} has no attribute {name!r}")
 

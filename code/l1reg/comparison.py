@@ -2,29 +2,32 @@
 
 :func:`sweep` trains the demo network once per update rule setting (say, one
 :class:`~l1reg.update_rules.Proximal` rule per ``lam``) on one seed set, all side by side,
-and keeps every weight's value after each epoch. :func:`compare` trains every method of a
-table (L1, L2, elastic net, dropout, early stopping, max-norm, jitter, ...) on the same
+and keeps every weight's value after each epoch; :func:`lam_sweep` summarizes a sweep
+over the L1 strength (accuracies, weight sizes). :func:`compare` trains every method of
+a table (L1, L2, elastic net, dropout, early stopping, max-norm, jitter, ...) on the same
 seed sets, each method with all seed sets side by side, through the same training loop,
-so that their accuracies, weights and times can be compared.
+so that their accuracies, weights and times can be compared. :func:`train_digits` is
+the alternatives chapter's run on real data.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from l1reg._validation import check_positive_int, check_real
 from l1reg.data import DemoData, split_validation
-from l1reg.demo import LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_data, demo_seeds
+from l1reg.demo import EPOCHS, LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_data, demo_seeds
 from l1reg.dropout import Dropout
 from l1reg.early_stopping import EarlyStopping
 from l1reg.jitter import Jitter
 from l1reg.network import Network
 from l1reg.penalties import Penalty, check_penalty
-from l1reg.training import Callback, TrainingRun, fit
-from l1reg.update_rules import Plain, UpdateRule
+from l1reg.training import Callback, History, TrainingRun, fit
+from l1reg.update_rules import Plain, Proximal, SubGradient, UpdateRule
 
 # Seeds of the comparison's own randomness, apart from the demo's five per run:
 # the dropout masks and the jitter noise (one stream per method), and the choice of
@@ -215,3 +218,81 @@ def _repeat(a: np.ndarray, n: int) -> np.ndarray:
 
 def _stack(arrays) -> np.ndarray:
     return np.stack(list(arrays))
+
+
+# --- the demo: a sweep over lam -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LamSweep:
+    """What training the demo with each ``lam`` gave: one entry per ``lam``.
+
+    Accuracies are fractions; ``n_small`` counts the weights with ``|w| < tol``.
+    """
+
+    lams: np.ndarray
+    train_accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    sum_abs_w: np.ndarray
+    max_abs_w: np.ndarray
+    n_small: np.ndarray
+    n_weights: int
+    tol: float
+    epochs: int
+
+
+def lam_sweep(lams, run: int = 0, epochs: int = EPOCHS, tol: float = 1e-3) -> LamSweep:
+    """Train the demo network once per ``lam`` on seed set ``run``; see :class:`LamSweep`.
+
+    A :func:`sweep` of :class:`~l1reg.update_rules.SubGradient` rules, L1 in the
+    gradient, which gives each network exactly what :func:`l1reg.demo.run_demo` gives
+    (``tests/test_comparison.py`` checks it bit for bit): every run starts from the same
+    data, weights and visiting order, so ``lam`` is the only thing that changes.
+    """
+    if isinstance(lams, np.ndarray) and lams.ndim == 1:
+        lams = lams.tolist()
+    if isinstance(lams, (str, bytes)) or not isinstance(lams, Sequence):
+        raise TypeError(f"lams must be a list of penalty strengths, got {type(lams).__name__}")
+    if len(lams) == 0:
+        raise ValueError("lams must hold at least one penalty strength, got an empty list")
+    lams = [check_real(lam, f"lams[{i}]", minimum=0.0) for i, lam in enumerate(lams)]
+    tol = check_real(tol, "tol", minimum=0.0, strict=True)
+    swept = sweep([SubGradient(lam) for lam in lams], epochs=epochs, run=run)
+    abs_w = [np.abs(w) for w in swept.weights]
+    return LamSweep(
+        lams=np.array(lams),
+        train_accuracy=swept.train_accuracy,
+        test_accuracy=swept.test_accuracy,
+        sum_abs_w=np.array([a.sum() for a in abs_w]),
+        max_abs_w=np.array([a.max() for a in abs_w]),
+        n_small=np.array([int(np.sum(a < tol)) for a in abs_w]),
+        n_weights=int(abs_w[0].size),
+        tol=tol,
+        epochs=len(swept.path),
+    )
+
+
+# --- real data: the digits ------------------------------------------------------------------
+
+# The alternatives chapter's digits run: a 64-16-10 cross-entropy network, the proximal
+# rule on its first layer (which pixels it reads), mini-batches.
+DIGITS_LR, DIGITS_EPOCHS, DIGITS_BATCH = 0.1, 40, 32
+DIGITS_ORDER_OFFSET = 10  # the visiting order's seed is the weights' seed + 10
+
+
+def train_digits(lam: float, seed: int, digits: DemoData) -> tuple[Network, History]:
+    """Train a 64-16-10 network on the digits with ``Proximal(lam)`` on its input weights.
+
+    Initial weights from ``seed``, visiting order from ``seed + 10``; cross-entropy,
+    ``lr = 0.1``, 40 epochs in batches of 32, the rule acting on ``ih_weights`` only
+    (``lam = 0``: plain SGD). ``digits`` is :func:`l1reg.data.load_digits_data`'s split;
+    its test items are scored after every epoch. Returns the network and its history.
+    """
+    lam = check_real(lam, "lam", minimum=0.0)
+    net = Network(64, 16, 10, seed=seed, loss="cross_entropy")
+    rule = Proximal(lam) if lam > 0 else Plain()
+    history = fit(net, digits.x_train, digits.t_train, rule=rule, on=("ih_weights",), epochs=DIGITS_EPOCHS,
+                  lr=DIGITS_LR, seed=seed + DIGITS_ORDER_OFFSET, batch_size=DIGITS_BATCH,
+                  test_data=(digits.x_test, digits.t_test))
+    return net, history
+

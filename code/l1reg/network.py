@@ -17,6 +17,8 @@ and composed by :func:`forward` and :func:`backward`; dropout
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from l1reg._validation import (
@@ -299,6 +301,25 @@ class Network:
     def weights(self) -> np.ndarray:
         """A copy of all weights (not biases) as one vector: what L1 penalizes."""
         return self.flat[: self.n_weights].copy()
+
+    def describe_weight(self, j: int) -> str:
+        """Which connection weight ``j`` of :meth:`weights` is, in words.
+
+        Weights are numbered as in ``net.weights()``: ``ih_weights`` row by row, then
+        ``ho_weights``.
+
+        Examples
+        --------
+        >>> net = Network(10, 8, 4, seed=0)
+        >>> net.describe_weight(9), net.describe_weight(80)
+        ('input 1 -> hidden unit 1', 'hidden unit 0 -> output 0')
+        """
+        if isinstance(j, bool) or not isinstance(j, numbers.Integral) or not 0 <= j < self.n_weights:
+            raise ValueError(f"j must be an int in [0, {self.n_weights}), got {j!r}")
+        n_ih = self.n_input * self.n_hidden
+        if j < n_ih:
+            return "input {} -> hidden unit {}".format(*divmod(int(j), self.n_hidden))
+        return "hidden unit {} -> output {}".format(*divmod(int(j) - n_ih, self.n_output))
 
     def __repr__(self) -> str:
         # float64, the default, is not shown (the chapters print networks)

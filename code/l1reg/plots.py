@@ -9,8 +9,9 @@ from cycler import cycler
 from matplotlib.figure import Figure
 
 from l1reg._validation import check_positive_int
+from l1reg.comparison import LamSweep
 from l1reg.data import LOAN_CLASSES, LOAN_INPUT_RANGE, loan_boundary
-from l1reg.shrinkage import LamSweep, quadratic_error
+from l1reg.shrinkage import quadratic_error
 from l1reg.training import History
 
 # Okabe & Ito (2008), "Color Universal Design".
