@@ -10,7 +10,7 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 
 help:
 	@echo "make book     build the HTML book into _build/html (sets up .venv first)"
-	@echo "make test     ruff, unit tests and nbval over every notebook, in one run"
+	@echo "make test     ruff, unit tests, docstring examples and nbval over every notebook, in one run"
 	@echo "make serve    serve the built book at http://127.0.0.1:8000/ (PORT=8001 for another port)"
 	@echo "make test-html build the book, then open every page in headless Chromium and check it"
 	@echo "make refresh  re-run notebooks and store their outputs (NB=chapters/NAME.ipynb for one)"
@@ -32,8 +32,10 @@ book: $(READY)
 lint: $(READY)
 	$(BIN)/ruff check code tests benchmarks browser_tests _ext
 
+# The docstring examples of l1reg run too (--doctest-modules over code/l1reg).
 test: lint
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 tests chapters
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 --doctest-modules \
+		tests chapters code/l1reg
 
 # The browser test, kept out of `make test`: every page of _toc.yml in headless Chromium
 # (title, images, typeset math, console, no request leaving localhost) and a search;
