@@ -10,7 +10,7 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 
 help:
 	@echo "make book     build the HTML book into _build/html (sets up .venv first)"
-	@echo "make test     ruff, unit tests and nbval over every notebook, in one run"
+	@echo "make test     ruff, unit tests, docstring examples and nbval over every notebook, in one run"
 	@echo "make test-portable  nbval over every notebook once per CPU variant (machine, AVX2, AVX)"
 	@echo "make serve    serve the built book at http://127.0.0.1:8000/ (PORT=8001 for another port)"
 	@echo "make test-html build the book, then open every page in headless Chromium and check it"
@@ -33,8 +33,10 @@ book: $(READY)
 lint: $(READY)
 	$(BIN)/ruff check code tests benchmarks browser_tests _ext
 
+# The docstring examples of l1reg run too (--doctest-modules over code/l1reg).
 test: lint
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 tests chapters
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 --doctest-modules \
+		tests chapters code/l1reg
 
 # The stored outputs must hold on other CPUs too: nbval once per variant (the machine, an
 # AVX2 laptop, an older AVX machine), NumPy's, OpenBLAS's and XLA's wider paths switched

@@ -8,7 +8,7 @@ Sections
 demo
     The book's demo (10-8-4 network, 200 items, lam = 0.001, lr = 0.01), every variant
     doing the same number of updates: the article-style loop version
-    (``l1reg.loops``), the vectorized ``l1reg.train`` at batch size 1 and 32, and
+    (``l1reg.loops``), the vectorized ``l1reg.fit`` at batch size 1 and 32, and
     Keras on JAX at batch size 1 and 32. Then the chapter's full demo: 500 epochs
     without and with L1 (``demo.run_demo``), both runs.
 sizes
@@ -20,7 +20,7 @@ sizes
     any step made of those calls can reach at the demo's size.
 digits
     scikit-learn's bundled digits (1797 items, 64-32-10, cross-entropy, L1 on the
-    weights), mini-batches of 32 for 50 epochs: ``l1reg.train`` (float64 and float32)
+    weights), mini-batches of 32 for 50 epochs: ``l1reg.fit`` (float64 and float32)
     against Keras on JAX.
 suite
     ``make test`` (the whole test suite; set-up must already be done) and a clean book
@@ -236,7 +236,7 @@ def keras_row(keras, *, section, variant, x, t, hidden, activation_out, loss, la
 
 
 def bench_demo(args) -> list[Row]:
-    from l1reg import L1, Network, loops, train
+    from l1reg import L1, Network, fit, loops
     from l1reg.demo import LAM, LR, demo_data, demo_seeds, run_demo
 
     data = demo_data()
@@ -252,7 +252,7 @@ def bench_demo(args) -> list[Row]:
 
         def run():
             trainer(fresh(), data.x_train, data.t_train, epochs=epochs, lr=LR, seed=seeds["order_seed"],
-                    **({"batch_size": batch_size} if trainer is train else {}))
+                    **({"batch_size": batch_size} if trainer is fit else {}))
 
         times, cpus = measure(run, repeats=args.repeats, warmup=args.warmup)
         updates_done = epochs * math.ceil(n / batch_size)
@@ -260,8 +260,8 @@ def bench_demo(args) -> list[Row]:
 
     rows = [
         l1reg_row(LOOP, loops.train, 1),
-        l1reg_row(VEC_1, train, 1, reference=True),
-        l1reg_row(VEC_32, train, 32),
+        l1reg_row(VEC_1, fit, 1, reference=True),
+        l1reg_row(VEC_32, fit, 32),
     ]
     if not args.no_keras:
         keras = import_keras()
@@ -301,7 +301,7 @@ def size_label(sizes: tuple[int, int, int]) -> str:
 def bench_sizes(args) -> list[Row]:
     import numpy as np
 
-    from l1reg import L1, Network, loops, one_hot, train
+    from l1reg import L1, Network, fit, loops, one_hot
 
     jobs, labels = [], []
     n = 200
@@ -309,7 +309,7 @@ def bench_sizes(args) -> list[Row]:
         n_in, _, n_out = sizes
         rng = np.random.default_rng(0)
         x, t = rng.uniform(-1.0, 1.0, (n, n_in)), one_hot(rng.integers(0, n_out, n), n_out)
-        for variant, trainer in ((SIZE_LOOP, loops.train), (SIZE_VEC, train)):
+        for variant, trainer in ((SIZE_LOOP, loops.train), (SIZE_VEC, fit)):
             nets = []
 
             def fresh(sizes=sizes, nets=nets):  # untimed: each run starts from the same network
@@ -319,7 +319,7 @@ def bench_sizes(args) -> list[Row]:
                 trainer(nets[0], x, t, epochs=args.sizes_epochs, lr=0.01, seed=2)
 
             jobs.append((run, fresh))
-            labels.append((size_label(sizes), variant, trainer is train))
+            labels.append((size_label(sizes), variant, trainer is fit))
     measured = measure_in_turns(jobs, repeats=args.repeats, warmup=args.warmup)
     return [Row(section, variant, args.sizes_epochs * n, times, cpus, reference=reference)
             for (section, variant, reference), (times, cpus) in zip(labels, measured, strict=True)]
@@ -360,7 +360,7 @@ def bench_digits(args) -> list[Row]:
     import numpy as np
     from sklearn.datasets import load_digits
 
-    from l1reg import L1, Network, one_hot, train
+    from l1reg import L1, Network, fit, one_hot
 
     x, labels = load_digits(return_X_y=True)
     x = x / 16.0  # pixel intensities 0..16 -> [0, 1]
@@ -374,7 +374,7 @@ def bench_digits(args) -> list[Row]:
         def run(dtype=dtype, result=result):
             net = Network(64, 32, 10, seed=0, init_range=0.1, loss="cross_entropy",
                           weight_penalty=L1(lam), dtype=dtype)
-            result["h"] = train(net, x, t, epochs=args.digits_epochs, lr=lr, seed=1, batch_size=batch_size)
+            result["h"] = fit(net, x, t, epochs=args.digits_epochs, lr=lr, seed=1, batch_size=batch_size)
 
         times, cpus = measure(run, repeats=args.repeats, warmup=args.warmup)
         rows.append(Row("digits", variant, updates, times, cpus, reference=dtype is np.float64,

@@ -5,9 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from l1reg import L1, Network, cross_entropy, train
+from l1reg import L1, Network, cross_entropy, fit
 from l1reg.demo import demo_data
-from l1reg.training import train_replicas
 
 
 def _names(name):
@@ -54,7 +53,7 @@ def test_float32_training_follows_float64_training():
     runs = {}
     for dtype in (np.float64, np.float32):
         net = Network(10, 8, 4, seed=3, weight_penalty=L1(0.001), dtype=dtype)
-        history = train(net, data.x_train, data.t_train, epochs=20, lr=0.01, seed=4)
+        history = fit(net, data.x_train, data.t_train, epochs=20, lr=0.01, seed=4)
         runs[dtype] = (net.get_flat(), history)
     (flat64, hist64), (flat32, hist32) = runs[np.float64], runs[np.float32]
     assert flat32.dtype == np.float32
@@ -64,12 +63,12 @@ def test_float32_training_follows_float64_training():
     assert hist32.train_accuracy[-1] == pytest.approx(hist64.train_accuracy[-1], abs=0.011)
 
 
-def test_train_replicas_in_float32_matches_train():
+def test_a_stack_in_float32_matches_one_network():
     data = demo_data()
     single = Network(10, 8, 4, seed=1, dtype=np.float32, weight_penalty=L1(0.001))
-    train(single, data.x_train, data.t_train, epochs=3, lr=0.01, seed=7)
+    fit(single, data.x_train, data.t_train, epochs=3, lr=0.01, seed=7)
     nets = [Network(10, 8, 4, seed=1, dtype=np.float32, weight_penalty=L1(0.001))]
-    train_replicas(nets, data.x_train[None], data.t_train[None], epochs=3, lr=0.01, seeds=[7])
+    fit(nets, data.x_train[None], data.t_train[None], epochs=3, lr=0.01, seed=[7])
     assert nets[0].get_flat().dtype == np.float32
     np.testing.assert_allclose(nets[0].get_flat(), single.get_flat(), rtol=0, atol=1e-6)
 
@@ -87,7 +86,7 @@ def test_values_beyond_float32_range_are_refused_not_turned_into_inf():
     with pytest.raises(ValueError, match=_names("x")):
         net.predict(x)
     with pytest.raises(ValueError, match=_names("x_train")):
-        train(net, x, np.eye(2), epochs=1, lr=0.1, seed=0)
+        fit(net, x, np.eye(2), epochs=1, lr=0.1, seed=0)
     before = net.get_flat()
     with pytest.raises(ValueError, match=_names("values")):
         net.set_flat(np.full(net.n_params, 1e39))
@@ -98,12 +97,12 @@ def test_values_beyond_float32_range_are_refused_not_turned_into_inf():
         Network(3, 4, 2, seed=0, init_range=1e39, dtype=np.float32)
 
 
-def test_train_replicas_refuses_mixed_dtypes():
+def test_a_stack_of_mixed_dtypes_is_refused():
     data = demo_data()
     nets = [Network(10, 8, 4, seed=0), Network(10, 8, 4, seed=1, dtype=np.float32)]
     x, t = np.stack([data.x_train] * 2), np.stack([data.t_train] * 2)
-    with pytest.raises(ValueError, match=_names("nets[1]")):
-        train_replicas(nets, x, t, epochs=1, lr=0.1, seeds=[0, 1])
+    with pytest.raises(ValueError, match=_names("net[1]")):
+        fit(nets, x, t, epochs=1, lr=0.1, seed=[0, 1])
 
 
 def test_cross_entropy_of_an_underflowed_float32_output_is_finite():

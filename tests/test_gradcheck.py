@@ -4,7 +4,7 @@ and the planted bugs and shortcut it must catch."""
 import numpy as np
 import pytest
 
-from l1reg import L1, L2, Network, train
+from l1reg import L1, L2, Network, fit
 from l1reg.gradcheck import (
     analytic_gradient,
     check_network_gradient,
@@ -279,7 +279,8 @@ def test_shortcut_network_has_the_true_objective_and_the_shortcut_gradient(
     net = _checked_net("squared", 0.01, params_away_from_zero)
     x, t = random_problem(5, 3, 3, seed=2)
     short = with_shortcut(net)
-    assert short.loss == "squared_diagonal" and net.loss == "squared"
+    assert short.loss.name == "squared_diagonal" and net.loss.name == "squared"
+    assert repr(short).startswith("Network(3-4-3, loss='squared_diagonal', ")
     assert short is not net
     np.testing.assert_array_equal(short.get_flat(), net.get_flat())
     assert short.objective(x, t) == net.objective(x, t)
@@ -310,7 +311,7 @@ def test_training_with_the_shortcut_differs_from_training_with_the_true_gradient
     exact = Network(3, 4, 3, seed=1, init_range=0.5, weight_penalty=L1(0.001))
     short = with_shortcut(exact)
     for net in (exact, short):
-        train(net, x, t, epochs=3, lr=0.1, seed=0)
+        fit(net, x, t, epochs=3, lr=0.1, seed=0)
     assert not np.allclose(exact.get_flat(), short.get_flat(), rtol=1e-3, atol=0)
     # the shortcut network's training was the shortcut's own sgd steps, step by step
     again = with_shortcut(Network(3, 4, 3, seed=1, init_range=0.5, weight_penalty=L1(0.001)))

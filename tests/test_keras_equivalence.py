@@ -7,7 +7,7 @@ regularizer, a loss or SGD is computed, the one-epoch equivalence fails here fir
 import numpy as np
 import pytest
 
-from l1reg import L1, L1L2, L2, Network, demo, train
+from l1reg import L1, L1L2, L2, Network, demo, fit
 from l1reg import keras_bridge as kb
 
 keras = kb.keras  # the module set the backend before its first import
@@ -50,7 +50,7 @@ def _tolerance(params: dict) -> float:
 def scratch_after_one_epoch() -> dict:
     net = _start(demo.LAM)
     data = demo.demo_data()
-    train(net, data.x_train, data.t_train, epochs=1, lr=demo.LR, seed=demo.demo_seeds()["order_seed"])
+    fit(net, data.x_train, data.t_train, epochs=1, lr=demo.LR, seed=demo.demo_seeds()["order_seed"])
     return net.get_params()
 
 
@@ -246,13 +246,13 @@ def test_fit_in_order_rejects_bad_input(compiled_small, kwargs, message):
 
 
 def test_fit_in_order_with_batches_matches_train_with_batches():
-    # Two items per step: Keras and train both average the error over the batch.
+    # Two items per step: Keras and fit both average the error over the batch.
     net = Network(2, 3, 2, seed=1, weight_penalty=L1(0.01))
     net.set_flat(net.get_flat().astype(np.float32))
     model = kb.to_keras(net)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss=kb.half_squared_error)
     x = np.random.default_rng(2).uniform(-1, 1, size=(4, 2))
     history = kb.fit_in_order(model, x, T4, epochs=3, seed=5, batch_size=2, x_test=x, t_test=T4)
-    train(net, x, T4, epochs=3, lr=0.5, seed=5, batch_size=2)
+    fit(net, x, T4, epochs=3, lr=0.5, seed=5, batch_size=2)
     assert _largest_difference(kb.keras_params(model), net.get_params()) < 1e-6
     assert len(history.history["val_loss"]) == 3

@@ -5,8 +5,9 @@ import re
 import numpy as np
 import pytest
 
-from l1reg import L1, L2, Network, loops, sgd_step, train
+from l1reg import L1, L2, Network, fit, loops, sgd_step
 from l1reg.demo import demo_data
+from l1reg.gradcheck import with_shortcut
 
 
 def _pair(loss, lam_w, lam_b=None, seed=3):
@@ -29,7 +30,7 @@ def test_loops_and_vectorized_agree_after_400_steps(loss, lam_w, lam_b):
     by_loops, vectorized = _pair(loss, lam_w, lam_b)
     start = by_loops.get_flat()
     loops.train(by_loops, data.x_train, data.t_train, epochs=2, lr=0.01, seed=4)  # 2 x 200 items
-    train(vectorized, data.x_train, data.t_train, epochs=2, lr=0.01, seed=4)
+    fit(vectorized, data.x_train, data.t_train, epochs=2, lr=0.01, seed=4)
     np.testing.assert_allclose(by_loops.get_flat(), vectorized.get_flat(), rtol=0, atol=1e-12)
     assert np.abs(vectorized.get_flat() - start).max() > 0.1  # the parameters really moved
 
@@ -64,11 +65,6 @@ def test_the_loop_l1_term_leaves_an_exactly_zero_weight_to_its_data_gradient():
     assert data_gradient != 0.0
 
 
-def _with_other_signal(net):
-    """A network that back-propagates some other signal (as gradcheck's shortcut copies do)."""
-    net.loss = "squared_diagonal"
-    net._signal = lambda o, t: (o - t) * o * (1.0 - o) / o.shape[-2]
-    return net
 
 
 def _names(name):
@@ -82,7 +78,7 @@ def _names(name):
         (lambda: Network(3, 2, 2, seed=0, bias_penalty=L2(0.1)), ValueError, "net.bias_penalty"),
         (lambda: Network(3, 2, 2, seed=0, dtype=np.float32), ValueError, "net.dtype"),
         (lambda: "net", TypeError, "net"),
-        (lambda: _with_other_signal(Network(3, 2, 2, seed=0)), ValueError, "net.loss"),
+        (lambda: with_shortcut(Network(3, 2, 2, seed=0)), ValueError, "net.loss"),
     ],
     ids=["l2-weights", "l2-biases", "float32", "not-a-network", "shortcut-signal"],
 )

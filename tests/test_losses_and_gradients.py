@@ -8,7 +8,16 @@ import pytest
 
 from l1reg import L1, L1L2, L2, Network, cross_entropy, softmax, squared_error
 from l1reg.gradcheck import network_numerical_gradient, numerical_gradient
-from l1reg.losses import LOSSES, cross_entropy_signal, squared_error_signal
+from l1reg.losses import (
+    LOSSES,
+    SHORTCUTS,
+    CrossEntropy,
+    Loss,
+    SquaredError,
+    check_loss,
+    cross_entropy_signal,
+    squared_error_signal,
+)
 
 # --- softmax and the losses' values -------------------------------------------------------
 
@@ -54,7 +63,7 @@ def test_losses_are_the_mean_over_items(error):
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_losses_on_a_stack_give_one_value_per_replica(name):
-    error, signal = LOSSES[name]
+    error, signal = LOSSES[name].error, LOSSES[name].signal
     rng = np.random.default_rng(2)
     o = softmax(rng.normal(size=(3, 5, 4)))
     t = np.eye(4)[rng.integers(0, 4, size=(3, 5))]
@@ -70,7 +79,7 @@ def test_losses_on_a_stack_give_one_value_per_replica(name):
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_signal_is_the_gradient_with_respect_to_z(name):
-    error, signal = LOSSES[name]
+    error, signal = LOSSES[name].error, LOSSES[name].signal
     rng = np.random.default_rng(3)
     z = rng.normal(size=(4, 3))
     t = np.eye(3)[[0, 1, 2, 0]]
@@ -104,6 +113,46 @@ def test_cross_entropy_signal_is_o_minus_t_over_items():
     t = np.eye(3)[[0, 1]]
     np.testing.assert_allclose(cross_entropy_signal(o, t), (o - t) / 2, rtol=1e-15)
 
+
+
+
+# --- the loss objects ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("shape", [(1, 4), (7, 4), (3, 1, 4), (3, 5, 4)])  # one item, a batch, stacks
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_signal_into_is_the_signal_bit_for_bit(name, shape, dtype):
+    rng = np.random.default_rng(5)
+    o = softmax(rng.normal(size=shape)).astype(dtype)
+    t = np.eye(shape[-1])[rng.integers(0, shape[-1], size=shape[:-1])].astype(dtype)
+    loss, out = LOSSES[name], np.empty_like(o)
+    loss.signal_into(o, t, out, loss.signal_scratch(o))
+    expected = loss.signal(o, t)
+    assert out.dtype == expected.dtype and out.tobytes() == expected.tobytes()
+
+
+def test_loss_objects_compare_by_kind_and_print_their_kind():
+    assert LOSSES["squared"] == SquaredError() and LOSSES["cross_entropy"] == CrossEntropy()
+    assert LOSSES["squared"] != LOSSES["cross_entropy"]
+    assert LOSSES["squared"] != SHORTCUTS["squared_diagonal"]  # same error, another signal
+    assert repr(LOSSES["cross_entropy"]) == "CrossEntropy()"
+    assert repr(SHORTCUTS["squared_diagonal"]) == "Loss('squared_diagonal')"
+    assert len({SquaredError(), SquaredError(), CrossEntropy()}) == 2
+
+
+def test_a_network_takes_a_loss_by_name_or_as_an_object():
+    by_name, by_object = Network(3, 4, 2, seed=0), Network(3, 4, 2, seed=0, loss=SquaredError())
+    assert by_name.loss == by_object.loss
+    assert repr(by_name) == repr(by_object)
+    assert check_loss("cross_entropy") is LOSSES["cross_entropy"]
+    assert isinstance(check_loss(SHORTCUTS["squared_diagonal"]), Loss)
+
+
+@pytest.mark.parametrize("loss", ["hinge", None, 3, object()])
+def test_anything_else_is_not_a_loss(loss):
+    with pytest.raises(ValueError, match="^loss must be one of"):
+        check_loss(loss)
 
 # --- the network's gradient against finite differences ------------------------------------
 

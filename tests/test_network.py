@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from l1reg import L1, Network
+from l1reg.network import backward, hidden_backward, hidden_forward, output_backward, output_forward
 
 
 def test_sizes_and_shapes(small_net):
@@ -79,7 +80,7 @@ def test_named_arrays_are_views_of_the_flat_vector(small_net):
     # o_biases come after both weight matrices and the 4 hidden biases.
     assert flat[12 + 12 + 4] == -5.0
     for name, view in small_net.params.items():
-        assert np.shares_memory(view, small_net._flat), name
+        assert np.shares_memory(view, small_net.flat), name
 
 
 def test_layout_is_weights_first(small_net):
@@ -156,3 +157,50 @@ def test_repr_names_sizes_loss_and_penalties():
     assert repr(net) == (
         "Network(10-8-4, loss='squared', weight_penalty=L1(lam=0.001), bias_penalty=None)"
     )
+
+
+# --- the layers, the flat vector, the weights in words -----------------------------------------
+
+
+def test_forward_and_backward_are_the_two_layers_composed(small_net, small_data):
+    x, t = small_data
+    small_net.set_flat(np.random.default_rng(4).uniform(-1, 1, small_net.n_params))
+    p = small_net.params
+    h = hidden_forward(p, x)
+    o = output_forward(p, h)
+    h_net, o_net = small_net.forward(x)
+    np.testing.assert_array_equal(h, h_net)
+    np.testing.assert_array_equal(o, o_net)
+    g = {name: np.empty_like(a) for name, a in p.items()}
+    z_signal = small_net.loss.signal(o, t)
+    hidden_backward(p, x, h, output_backward(p, h, z_signal, g), g)
+    expected = {name: np.empty_like(a) for name, a in p.items()}
+    backward(p, x, h, o, z_signal, expected)
+    for name in p:
+        np.testing.assert_array_equal(g[name], expected[name])
+
+
+def test_the_weights_come_first_in_the_flat_vector(small_net):
+    assert small_net.n_weights == 3 * 4 + 4 * 3
+    np.testing.assert_array_equal(small_net.flat[: small_net.n_weights], small_net.weights())
+    small_net.flat[0] = 0.5  # flat is live: params are views into it
+    assert small_net.params["ih_weights"][0, 0] == 0.5
+
+
+def test_describe_weight_names_every_connection_in_the_order_of_weights():
+    net = Network(10, 8, 4, seed=0)
+    assert net.describe_weight(0) == "input 0 -> hidden unit 0"
+    assert net.describe_weight(9) == "input 1 -> hidden unit 1"
+    assert net.describe_weight(79) == "input 9 -> hidden unit 7"
+    assert net.describe_weight(80) == "hidden unit 0 -> output 0"
+    assert net.describe_weight(111) == "hidden unit 7 -> output 3"
+    # the same numbering as weights(): W_ih row by row, then W_ho
+    net.set_flat(np.arange(net.n_params, dtype=float))
+    w_ih, w_ho = net.params["ih_weights"], net.params["ho_weights"]
+    assert w_ih[1, 1] == net.weights()[9] and w_ho[7, 3] == net.weights()[111]
+
+
+@pytest.mark.parametrize("j", [-1, 112, 1.0, True, "3"])
+def test_describe_weight_refuses_what_is_not_a_weight_number(j):
+    with pytest.raises(ValueError, match="^j must be an int in"):
+        Network(10, 8, 4, seed=0).describe_weight(j)

@@ -1,9 +1,10 @@
-"""The L1 penalty: its value, its sub-gradient, its settings."""
+"""The penalties: their values, (sub)gradients and settings, and the family they form."""
 
 import numpy as np
 import pytest
 
-from l1reg import L1, L1L2, L2, soft_threshold
+from l1reg import L1, L1L2, L2, Network, Penalty, soft_threshold
+from l1reg.penalties import check_penalty
 
 
 def test_value_of_the_worked_example():
@@ -122,3 +123,78 @@ def test_soft_threshold_refuses_bad_input():
         soft_threshold(np.ones(2), -1.0)
     with pytest.raises(TypeError, match="w must be an array of real numbers"):
         soft_threshold(np.array(["a", "b"]), 1.0)
+
+
+# --- the family: a base class owns the settings, repr and equality ----------------------------
+
+
+def test_penalties_are_equal_when_their_kind_and_settings_are():
+    assert L1(0.01) == L1(0.01) and L1L2(0.1, 0.2) == L1L2(l1=0.1, l2=0.2)
+    assert L1(0.01) != L1(0.02)
+    assert L1(0.01) != L2(0.01)  # same settings, another formula
+    assert L1(0.01) != L1L2(l1=0.01)
+    assert len({L1(0.01), L1(0.01), L2(0.01)}) == 2
+
+
+def test_every_penalty_is_a_penalty_with_its_settings_in_order():
+    for penalty, settings in ((L1(0.5), ("lam",)), (L2(0.5), ("lam",)), (L1L2(0.5, 0.25), ("l1", "l2"))):
+        assert isinstance(penalty, Penalty)
+        assert tuple(penalty.get_config()) == settings
+
+
+def test_applies_l1_says_whether_there_is_an_l1_part():
+    assert L1(0.1).applies_l1 and L1L2(l1=0.1).applies_l1
+    assert not L1(0.0).applies_l1 and not L2(0.1).applies_l1 and not L1L2(l2=0.1).applies_l1
+
+
+class Quartic(Penalty):
+    """A new member of the family: its formula and its gradient, nothing else."""
+
+    settings = ("lam",)
+
+    def __init__(self, lam):
+        self.lam = lam
+
+    def __call__(self, w):
+        return self.lam * float(np.sum(w**4))
+
+    def gradient(self, w):
+        return 4.0 * self.lam * w**3
+
+
+def test_a_new_penalty_gets_repr_equality_and_an_in_place_gradient_from_the_base():
+    assert repr(Quartic(0.5)) == "Quartic(lam=0.5)"
+    assert Quartic(0.5) == Quartic(0.5) != Quartic(0.25)
+    w, grad = np.array([1.0, -2.0]), np.array([0.5, 0.5])
+    Quartic(0.5).add_gradient(w, grad, Quartic(0.5).gradient_scratch(w))
+    np.testing.assert_array_equal(grad, [0.5 + 2.0, 0.5 - 16.0])
+
+
+def test_a_subclass_that_changes_the_gradient_gets_an_in_place_gradient_that_agrees():
+    class HalfL1(L1):
+        def gradient(self, w):
+            return 0.5 * self.lam * np.sign(w)
+
+    w, grad = np.array([1.0, -2.0, 0.0]), np.zeros(3)
+    HalfL1(0.2).add_gradient(w, grad, HalfL1(0.2).gradient_scratch(w))
+    np.testing.assert_array_equal(grad, [0.1, -0.1, 0.0])
+
+
+def test_a_network_takes_any_object_with_the_penalty_methods(random_problem):
+    x, t = random_problem(5, 3, 2, seed=1)
+    net = Network(3, 4, 2, seed=0, init_range=1.0, weight_penalty=Quartic(0.01))
+    assert net.penalty() == pytest.approx(0.01 * np.sum(net.weights() ** 4), rel=1e-14)
+    assert "weight_penalty=Quartic(lam=0.01)" in repr(net)
+    data_only = Network(3, 4, 2, seed=0, init_range=1.0)
+    gap = net.gradient(x, t) - data_only.gradient(x, t)
+    np.testing.assert_allclose(gap[: net.n_weights], 0.04 * net.weights() ** 3, rtol=1e-12)
+
+
+@pytest.mark.parametrize("penalty", [0.1, "L1", L1, np.abs, object()], ids=["number", "string", "class",
+                                                                                "no-gradient", "object"])
+def test_anything_else_is_not_a_penalty(penalty):
+    with pytest.raises(TypeError, match="^weight_penalty must be a penalty such as l1reg.L1"):
+        check_penalty(penalty, "weight_penalty")
+    assert check_penalty(None, "weight_penalty") is None
+    with pytest.raises(TypeError, match="^penalty "):
+        check_penalty(None, "penalty", allow_none=False)

@@ -1,4 +1,4 @@
-"""One-weight minimizers, the two-weight constrained optima, the lam sweep and their plots."""
+"""One-weight minimizers, the two-weight constrained optima and their plots."""
 
 import re
 
@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from l1reg import L1, L1L2, L2, plots, shrinkage
-from l1reg.demo import run_demo
 
 W0 = np.linspace(-3.0, 3.0, 61)
 # A numerical search can only be accurate to about sqrt(machine epsilon) ~ 1e-8: where
@@ -160,42 +159,6 @@ def test_a_minimum_inside_the_constraint_is_returned_unchanged():
     np.testing.assert_array_equal(shrinkage.l2_ball_optimum(w_hat, H, 1.0), w_hat)
 
 
-# --- the lam sweep --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def short_sweep():
-    return shrinkage.lam_sweep([0.0, 0.001, 0.01], epochs=3)
-
-
-def test_sweep_has_one_entry_per_lam(short_sweep):
-    for name in ("lams", "train_accuracy", "test_accuracy", "sum_abs_w", "max_abs_w", "n_small"):
-        assert getattr(short_sweep, name).shape == (3,)
-    assert short_sweep.n_weights == 112
-    assert short_sweep.epochs == 3
-    assert short_sweep.tol == 1e-3
-
-
-def test_sweep_entries_are_the_demo_runs(short_sweep):
-    run = run_demo(0.001, epochs=3)
-    w = np.abs(run.net.weights())
-    assert short_sweep.test_accuracy[1] == run.test_accuracy
-    assert short_sweep.train_accuracy[1] == run.train_accuracy
-    assert short_sweep.sum_abs_w[1] == pytest.approx(w.sum(), rel=1e-15)
-    assert short_sweep.max_abs_w[1] == w.max()
-    assert short_sweep.n_small[1] == np.sum(w < 1e-3)
-
-
-def test_sweep_is_deterministic(short_sweep):
-    again = shrinkage.lam_sweep(np.array([0.0, 0.001, 0.01]), epochs=3)
-    for name in ("train_accuracy", "test_accuracy", "sum_abs_w", "max_abs_w", "n_small"):
-        np.testing.assert_array_equal(getattr(again, name), getattr(short_sweep, name))
-
-
-def test_a_stronger_penalty_gives_smaller_weights(short_sweep):
-    assert np.all(np.diff(short_sweep.sum_abs_w) < 0)
-
-
 # --- bad input ------------------------------------------------------------------------------
 
 
@@ -222,10 +185,6 @@ def test_a_stronger_penalty_gives_smaller_weights(short_sweep):
         (lambda: shrinkage.l2_ball_optimum(W_HAT, [[1.0, 2.0], [2.0, 1.0]], 1.0), ValueError, "h"),
         (lambda: shrinkage.l2_ball_optimum(W_HAT, [[1.0, 0.1], [0.2, 1.0]], 1.0), ValueError, "h"),
         (lambda: shrinkage.l2_ball_optimum(W_HAT, H, 0.0), ValueError, "radius"),
-        (lambda: shrinkage.lam_sweep([], epochs=1), ValueError, "lams"),
-        (lambda: shrinkage.lam_sweep(0.1, epochs=1), TypeError, "lams"),
-        (lambda: shrinkage.lam_sweep([0.0, -0.1], epochs=1), ValueError, "lams[1]"),
-        (lambda: shrinkage.lam_sweep([0.0], epochs=1, tol=0.0), ValueError, "tol"),
     ],
 )
 def test_bad_input_is_refused_by_name(call, error, name):
@@ -258,20 +217,4 @@ def test_contour_plot_labels_its_axes_and_marks_both_optima():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "L1 optimum (1.00, 0.00)" in labels
     assert "L2 optimum (0.83, 0.56)" in labels
-    plt.close(fig)
-
-
-def test_sweep_plot_labels_all_three_panels(short_sweep):
-    fig, axes = plt.subplots(3, 1, sharex=True)
-    plots.plot_lam_sweep(axes, short_sweep, baseline=0.335)
-    assert [ax.get_ylabel() for ax in axes] == ["accuracy (%)", "sum of |w|", "number of weights"]
-    assert axes[2].get_xlabel() == "lam"
-    assert [t.get_text() for t in axes[2].get_xticklabels()] == ["0", "0.001", "0.01"]
-    plt.close(fig)
-
-
-def test_sweep_plot_needs_three_axes(short_sweep):
-    fig, axes = plt.subplots(1, 2)
-    with pytest.raises(ValueError, match=_names("axes")):
-        plots.plot_lam_sweep(axes, short_sweep)
     plt.close(fig)

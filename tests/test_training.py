@@ -1,10 +1,10 @@
-"""SGD training: one step by hand, the visiting order, mini-batches, replicas, history."""
+"""SGD training with fit: one step by hand, the visiting order, mini-batches, stacks, history, callbacks."""
 
 import numpy as np
 import pytest
 
-from l1reg import L1, Network, sgd_step, train
-from l1reg.training import train_replicas
+from l1reg import L1, Network, fit, sgd_step
+from l1reg.training import ENGINES, Callback, TrainingRun
 
 # --- one SGD step, computed by hand ------------------------------------------------------
 
@@ -87,7 +87,7 @@ def test_the_zero_weight_moves_by_its_data_gradient_only():
     assert g_data[3] != 0.0
 
 
-# --- train: order, determinism, mini-batches, history -------------------------------------
+# --- fit: order, determinism, mini-batches, history -------------------------------------
 
 
 def _net(seed: int = 3, lam: float | None = 0.01, loss: str = "squared") -> Network:
@@ -102,10 +102,10 @@ def data(random_problem):
     return x, t, x_test, t_test
 
 
-def test_train_with_batch_size_one_is_per_item_sgd_in_a_seeded_order(data):
+def test_fit_with_batch_size_one_is_per_item_sgd_in_a_seeded_order(data):
     x, t, _, _ = data
     net = _net()
-    train(net, x, t, epochs=2, lr=0.1, seed=7)
+    fit(net, x, t, epochs=2, lr=0.1, seed=7)
 
     manual = _net()
     rng = np.random.default_rng(7)
@@ -120,7 +120,7 @@ def test_same_seeds_give_identical_runs(data):
     runs = []
     for _ in range(2):
         net = _net()
-        history = train(net, x, t, epochs=3, lr=0.1, seed=7, x_test=x_test, t_test=t_test)
+        history = fit(net, x, t, epochs=3, lr=0.1, seed=7, test_data=(x_test, t_test))
         runs.append((net.get_flat(), history))
     (flat_a, hist_a), (flat_b, hist_b) = runs
     np.testing.assert_array_equal(flat_a, flat_b)
@@ -130,24 +130,24 @@ def test_same_seeds_give_identical_runs(data):
 def test_a_generator_seed_gives_the_same_run_as_its_int(data):
     x, t, _, _ = data
     a, b = _net(), _net()
-    train(a, x, t, epochs=2, lr=0.1, seed=7)
-    train(b, x, t, epochs=2, lr=0.1, seed=np.random.default_rng(7))
+    fit(a, x, t, epochs=2, lr=0.1, seed=7)
+    fit(b, x, t, epochs=2, lr=0.1, seed=np.random.default_rng(7))
     np.testing.assert_array_equal(a.get_flat(), b.get_flat())
 
 
 def test_a_different_order_seed_gives_different_parameters(data):
     x, t, _, _ = data
     a, b = _net(), _net()
-    train(a, x, t, epochs=2, lr=0.1, seed=7)
-    train(b, x, t, epochs=2, lr=0.1, seed=8)
+    fit(a, x, t, epochs=2, lr=0.1, seed=7)
+    fit(b, x, t, epochs=2, lr=0.1, seed=8)
     assert np.abs(a.get_flat() - b.get_flat()).max() > 1e-6
 
 
 def test_a_different_init_seed_gives_different_parameters(data):
     x, t, _, _ = data
     a, b = _net(seed=3), _net(seed=4)
-    train(a, x, t, epochs=2, lr=0.1, seed=7)
-    train(b, x, t, epochs=2, lr=0.1, seed=7)
+    fit(a, x, t, epochs=2, lr=0.1, seed=7)
+    fit(b, x, t, epochs=2, lr=0.1, seed=7)
     assert np.abs(a.get_flat() - b.get_flat()).max() > 1e-3
 
 
@@ -155,7 +155,7 @@ def test_a_different_init_seed_gives_different_parameters(data):
 def test_full_batch_takes_one_gradient_step_per_epoch(data, epochs):
     x, t, _, _ = data
     net = _net()
-    train(net, x, t, epochs=epochs, lr=0.2, seed=7, batch_size=len(x))
+    fit(net, x, t, epochs=epochs, lr=0.2, seed=7, batch_size=len(x))
 
     manual = _net()
     for _ in range(epochs):
@@ -167,15 +167,15 @@ def test_full_batch_takes_one_gradient_step_per_epoch(data, epochs):
 def test_a_batch_larger_than_the_data_is_one_full_batch(data):
     x, t, _, _ = data
     a, b = _net(), _net()
-    train(a, x, t, epochs=2, lr=0.2, seed=7, batch_size=len(x))
-    train(b, x, t, epochs=2, lr=0.2, seed=7, batch_size=1000)
+    fit(a, x, t, epochs=2, lr=0.2, seed=7, batch_size=len(x))
+    fit(b, x, t, epochs=2, lr=0.2, seed=7, batch_size=1000)
     np.testing.assert_array_equal(a.get_flat(), b.get_flat())
 
 
 def test_mini_batches_step_on_the_mean_gradient_of_each_batch(data):
     x, t, _, _ = data
     net = _net()
-    train(net, x, t, epochs=1, lr=0.2, seed=7, batch_size=7)
+    fit(net, x, t, epochs=1, lr=0.2, seed=7, batch_size=7)
 
     manual = _net()
     order = np.random.default_rng(7).permutation(len(x))
@@ -189,13 +189,13 @@ def test_training_lowers_the_error(data):
     x, t, _, _ = data
     net = _net(lam=None)
     before = net.error(x, t)
-    history = train(net, x, t, epochs=20, lr=0.2, seed=7)
+    history = fit(net, x, t, epochs=20, lr=0.2, seed=7)
     assert history.train_error[-1] < 0.9 * before
 
 
 def test_history_lengths_and_ranges(data):
     x, t, x_test, t_test = data
-    history = train(_net(), x, t, epochs=4, lr=0.1, seed=7, x_test=x_test, t_test=t_test)
+    history = fit(_net(), x, t, epochs=4, lr=0.1, seed=7, test_data=(x_test, t_test))
     for values in (history.train_error, history.train_accuracy, history.test_error, history.test_accuracy):
         assert len(values) == 4
         assert all(type(v) is float for v in values)
@@ -206,7 +206,7 @@ def test_history_lengths_and_ranges(data):
 
 def test_history_test_lists_are_empty_without_test_data(data):
     x, t, _, _ = data
-    history = train(_net(), x, t, epochs=3, lr=0.1, seed=7)
+    history = fit(_net(), x, t, epochs=3, lr=0.1, seed=7)
     assert len(history.train_error) == 3
     assert len(history.train_accuracy) == 3
     assert history.test_error == []
@@ -216,7 +216,7 @@ def test_history_test_lists_are_empty_without_test_data(data):
 def test_history_records_the_error_without_the_penalty_after_each_epoch(data):
     x, t, x_test, t_test = data
     net = _net(lam=0.05)
-    history = train(net, x, t, epochs=2, lr=0.1, seed=7, x_test=x_test, t_test=t_test)
+    history = fit(net, x, t, epochs=2, lr=0.1, seed=7, test_data=(x_test, t_test))
     assert net.penalty() > 0.01
     assert history.train_error[-1] == pytest.approx(net.error(x, t), rel=1e-13)
     assert history.train_accuracy[-1] == net.accuracy(x, t)
@@ -227,17 +227,17 @@ def test_history_records_the_error_without_the_penalty_after_each_epoch(data):
 def test_test_data_are_never_trained_on(data):
     x, t, x_test, t_test = data
     a, b = _net(), _net()
-    train(a, x, t, epochs=2, lr=0.1, seed=7)
-    train(b, x, t, epochs=2, lr=0.1, seed=7, x_test=x_test, t_test=t_test)
+    fit(a, x, t, epochs=2, lr=0.1, seed=7)
+    fit(b, x, t, epochs=2, lr=0.1, seed=7, test_data=(x_test, t_test))
     np.testing.assert_array_equal(a.get_flat(), b.get_flat())
 
 
-# --- train_replicas: the same arithmetic stacked ------------------------------------------
+# --- a list of networks: the same arithmetic stacked ------------------------------------------
 
 
 @pytest.mark.parametrize("batch_size", [1, 7])
 @pytest.mark.parametrize("loss", ["squared", "cross_entropy"])
-def test_train_replicas_equals_train_on_each_network(random_problem, batch_size, loss):
+def test_a_list_of_networks_equals_fit_on_each_network(random_problem, batch_size, loss):
     n_rep = 3
     problems = [random_problem(24, 4, 3, seed=30 + r) for r in range(n_rep)]
     tests = [random_problem(10, 4, 3, seed=40 + r) for r in range(n_rep)]
@@ -248,18 +248,17 @@ def test_train_replicas_equals_train_on_each_network(random_problem, batch_size,
     for r in range(n_rep):
         net = _net(seed=init_seeds[r], loss=loss)
         single_histories.append(
-            train(net, *problems[r], seed=order_seeds[r], x_test=tests[r][0], t_test=tests[r][1], **settings)
+            fit(net, *problems[r], seed=order_seeds[r], test_data=tests[r], **settings)
         )
         singles.append(net)
 
     nets = [_net(seed=s, loss=loss) for s in init_seeds]
-    histories = train_replicas(
+    histories = fit(
         nets,
         np.stack([p[0] for p in problems]),
         np.stack([p[1] for p in problems]),
-        seeds=order_seeds,
-        x_test=np.stack([p[0] for p in tests]),
-        t_test=np.stack([p[1] for p in tests]),
+        seed=order_seeds,
+        test_data=(np.stack([p[0] for p in tests]), np.stack([p[1] for p in tests])),
         **settings,
     )
 
@@ -274,12 +273,76 @@ def test_train_replicas_equals_train_on_each_network(random_problem, batch_size,
     assert np.abs(nets[0].get_flat() - nets[1].get_flat()).max() > 1e-3
 
 
-def test_train_replicas_without_test_data(random_problem):
+def test_a_stack_of_one_without_test_data(random_problem):
     x, t = random_problem(12, 4, 3, seed=50)
     single = _net()
-    train(single, x, t, epochs=2, lr=0.1, seed=7)
+    fit(single, x, t, epochs=2, lr=0.1, seed=7)
     nets = [_net()]
-    histories = train_replicas(nets, x[None], t[None], epochs=2, lr=0.1, seeds=[7])
+    histories = fit(nets, x[None], t[None], epochs=2, lr=0.1, seed=[7])
     np.testing.assert_allclose(nets[0].get_flat(), single.get_flat(), rtol=0, atol=1e-12)
     assert histories[0].test_error == []
     assert len(histories[0].train_error) == 2
+
+
+# --- callbacks and engines -------------------------------------------------------------------
+
+
+class Recorder(Callback):
+    """Records what fit shows a callback, and stops after ``stop_after`` epochs."""
+
+    def __init__(self, stop_after=None):
+        self.stop_after, self.calls = stop_after, []
+
+    def on_train_begin(self, run):
+        self.calls.append(("begin", run.stacked, run.flat.shape))
+
+    def on_epoch_end(self, epoch, run):
+        self.calls.append(("epoch", epoch, len(run.histories[0].train_error)))
+        return epoch == self.stop_after
+
+    def on_train_end(self, run):
+        self.calls.append(("end",))
+
+
+def test_callbacks_see_every_epoch_after_its_history_and_can_stop_training(data):
+    x, t, _, _ = data
+    recorder, other = Recorder(stop_after=3), Recorder()
+    history = fit(_net(), x, t, epochs=10, lr=0.1, seed=7, callbacks=[recorder, other])
+    assert recorder.calls == [("begin", False, (43,)), ("epoch", 1, 1), ("epoch", 2, 2), ("epoch", 3, 3),
+                              ("end",)]
+    assert other.calls == recorder.calls  # every callback is called, even after one said stop
+    assert len(history.train_error) == 3
+
+
+def test_a_stopped_run_equals_a_shorter_run(data):
+    x, t, _, _ = data
+    stopped, short = _net(), _net()
+    fit(stopped, x, t, epochs=10, lr=0.1, seed=7, callbacks=[Recorder(stop_after=4)])
+    fit(short, x, t, epochs=4, lr=0.1, seed=7)
+    np.testing.assert_array_equal(stopped.get_flat(), short.get_flat())
+
+
+def test_callbacks_of_a_stack_see_the_stacked_parameters(random_problem):
+    x, t = random_problem(12, 4, 3, seed=50)
+    recorder = Recorder()
+    nets = [_net(seed=s) for s in (1, 2)]
+    fit(nets, np.stack([x, x]), np.stack([t, t]), epochs=1, lr=0.1, seed=[7, 8], callbacks=[recorder])
+    assert recorder.calls[0] == ("begin", True, (2, 43))
+
+
+def test_a_callback_changing_the_parameters_at_the_end_changes_the_networks(random_problem):
+    class Zero(Callback):
+        def on_train_end(self, run: TrainingRun) -> None:
+            run.flat[...] = 0.0
+
+    x, t = random_problem(12, 4, 3, seed=50)
+    nets = [_net(seed=s) for s in (1, 2)]
+    fit(nets, np.stack([x, x]), np.stack([t, t]), epochs=1, lr=0.1, seed=[7, 8], callbacks=[Zero()])
+    assert all(np.all(net.get_flat() == 0.0) for net in nets)
+
+
+def test_numpy_is_the_only_engine_so_far(data):
+    x, t, _, _ = data
+    assert list(ENGINES) == ["numpy"]
+    with pytest.raises(ValueError, match=r"^engine must be one of \['numpy'\], got 'jax'"):
+        fit(_net(), x, t, epochs=1, lr=0.1, seed=7, engine="jax")

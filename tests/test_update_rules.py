@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from l1reg import L1, L1L2, L2, Network, soft_threshold, train
+from l1reg import L1, L1L2, L2, Network, fit, soft_threshold
 from l1reg.constraints import MaxNorm
 from l1reg.update_rules import (
     CumulativePenalty,
@@ -13,10 +13,9 @@ from l1reg.update_rules import (
     Proximal,
     SubGradient,
     TackOn,
-    _stack_rules,
+    UpdateRule,
+    stack_rules,
     step_once,
-    train_replicas_with_rule,
-    train_with_rule,
 )
 
 _step = step_once  # one update by hand, as the training loop does it
@@ -91,7 +90,7 @@ def test_stacked_proximal_uses_each_replicas_threshold():
     w = rng.normal(size=(3, 40))
     lams = [0.0, 1.0, 3.0]
     nets = [Network(2, 2, 2, seed=0) for _ in lams]
-    stacked = _stack_rules([Proximal(lam) for lam in lams], 3, nets[0])
+    stacked = stack_rules([Proximal(lam) for lam in lams], 3, nets[0])
     out = w.copy()
     stacked.after_step(out, 0.25, None)
     for row, lam in enumerate(lams):
@@ -156,14 +155,14 @@ def _net(penalty=None, seed=5):
 
 
 @pytest.mark.parametrize("batch_size", [1, 7])
-def test_sub_gradient_rule_equals_train_with_an_l1_penalty_bit_for_bit(problem, batch_size):
+def test_sub_gradient_rule_equals_an_l1_penalty_bit_for_bit(problem, batch_size):
     x, t, x_test, t_test = problem
     reference = _net(L1(0.01))
-    h_ref = train(reference, x, t, epochs=4, lr=0.05, seed=3, batch_size=batch_size,
-                  x_test=x_test, t_test=t_test)
+    h_ref = fit(reference, x, t, epochs=4, lr=0.05, seed=3, batch_size=batch_size,
+                test_data=(x_test, t_test))
     net = _net()
-    h = train_with_rule(net, x, t, rule=SubGradient(0.01), epochs=4, lr=0.05, seed=3,
-                        batch_size=batch_size, x_test=x_test, t_test=t_test)
+    h = fit(net, x, t, rule=SubGradient(0.01), epochs=4, lr=0.05, seed=3,
+            batch_size=batch_size, test_data=(x_test, t_test))
     np.testing.assert_array_equal(net.get_flat(), reference.get_flat())
     assert h == h_ref
 
@@ -171,9 +170,9 @@ def test_sub_gradient_rule_equals_train_with_an_l1_penalty_bit_for_bit(problem, 
 def test_plain_rule_keeps_the_networks_own_penalty(problem):
     x, t, _, _ = problem
     reference = _net(L2(0.01))
-    train(reference, x, t, epochs=3, lr=0.05, seed=3)
+    fit(reference, x, t, epochs=3, lr=0.05, seed=3)
     net = _net(L2(0.01))
-    train_with_rule(net, x, t, rule=Plain(), epochs=3, lr=0.05, seed=3)
+    fit(net, x, t, rule=Plain(), epochs=3, lr=0.05, seed=3)
     np.testing.assert_array_equal(net.get_flat(), reference.get_flat())
 
 
@@ -182,7 +181,7 @@ def test_proximal_training_gives_exact_zeros_the_sub_gradient_does_not(problem):
     zeros = {}
     for rule in (SubGradient(0.02), Proximal(0.02)):
         net = _net()
-        train_with_rule(net, x, t, rule=rule, epochs=20, lr=0.05, seed=3)
+        fit(net, x, t, rule=rule, epochs=20, lr=0.05, seed=3)
         zeros[type(rule).__name__] = int(np.sum(net.weights() == 0.0))
     assert zeros["SubGradient"] == 0
     assert zeros["Proximal"] >= 5
@@ -191,11 +190,11 @@ def test_proximal_training_gives_exact_zeros_the_sub_gradient_does_not(problem):
 def test_rule_on_the_first_layer_only(problem):
     x, t, _, _ = problem
     net = _net()
-    train_with_rule(net, x, t, rule=Proximal(100.0), on=("ih_weights",), epochs=2, lr=0.05, seed=3)
+    fit(net, x, t, rule=Proximal(100.0), on=("ih_weights",), epochs=2, lr=0.05, seed=3)
     assert np.all(net.params["ih_weights"] == 0.0)
     assert np.all(net.params["ho_weights"] != 0.0)
     net = _net()
-    train_with_rule(net, x, t, rule=Proximal(100.0), on="ho_weights", epochs=2, lr=0.05, seed=3)
+    fit(net, x, t, rule=Proximal(100.0), on="ho_weights", epochs=2, lr=0.05, seed=3)
     assert np.all(net.params["ho_weights"] == 0.0)
     assert np.all(net.params["ih_weights"] != 0.0)
 
@@ -205,13 +204,13 @@ def test_replicas_with_a_lam_each_equal_separate_runs(problem, kind):
     x, t, x_test, t_test = problem
     lams = [0.0, 0.001, 0.01, 0.05]
     nets = [_net() for _ in lams]
-    histories = train_replicas_with_rule(
+    histories = fit(
         nets, np.stack([x] * 4), np.stack([t] * 4), rule=[kind(lam) for lam in lams], epochs=3, lr=0.05,
-        seeds=[3] * 4, x_test=np.stack([x_test] * 4), t_test=np.stack([t_test] * 4))
+        seed=[3] * 4, test_data=(np.stack([x_test] * 4), np.stack([t_test] * 4)))
     for net, history, lam in zip(nets, histories, lams, strict=True):
         single = _net()
-        h = train_with_rule(single, x, t, rule=kind(lam), epochs=3, lr=0.05, seed=3,
-                            x_test=x_test, t_test=t_test)
+        h = fit(single, x, t, rule=kind(lam), epochs=3, lr=0.05, seed=3,
+                            test_data=(x_test, t_test))
         np.testing.assert_allclose(net.get_flat(), single.get_flat(), rtol=0, atol=1e-12)
         assert history.test_accuracy == h.test_accuracy
 
@@ -223,27 +222,35 @@ def test_replicas_with_rules_of_different_kinds_equal_separate_runs(problem):
              MaxNorm(0.3)]
     nets = [_net() for _ in kinds]
     n = len(kinds)
-    train_replicas_with_rule(nets, np.stack([x] * n), np.stack([t] * n), rule=kinds, epochs=3, lr=0.05,
-                             seeds=[3] * n)
+    fit(nets, np.stack([x] * n), np.stack([t] * n), rule=kinds, epochs=3, lr=0.05, seed=[3] * n)
     for net, rule in zip(nets, kinds, strict=True):
         single = _net()
-        train_with_rule(single, x, t, rule=rule, epochs=3, lr=0.05, seed=3)
+        fit(single, x, t, rule=rule, epochs=3, lr=0.05, seed=3)
         np.testing.assert_allclose(net.get_flat(), single.get_flat(), rtol=0, atol=1e-12)
     assert np.linalg.norm(nets[-1].params["ih_weights"], axis=0).max() <= 0.3 + 1e-12
 
 
-def test_callback_sees_every_epoch_and_can_stop_training(problem):
+def test_a_new_rule_plugs_in_without_a_new_trainer(problem):
+    class HalveSmallWeights(UpdateRule):
+        """After each step, halve every weight below 0.01 in size."""
+
+        def after_step(self, w, lr, state):
+            w[np.abs(w) < 0.01] *= 0.5
+
     x, t, _, _ = problem
-    seen = []
+    net = _net()
+    fit(net, x, t, rule=HalveSmallWeights(), epochs=3, lr=0.05, seed=3)
+    plain = _net()
+    fit(plain, x, t, epochs=3, lr=0.05, seed=3)
+    assert np.sum(np.abs(net.weights()) < 1e-3) > np.sum(np.abs(plain.weights()) < 1e-3)
+    assert repr(HalveSmallWeights()) == "HalveSmallWeights()"
 
-    def stop_after_three(epoch, flat):
-        seen.append((epoch, flat.shape))
-        return epoch == 3
 
-    history = train_with_rule(_net(), x, t, rule=Plain(), epochs=10, lr=0.05, seed=3,
-                              callback=stop_after_three)
-    assert seen == [(1, (43,)), (2, (43,)), (3, (43,))]
-    assert len(history.train_error) == 3
+def test_only_the_hooks_a_rule_overrides_are_called():
+    assert not Plain().adjusts_gradient and not Plain().moves_after_step
+    assert SubGradient(0.1).adjusts_gradient and not SubGradient(0.1).moves_after_step
+    assert Proximal(0.1).moves_after_step and not Proximal(0.1).adjusts_gradient
+    assert MaxNorm(1.0).moves_after_step
 
 
 def test_rule_settings_and_repr():
@@ -260,35 +267,37 @@ def _names(name):
 
 
 BAD = [
-    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule="proximal", epochs=1, lr=0.1, seed=0),
+    pytest.param(lambda x, t: fit(_net(), x, t, rule="proximal", epochs=1, lr=0.1, seed=0),
                  TypeError, "rule", id="rule-a-string"),
-    pytest.param(lambda x, t: train_with_rule(_net(L1(0.01)), x, t, rule=Proximal(0.01), epochs=1,
-                                              lr=0.1, seed=0), ValueError, "rule", id="l1-twice"),
-    pytest.param(lambda x, t: train_with_rule(_net(L1L2(0.01, 0.01)), x, t, rule=TackOn(0.01), epochs=1,
-                                              lr=0.1, seed=0), ValueError, "rule", id="l1l2-and-l1-rule"),
-    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), on=("h_biases",), epochs=1,
-                                              lr=0.1, seed=0), ValueError, "on", id="on-biases"),
-    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), on=(), epochs=1, lr=0.1,
-                                              seed=0), ValueError, "on", id="on-empty"),
-    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), noise=0.1, epochs=1, lr=0.1,
-                                              seed=0), TypeError, "noise", id="noise-a-number"),
-    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), callback=3, epochs=1, lr=0.1,
-                                              seed=0), TypeError, "callback", id="callback-not-callable"),
-    pytest.param(lambda x, t: train_with_rule(_net(), x, t, rule=Plain(), epochs=0, lr=0.1, seed=0),
+    pytest.param(lambda x, t: fit(_net(L1(0.01)), x, t, rule=Proximal(0.01), epochs=1,
+                                  lr=0.1, seed=0), ValueError, "rule", id="l1-twice"),
+    pytest.param(lambda x, t: fit(_net(L1L2(0.01, 0.01)), x, t, rule=TackOn(0.01), epochs=1,
+                                  lr=0.1, seed=0), ValueError, "rule", id="l1l2-and-l1-rule"),
+    pytest.param(lambda x, t: fit(_net(), x, t, rule=Plain(), on=("h_biases",), epochs=1,
+                                  lr=0.1, seed=0), ValueError, "on", id="on-biases"),
+    pytest.param(lambda x, t: fit(_net(), x, t, rule=Plain(), on=(), epochs=1, lr=0.1,
+                                  seed=0), ValueError, "on", id="on-empty"),
+    pytest.param(lambda x, t: fit(_net(), x, t, rule=Plain(), noise=0.1, epochs=1, lr=0.1,
+                                  seed=0), TypeError, "noise", id="noise-a-number"),
+    pytest.param(lambda x, t: fit(_net(), x, t, rule=Plain(), callbacks=[3], epochs=1, lr=0.1,
+                                  seed=0), TypeError, "callbacks[0]", id="callback-not-a-callback"),
+    pytest.param(lambda x, t: fit(_net(), x, t, rule=[Plain()], epochs=1, lr=0.1, seed=0),
+                 TypeError, "rule", id="a-list-of-rules-for-one-network"),
+    pytest.param(lambda x, t: fit(_net(), x, t, rule=Plain(), epochs=0, lr=0.1, seed=0),
                  ValueError, "epochs", id="epochs-zero"),
-    pytest.param(lambda x, t: train_with_rule(_net(), x[:, :3], t, rule=Plain(), epochs=1, lr=0.1,
-                                              seed=0), ValueError, "x_train", id="x-columns"),
-    pytest.param(lambda x, t: train_with_rule("net", x, t, rule=Plain(), epochs=1, lr=0.1, seed=0),
+    pytest.param(lambda x, t: fit(_net(), x[:, :3], t, rule=Plain(), epochs=1, lr=0.1,
+                                  seed=0), ValueError, "x_train", id="x-columns"),
+    pytest.param(lambda x, t: fit("net", x, t, rule=Plain(), epochs=1, lr=0.1, seed=0),
                  TypeError, "net", id="net-a-string"),
-    pytest.param(lambda x, t: train_replicas_with_rule(
+    pytest.param(lambda x, t: fit(
         [_net(), _net()], np.stack([x, x]), np.stack([t, t]), rule=[Proximal(0.1), "tack-on"],
-        epochs=1, lr=0.1, seeds=[0, 1]), TypeError, "rule[1]", id="second-rule-a-string"),
-    pytest.param(lambda x, t: train_replicas_with_rule(
+        epochs=1, lr=0.1, seed=[0, 1]), TypeError, "rule[1]", id="second-rule-a-string"),
+    pytest.param(lambda x, t: fit(
         [_net(), _net()], np.stack([x, x]), np.stack([t, t]), rule=[Proximal(0.1)],
-        epochs=1, lr=0.1, seeds=[0, 1]), ValueError, "rule", id="one-rule-too-few"),
-    pytest.param(lambda x, t: train_replicas_with_rule(
+        epochs=1, lr=0.1, seed=[0, 1]), ValueError, "rule", id="one-rule-too-few"),
+    pytest.param(lambda x, t: fit(
         [_net(), _net()], np.stack([x, x]), np.stack([t, t]), rule=Plain(),
-        epochs=1, lr=0.1, seeds=[0]), ValueError, "seeds", id="seeds-too-few"),
+        epochs=1, lr=0.1, seed=[0]), ValueError, "seed", id="seeds-too-few"),
     pytest.param(lambda x, t: Proximal(-0.1), ValueError, "lam", id="lam-negative"),
     pytest.param(lambda x, t: SubGradient("0.1"), TypeError, "lam", id="lam-a-string"),
     pytest.param(lambda x, t: step_once(L1(0.1), [1.0], [1.0], 0.1), TypeError, "rule", id="step-a-penalty"),

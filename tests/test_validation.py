@@ -10,9 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from l1reg import L1, Network, make_inputs, train
+from l1reg import L1, Network, fit, make_inputs
 from l1reg.demo import demo_network
-from l1reg.training import train_replicas
 
 N_IN, N_HID, N_OUT, N_ITEMS = 3, 4, 2, 6
 
@@ -49,7 +48,7 @@ def _nan_at(x: np.ndarray, value: float) -> np.ndarray:
 
 def _train(g, **changes):
     kwargs = {"x_train": g.x, "t_train": g.t, **g.run, **changes}
-    return train(g.net, kwargs.pop("x_train"), kwargs.pop("t_train"), **kwargs)
+    return fit(g.net, kwargs.pop("x_train"), kwargs.pop("t_train"), **kwargs)
 
 
 BAD_TRAIN = [
@@ -95,22 +94,22 @@ BAD_TRAIN = [
     pytest.param(lambda g: _train(g, seed=1.5), TypeError, "seed", id="seed-float"),
     pytest.param(lambda g: _train(g, seed=-1), ValueError, "seed", id="seed-negative"),
     # held-out data
-    pytest.param(lambda g: _train(g, x_test=g.x), ValueError, "x_test and t_test",
-                 id="x-test-without-t-test"),
-    pytest.param(lambda g: _train(g, t_test=g.t), ValueError, "x_test and t_test",
-                 id="t-test-without-x-test"),
-    pytest.param(lambda g: _train(g, x_test=g.x[:, :2], t_test=g.t), ValueError, "x_test",
+    pytest.param(lambda g: _train(g, test_data=g.x), ValueError, "test_data", id="test-data-not-a-pair"),
+    pytest.param(lambda g: _train(g, test_data=(g.x,)), ValueError, "test_data", id="test-data-one-array"),
+    pytest.param(lambda g: _train(g, test_data=(g.x[:, :2], g.t)), ValueError, "x_test",
                  id="x-test-columns"),
-    pytest.param(lambda g: _train(g, x_test=g.x, t_test=_with(g.t, 0, [0, 0])), ValueError, "t_test",
+    pytest.param(lambda g: _train(g, test_data=(g.x, _with(g.t, 0, [0, 0]))), ValueError, "t_test",
                  id="t-test-not-one-hot"),
-    pytest.param(lambda g: _train(g, x_test=g.x, t_test=g.t[:3]), ValueError, "t_test", id="t-test-rows"),
-    # the network itself
-    pytest.param(lambda g: train("net", g.x, g.t, **g.run), TypeError, "net", id="net-not-a-network"),
+    pytest.param(lambda g: _train(g, test_data=(g.x, g.t[:3])), ValueError, "t_test", id="t-test-rows"),
+    # the network itself, and the engine
+    pytest.param(lambda g: fit("net", g.x, g.t, **g.run), TypeError, "net", id="net-not-a-network"),
+    pytest.param(lambda g: _train(g, engine=None), ValueError, "engine", id="engine-none"),
+    pytest.param(lambda g: _train(g, callbacks=None), TypeError, "callbacks", id="callbacks-none"),
 ]
 
 
 @pytest.mark.parametrize(("call", "error", "name"), BAD_TRAIN)
-def test_train_rejects(call, error, name):
+def test_fit_rejects(call, error, name):
     g = _good()
     before = g.net.get_flat()
     with pytest.raises(error, match=_names(name)):
@@ -135,6 +134,7 @@ BAD_NETWORK = [
     pytest.param({"weight_penalty": 0.001}, TypeError, "weight_penalty", id="weight-penalty-float"),
     pytest.param({"weight_penalty": "L1"}, TypeError, "weight_penalty", id="weight-penalty-string"),
     pytest.param({"bias_penalty": L1}, TypeError, "bias_penalty", id="bias-penalty-class-not-instance"),
+    pytest.param({"weight_penalty": np.abs}, TypeError, "weight_penalty", id="weight-penalty-no-gradient"),
 ]
 
 
@@ -217,7 +217,7 @@ def test_make_inputs_rejects(kwargs, error, name):
         make_inputs(**{"n_items": 5, "n_input": 3, "seed": 0, **kwargs})
 
 
-# --- train_replicas ----------------------------------------------------------------------
+# --- fit on a list of networks -------------------------------------------------------------
 
 
 def _replica_args(n_rep: int = 2) -> dict:
@@ -228,13 +228,13 @@ def _replica_args(n_rep: int = 2) -> dict:
         "t_train": np.eye(N_OUT)[rng.integers(0, N_OUT, size=(n_rep, N_ITEMS))],
         "epochs": 1,
         "lr": 0.1,
-        "seeds": list(range(n_rep)),
+        "seed": list(range(n_rep)),
     }
 
 
 def _replicas(**changes):
     kwargs = {**_replica_args(), **changes}
-    return train_replicas(kwargs.pop("nets"), kwargs.pop("x_train"), kwargs.pop("t_train"), **kwargs)
+    return fit(kwargs.pop("nets"), kwargs.pop("x_train"), kwargs.pop("t_train"), **kwargs)
 
 
 def _t_stack_with_bad_row() -> np.ndarray:
@@ -244,39 +244,42 @@ def _t_stack_with_bad_row() -> np.ndarray:
 
 
 BAD_REPLICAS = [
-    pytest.param({"nets": []}, ValueError, "nets", id="no-nets"),
-    pytest.param({"nets": Network(N_IN, N_HID, N_OUT, seed=0)}, ValueError, "nets", id="nets-not-a-list"),
+    pytest.param({"nets": []}, ValueError, "net", id="no-nets"),
+    pytest.param({"nets": Network(N_IN, N_HID, N_OUT, seed=0)}, ValueError, "x_train",
+                 id="one-net-stacked-data"),
     pytest.param({"nets": [Network(N_IN, N_HID, N_OUT, seed=0, weight_penalty=L1(0.01)), "net"]},
-                 TypeError, "nets[1]", id="nets-1-not-a-network"),
+                 TypeError, "net[1]", id="nets-1-not-a-network"),
     pytest.param({"nets": [Network(N_IN, N_HID, N_OUT, seed=0, weight_penalty=L1(0.01)),
                            Network(N_IN, N_HID + 1, N_OUT, seed=1, weight_penalty=L1(0.01))]},
-                 ValueError, "nets[1]", id="nets-different-shape"),
+                 ValueError, "net[1]", id="nets-different-shape"),
     pytest.param({"nets": [Network(N_IN, N_HID, N_OUT, seed=0, weight_penalty=L1(0.01)),
                            Network(N_IN, N_HID, N_OUT, seed=1, weight_penalty=L1(0.01),
                                    loss="cross_entropy")]},
-                 ValueError, "nets[1]", id="nets-different-loss"),
+                 ValueError, "net[1]", id="nets-different-loss"),
     pytest.param({"nets": [Network(N_IN, N_HID, N_OUT, seed=0, weight_penalty=L1(0.01)),
                            Network(N_IN, N_HID, N_OUT, seed=1, weight_penalty=L1(0.02))]},
-                 ValueError, "nets[1]", id="nets-different-lam"),
+                 ValueError, "net[1]", id="nets-different-lam"),
     pytest.param({"nets": [Network(N_IN, N_HID, N_OUT, seed=0, weight_penalty=L1(0.01)),
                            Network(N_IN, N_HID, N_OUT, seed=1)]},
-                 ValueError, "nets[1]", id="nets-penalty-and-none"),
+                 ValueError, "net[1]", id="nets-penalty-and-none"),
     pytest.param({"nets": [Network(N_IN, N_HID, N_OUT, seed=0, weight_penalty=L1(0.01)),
                            Network(N_IN, N_HID, N_OUT, seed=1, weight_penalty=L1(0.01),
                                    bias_penalty=L1(0.01))]},
-                 ValueError, "nets[1]", id="nets-different-bias-penalty"),
-    pytest.param({"seeds": [0]}, ValueError, "seeds", id="too-few-seeds"),
-    pytest.param({"seeds": [0, 1, 2]}, ValueError, "seeds", id="too-many-seeds"),
-    pytest.param({"seeds": 0}, ValueError, "seeds", id="seeds-not-a-list"),
-    pytest.param({"seeds": [0, None]}, TypeError, "seeds[1]", id="seed-1-none"),
-    pytest.param({"seeds": [0, 1.5]}, TypeError, "seeds[1]", id="seed-1-float"),
+                 ValueError, "net[1]", id="nets-different-bias-penalty"),
+    pytest.param({"seed": [0]}, ValueError, "seed", id="too-few-seeds"),
+    pytest.param({"seed": [0, 1, 2]}, ValueError, "seed", id="too-many-seeds"),
+    pytest.param({"seed": 0}, ValueError, "seed", id="seeds-not-a-list"),
+    pytest.param({"seed": [0, None]}, TypeError, "seed[1]", id="seed-1-none"),
+    pytest.param({"seed": [0, 1.5]}, TypeError, "seed[1]", id="seed-1-float"),
     pytest.param({"x_train": np.zeros((N_ITEMS, N_IN))}, ValueError, "x_train", id="x-not-stacked"),
     pytest.param({"x_train": np.zeros((3, N_ITEMS, N_IN))}, ValueError, "x_train", id="x-wrong-replicas"),
     pytest.param({"x_train": np.zeros((2, N_ITEMS, N_IN + 1))}, ValueError, "x_train[0]", id="x-columns"),
     pytest.param({"t_train": np.zeros((2, N_ITEMS))}, ValueError, "t_train", id="t-not-stacked"),
     pytest.param({"t_train": _t_stack_with_bad_row()}, ValueError, "t_train[1]", id="t-1-not-one-hot"),
-    pytest.param({"x_test": np.zeros((2, 3, N_IN))}, ValueError, "x_test and t_test",
-                 id="x-test-without-t-test"),
+    pytest.param({"test_data": (np.zeros((2, 3, N_IN)), np.zeros((2, 3, N_OUT)))}, ValueError, "t_test[0]",
+                 id="t-test-not-one-hot"),
+    pytest.param({"test_data": (np.zeros((3, N_IN)), np.eye(N_OUT)[[0, 1, 0]])}, ValueError, "x_test",
+                 id="x-test-not-stacked"),
     pytest.param({"epochs": 0}, ValueError, "epochs", id="epochs-zero"),
     pytest.param({"lr": -1.0}, ValueError, "lr", id="lr-negative"),
     pytest.param({"batch_size": 0}, ValueError, "batch_size", id="batch-size-zero"),
@@ -284,26 +287,24 @@ BAD_REPLICAS = [
 
 
 @pytest.mark.parametrize(("changes", "error", "name"), BAD_REPLICAS)
-def test_train_replicas_rejects(changes, error, name):
+def test_fit_on_a_list_rejects(changes, error, name):
     with pytest.raises(error, match=_names(name)):
         _replicas(**changes)
 
 
-def test_train_replicas_rejects_penalties_that_differ_beyond_six_digits():
+def test_a_list_with_penalties_that_differ_beyond_six_digits_is_refused():
     nets = [
         Network(N_IN, N_HID, N_OUT, seed=0, weight_penalty=L1(0.1)),
         Network(N_IN, N_HID, N_OUT, seed=1, weight_penalty=L1(0.1000004)),
     ]
     args = _replica_args()
-    with pytest.raises(ValueError, match=_names("nets[1]")):
-        train_replicas(nets, args["x_train"], args["t_train"], epochs=1, lr=0.1, seeds=[0, 1])
+    with pytest.raises(ValueError, match=_names("net[1]")):
+        fit(nets, args["x_train"], args["t_train"], epochs=1, lr=0.1, seed=[0, 1])
 
 
-def test_train_replicas_rejects_the_same_network_twice():
-    args = _replica_args()
-    args["nets"] = [args["nets"][0]] * 2
-    with pytest.raises(ValueError, match=_names("nets[1]")):
-        train_replicas(**args)
+def test_a_list_with_the_same_network_twice_is_refused():
+    with pytest.raises(ValueError, match=_names("net[1]")):
+        _replicas(nets=[_replica_args()["nets"][0]] * 2)
 
 
 def test_complex_inputs_are_refused():

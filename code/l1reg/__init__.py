@@ -1,10 +1,11 @@
 """l1reg: L1 regularization of a small neural network, from scratch in NumPy."""
 
+from l1reg._legacy import train  # the old name of fit for one network, until the chapters move
 from l1reg.data import DemoData, label_items, make_demo_data, make_generator, make_inputs, one_hot
 from l1reg.losses import cross_entropy, softmax, squared_error
 from l1reg.network import Network
-from l1reg.penalties import L1, L1L2, L2, soft_threshold
-from l1reg.training import History, sgd_step, train
+from l1reg.penalties import L1, L1L2, L2, Penalty, soft_threshold
+from l1reg.training import History, fit, sgd_step
 
 __all__ = [
     "L1",
@@ -13,7 +14,9 @@ __all__ = [
     "DemoData",
     "History",
     "Network",
+    "Penalty",
     "cross_entropy",
+    "fit",
     "label_items",
     "make_demo_data",
     "make_generator",

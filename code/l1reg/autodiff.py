@@ -80,11 +80,11 @@ def _compiled(shapes: tuple, error: str):
 def _prepare(net, x, t):
     """Checked arguments, and the compiled functions for this network."""
     check_network(net)
-    if net.loss not in _ERRORS:
-        raise ValueError(f"net.loss must be one of {sorted(_ERRORS)}, got {net.loss!r}")
+    if net.loss.name not in _ERRORS:
+        raise ValueError(f"net.loss must be one of {sorted(_ERRORS)}, got {net.loss.name!r}")
     x = net.check_inputs(x)
     t = net.check_targets(t, len(x))
-    functions = _compiled(tuple(net.shapes[name] for name in PARAM_NAMES), _ERRORS[net.loss])
+    functions = _compiled(tuple(net.shapes[name] for name in PARAM_NAMES), _ERRORS[net.loss.name])
     strengths = _penalty_strengths(net.weight_penalty) + _penalty_strengths(net.bias_penalty)
     return x, t, strengths, functions
 

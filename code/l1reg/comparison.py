@@ -2,28 +2,32 @@
 
 :func:`sweep` trains the demo network once per update rule setting (say, one
 :class:`~l1reg.update_rules.Proximal` rule per ``lam``) on one seed set, all side by side,
-and keeps every weight's value after each epoch. :func:`compare` trains every method of a
-table (L1, L2, elastic net, dropout, early stopping, max-norm, jitter, ...) on the same
+and keeps every weight's value after each epoch; :func:`lam_sweep` summarizes a sweep
+over the L1 strength (accuracies, weight sizes). :func:`compare` trains every method of
+a table (L1, L2, elastic net, dropout, early stopping, max-norm, jitter, ...) on the same
 seed sets, each method with all seed sets side by side, through the same training loop,
-so that their accuracies, weights and times can be compared.
+so that their accuracies, weights and times can be compared. :func:`train_digits` is
+the alternatives chapter's run on real data.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from l1reg._validation import check_positive_int, check_real
 from l1reg.data import DemoData, split_validation
-from l1reg.demo import LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_data, demo_seeds
+from l1reg.demo import EPOCHS, LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_data, demo_seeds
 from l1reg.dropout import Dropout
-from l1reg.early_stopping import train_replicas_early_stopping
+from l1reg.early_stopping import EarlyStopping
 from l1reg.jitter import Jitter
 from l1reg.network import Network
-from l1reg.penalties import L1, L1L2, L2, PENALTY_TYPES
-from l1reg.update_rules import Plain, UpdateRule, train_replicas_with_rule
+from l1reg.penalties import Penalty, check_penalty
+from l1reg.training import Callback, History, TrainingRun, fit
+from l1reg.update_rules import Plain, Proximal, SubGradient, UpdateRule
 
 # Seeds of the comparison's own randomness, apart from the demo's five per run:
 # the dropout masks and the jitter noise (one stream per method), and the choice of
@@ -70,25 +74,34 @@ def sweep(rules: list[UpdateRule], *, epochs: int, run: int = 0, batch_size: int
     epochs = check_positive_int(epochs, "epochs")
     data, seeds = demo_data(run), demo_seeds(run)
     nets = [_network(None, seeds["init_seed"]) for _ in rules]
-    n_weights = nets[0].weights().size
-    path = []
-
-    def keep_weights(epoch: int, flat: np.ndarray) -> None:
-        path.append(flat[:, :n_weights].copy())  # the weights come first in the flat layout
-
+    path = WeightPath()
     reps = len(rules)
-    histories = train_replicas_with_rule(
+    histories = fit(
         nets, _repeat(data.x_train, reps), _repeat(data.t_train, reps), rule=list(rules),
-        epochs=epochs, lr=LR, seeds=[seeds["order_seed"]] * reps, batch_size=batch_size,
-        x_test=_repeat(data.x_test, reps), t_test=_repeat(data.t_test, reps), callback=keep_weights,
+        epochs=epochs, lr=LR, seed=[seeds["order_seed"]] * reps, batch_size=batch_size,
+        test_data=(_repeat(data.x_test, reps), _repeat(data.t_test, reps)), callbacks=[path],
     )
     weights = np.stack([net.weights() for net in nets])
     return Sweep(
         train_accuracy=np.array([h.train_accuracy[-1] for h in histories]),
         test_accuracy=np.array([h.test_accuracy[-1] for h in histories]),
         zeros=np.sum(weights == 0.0, axis=1),
-        path=np.array(path),
+        path=np.array(path.weights),
     )
+
+
+class WeightPath(Callback):
+    """A callback that keeps a copy of the weights (not the biases) after every epoch.
+
+    ``weights[e]`` is a (replicas x n_weights) array after epoch ``e + 1`` for a stack
+    of networks, an (n_weights,) array for one network.
+    """
+
+    def __init__(self) -> None:
+        self.weights: list[np.ndarray] = []
+
+    def on_epoch_end(self, epoch: int, run: TrainingRun) -> None:
+        self.weights.append(run.flat[..., : run.net.n_weights].copy())  # the weights come first
 
 
 @dataclass(frozen=True)
@@ -97,8 +110,8 @@ class Method:
 
     Parameters
     ----------
-    penalty : L1, L2, L1L2 or None
-        The network's weight penalty, in the gradient.
+    penalty : Penalty or None
+        The network's weight penalty, in the gradient, e.g. ``L1(lam)``.
     rule : UpdateRule
         The update rule, e.g. ``Proximal(lam)`` or ``MaxNorm(c)``.
     dropout : float
@@ -110,16 +123,14 @@ class Method:
         validation, and each network ends at its best validation epoch.
     """
 
-    penalty: L1 | L2 | L1L2 | None = None
+    penalty: Penalty | None = None
     rule: UpdateRule = field(default_factory=Plain)
     dropout: float = 0.0
     jitter: float = 0.0
     validation: int = 0
 
     def __post_init__(self) -> None:
-        if self.penalty is not None and not isinstance(self.penalty, PENALTY_TYPES):
-            raise TypeError(f"penalty must be an l1reg.L1, L2 or L1L2 penalty or None, "
-                            f"got {type(self.penalty).__name__}")
+        check_penalty(self.penalty, "penalty")
         if not isinstance(self.rule, UpdateRule):
             raise TypeError(f"rule must be an update rule, got {type(self.rule).__name__}")
         check_real(self.dropout, "dropout", minimum=0.0)
@@ -172,19 +183,17 @@ def _run_method(method: Method, datas: list[DemoData], epochs: int) -> Result:
         noise = Dropout(method.dropout, seed=NOISE_SEED)
     elif method.jitter:
         noise = Jitter(method.jitter, seed=NOISE_SEED)
-    best_epoch = None
+    stopper = None
     start = time.perf_counter()
     if method.validation:
         parts = [split_validation(d.x_train, d.t_train, method.validation, VALIDATION_SEED + r)
                  for r, d in zip(runs, datas, strict=True)]
         x, t, x_val, t_val = (_stack(p[i] for p in parts) for i in range(4))
-        stopped = train_replicas_early_stopping(
-            nets, x, t, x_val, t_val, epochs=epochs, lr=LR, seeds=seeds, rule=method.rule, noise=noise)
-        best_epoch = np.array([s.best_epoch for s in stopped])
+        stopper = EarlyStopping(x_val, t_val)
     else:
         x, t = _stack(d.x_train for d in datas), _stack(d.t_train for d in datas)
-        train_replicas_with_rule(nets, x, t, rule=method.rule, epochs=epochs, lr=LR, seeds=seeds,
-                                 noise=noise)
+    fit(nets, x, t, rule=method.rule, epochs=epochs, lr=LR, seed=seeds, noise=noise,
+        callbacks=[] if stopper is None else [stopper])
     seconds = time.perf_counter() - start
     weights = np.stack([net.weights() for net in nets])
     return Result(
@@ -193,7 +202,7 @@ def _run_method(method: Method, datas: list[DemoData], epochs: int) -> Result:
                                                                              strict=True)]),
         zeros=np.sum(weights == 0.0, axis=1),
         largest=np.abs(weights).max(axis=1),
-        best_epoch=best_epoch,
+        best_epoch=None if stopper is None else np.array(stopper.best_epoch),
         seconds=seconds,
     )
 
@@ -209,4 +218,81 @@ def _repeat(a: np.ndarray, n: int) -> np.ndarray:
 
 def _stack(arrays) -> np.ndarray:
     return np.stack(list(arrays))
+
+
+# --- the demo: a sweep over lam -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LamSweep:
+    """What training the demo with each ``lam`` gave: one entry per ``lam``.
+
+    Accuracies are fractions; ``n_small`` counts the weights with ``|w| < tol``.
+    """
+
+    lams: np.ndarray
+    train_accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    sum_abs_w: np.ndarray
+    max_abs_w: np.ndarray
+    n_small: np.ndarray
+    n_weights: int
+    tol: float
+    epochs: int
+
+
+def lam_sweep(lams, run: int = 0, epochs: int = EPOCHS, tol: float = 1e-3) -> LamSweep:
+    """Train the demo network once per ``lam`` on seed set ``run``; see :class:`LamSweep`.
+
+    A :func:`sweep` of :class:`~l1reg.update_rules.SubGradient` rules, L1 in the
+    gradient, which gives each network exactly what :func:`l1reg.demo.run_demo` gives
+    (``tests/test_comparison.py`` checks it bit for bit): every run starts from the same
+    data, weights and visiting order, so ``lam`` is the only thing that changes.
+    """
+    if isinstance(lams, np.ndarray) and lams.ndim == 1:
+        lams = lams.tolist()
+    if isinstance(lams, (str, bytes)) or not isinstance(lams, Sequence):
+        raise TypeError(f"lams must be a list of penalty strengths, got {type(lams).__name__}")
+    if len(lams) == 0:
+        raise ValueError("lams must hold at least one penalty strength, got an empty list")
+    lams = [check_real(lam, f"lams[{i}]", minimum=0.0) for i, lam in enumerate(lams)]
+    tol = check_real(tol, "tol", minimum=0.0, strict=True)
+    swept = sweep([SubGradient(lam) for lam in lams], epochs=epochs, run=run)
+    abs_w = [np.abs(w) for w in swept.weights]
+    return LamSweep(
+        lams=np.array(lams),
+        train_accuracy=swept.train_accuracy,
+        test_accuracy=swept.test_accuracy,
+        sum_abs_w=np.array([a.sum() for a in abs_w]),
+        max_abs_w=np.array([a.max() for a in abs_w]),
+        n_small=np.array([int(np.sum(a < tol)) for a in abs_w]),
+        n_weights=int(abs_w[0].size),
+        tol=tol,
+        epochs=len(swept.path),
+    )
+
+
+# --- real data: the digits ------------------------------------------------------------------
+
+# The alternatives chapter's digits run: a 64-16-10 cross-entropy network, the proximal
+# rule on its first layer (which pixels it reads), mini-batches.
+DIGITS_LR, DIGITS_EPOCHS, DIGITS_BATCH = 0.1, 40, 32
+DIGITS_ORDER_OFFSET = 10  # the visiting order's seed is the weights' seed + 10
+
+
+def train_digits(lam: float, seed: int, digits: DemoData) -> tuple[Network, History]:
+    """Train a 64-16-10 network on the digits with ``Proximal(lam)`` on its input weights.
+
+    Initial weights from ``seed``, visiting order from ``seed + 10``; cross-entropy,
+    ``lr = 0.1``, 40 epochs in batches of 32, the rule acting on ``ih_weights`` only
+    (``lam = 0``: plain SGD). ``digits`` is :func:`l1reg.data.load_digits_data`'s split;
+    its test items are scored after every epoch. Returns the network and its history.
+    """
+    lam = check_real(lam, "lam", minimum=0.0)
+    net = Network(64, 16, 10, seed=seed, loss="cross_entropy")
+    rule = Proximal(lam) if lam > 0 else Plain()
+    history = fit(net, digits.x_train, digits.t_train, rule=rule, on=("ih_weights",), epochs=DIGITS_EPOCHS,
+                  lr=DIGITS_LR, seed=seed + DIGITS_ORDER_OFFSET, batch_size=DIGITS_BATCH,
+                  test_data=(digits.x_test, digits.t_test))
+    return net, history
 

@@ -158,7 +158,7 @@ def make_loan_data(n_items: int, seed: int | np.random.Generator, *, flip: float
 
 
 def make_loan_replicas(n_items: int, seeds, *, flip: float = 0.1) -> LoanData:
-    """One :func:`make_loan_data` set per seed, stacked for ``train_replicas``.
+    """One :func:`make_loan_data` set per seed, stacked for :func:`l1reg.fit` on a list of networks.
 
     Returns arrays of shapes (replicas x n_items x 2) for ``x`` and ``t`` and
     (replicas x n_items) for ``flipped``.

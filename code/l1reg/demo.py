@@ -17,7 +17,7 @@ from l1reg._validation import check_positive_int, check_real
 from l1reg.data import DemoData, make_demo_data
 from l1reg.network import Network
 from l1reg.penalties import L1
-from l1reg.training import History, train, train_replicas
+from l1reg.training import History, fit
 
 N_INPUT, N_HIDDEN, N_OUTPUT = 10, 8, 4
 EPOCHS = 500
@@ -78,9 +78,9 @@ def run_demo(lam: float, run: int = 0, epochs: int = EPOCHS) -> DemoRun:
     """Train the demo network with penalty strength ``lam`` on seed set ``run``."""
     data = demo_data(run)
     net = demo_network(lam, run)
-    history = train(
+    history = fit(
         net, data.x_train, data.t_train, epochs=epochs, lr=LR,
-        seed=demo_seeds(run)["order_seed"], x_test=data.x_test, t_test=data.t_test,
+        seed=demo_seeds(run)["order_seed"], test_data=(data.x_test, data.t_test),
     )
     return DemoRun(net, history)
 
@@ -101,9 +101,9 @@ def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS) -> dict[str,
     result = {}
     for label, strength in (("plain", 0.0), ("l1", lam)):
         nets = [demo_network(strength, r) for r in runs]
-        histories = train_replicas(
-            nets, stacked["x_train"], stacked["t_train"], epochs=epochs, lr=LR, seeds=orders,
-            x_test=stacked["x_test"], t_test=stacked["t_test"],
+        histories = fit(
+            nets, stacked["x_train"], stacked["t_train"], epochs=epochs, lr=LR, seed=orders,
+            test_data=(stacked["x_test"], stacked["t_test"]),
         )
         result[f"train_{label}"] = np.array([h.train_accuracy[-1] for h in histories])
         result[f"test_{label}"] = np.array([h.test_accuracy[-1] for h in histories])

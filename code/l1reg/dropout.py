@@ -5,9 +5,9 @@ silenced otherwise; the kept values are divided by ``1 - rate`` ("inverted dropo
 as Keras does it), so a unit's expected value is unchanged and the trained network is
 used as it is at test time, with every unit on.
 
-The forward and backward passes with a mask sit side by side below; they are the
-network's own (:mod:`l1reg.network`) with ``h`` replaced by ``h * mask``. Pass a
-:class:`Dropout` as ``noise=`` to :func:`l1reg.update_rules.train_with_rule`.
+The forward and backward passes with a mask are the network's own layers
+(:mod:`l1reg.network`) with ``h`` replaced by ``h * mask`` between them. Pass a
+:class:`Dropout` as ``noise=`` to :func:`l1reg.fit`.
 """
 
 from __future__ import annotations
@@ -15,24 +15,20 @@ from __future__ import annotations
 import numpy as np
 
 from l1reg._validation import check_real, check_rng
-from l1reg.losses import softmax
+from l1reg.network import hidden_backward, hidden_forward, output_backward, output_forward
 
 
 def forward_with_mask(p: dict[str, np.ndarray], x: np.ndarray, mask: np.ndarray):
     """``h = tanh(x @ W_ih + b_h)``, ``o = softmax((h * mask) @ W_ho + b_o)``; returns (h, o)."""
-    h = np.tanh(x @ p["ih_weights"] + p["h_biases"][..., None, :])
-    o = softmax((h * mask) @ p["ho_weights"] + p["o_biases"][..., None, :])
-    return h, o
+    h = hidden_forward(p, x)
+    return h, output_forward(p, h * mask)
 
 
 def backward_with_mask(p, x, h, mask, z_signal, g) -> None:
     """Back-propagate ``z_signal = dE/dz`` through the masked hidden layer into ``g``."""
-    g["ho_weights"][...] = np.swapaxes(h * mask, -1, -2) @ z_signal
-    g["o_biases"][...] = z_signal.sum(axis=-2)
+    h_grad = output_backward(p, h * mask, z_signal, g)
     # A silenced unit passes no signal back: the mask multiplies the hidden signal too.
-    h_signal = (z_signal @ np.swapaxes(p["ho_weights"], -1, -2)) * mask * (1.0 - h * h)
-    g["ih_weights"][...] = np.swapaxes(x, -1, -2) @ h_signal
-    g["h_biases"][...] = h_signal.sum(axis=-2)
+    hidden_backward(p, x, h, h_grad * mask, g)
 
 
 class Dropout:
@@ -64,12 +60,12 @@ class Dropout:
         keep = 1.0 - self.rate
         return (self.rng.random(shape) < keep) / keep
 
-    def data_gradient(self, p, x, t, signal, g) -> None:
-        """Write the data gradient on the items ``x`` under a fresh mask into ``g``."""
+    def data_gradient(self, p, x, t, loss, g) -> None:
+        """Write the data gradient of ``loss`` on the items ``x`` under a fresh mask into ``g``."""
         # One mask row per item (and per replica): items x hidden units.
         mask = self.draw_mask(x.shape[:-1] + p["h_biases"].shape[-1:])
         h, o = forward_with_mask(p, x, mask)
-        backward_with_mask(p, x, h, mask, signal(o, t), g)
+        backward_with_mask(p, x, h, mask, loss.signal(o, t), g)
 
     def get_config(self) -> dict:
         return {"rate": self.rate}

@@ -6,6 +6,12 @@ a copy of the parameters with the lowest validation error so far and, at the end
 puts them back. The test items stay untouched for the final, honest score: three
 sets, not two (Prechelt 1998). With ``patience`` training also stops early, once the
 validation error has not improved for that many epochs.
+
+:class:`EarlyStopping` is a callback for :func:`l1reg.fit`, as in Keras::
+
+    stopper = EarlyStopping(x_val, t_val, patience=10)
+    history = l1reg.fit(net, x_train, t_train, epochs=500, lr=0.01, seed=4, callbacks=[stopper])
+    stopper.best_epoch[0]  # the epoch whose parameters net now holds
 """
 
 from __future__ import annotations
@@ -15,12 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from l1reg._validation import check_positive_int
-from l1reg.dropout import Dropout
-from l1reg.jitter import Jitter
-from l1reg.network import Network, check_network, param_views
-from l1reg.network import forward as _forward
-from l1reg.training import History, _check_replicas, _check_stack
-from l1reg.update_rules import Plain, UpdateRule, train_replicas_with_rule, train_with_rule
+from l1reg.network import forward, param_views
+from l1reg.training import Callback, History, TrainingRun, check_data, check_stack
 
 
 @dataclass
@@ -41,119 +43,73 @@ class EarlyStoppingRun:
         return len(self.val_error)
 
 
-class _Monitor:
-    """The callback: validation error each epoch, a copy of the best parameters."""
-
-    def __init__(self, net: Network, x_val, t_val, n_rep: int, patience: int | None) -> None:
-        self.net, self.x_val, self.t_val, self.patience = net, x_val, t_val, patience
-        self.errors: list[np.ndarray] = []
-        self.best_error = np.full(n_rep, np.inf)
-        self.best_epoch = np.zeros(n_rep, dtype=int)
-        self.best_params: np.ndarray | None = None
-
-    def __call__(self, epoch: int, flat: np.ndarray) -> bool:
-        o = _forward(param_views(flat, self.net.shapes), self.x_val)[1]
-        error = np.atleast_1d(self.net._error(o, self.t_val))
-        self.errors.append(error)
-        better = error < self.best_error  # strictly lower: ties keep the earlier epoch
-        if self.best_params is None:
-            self.best_params = np.atleast_2d(flat).copy()
-        self.best_params[better] = np.atleast_2d(flat)[better]
-        self.best_error[better] = error[better]
-        self.best_epoch[better] = epoch
-        if self.patience is None:
-            return False
-        return bool(np.all(epoch - self.best_epoch >= self.patience))
-
-
-def train_early_stopping(
-    net: Network,
-    x_train,
-    t_train,
-    x_val,
-    t_val,
-    *,
-    epochs: int,
-    lr: float,
-    seed: int | np.random.Generator,
-    patience: int | None = None,
-    rule: UpdateRule | None = None,
-    batch_size: int = 1,
-    x_test=None,
-    t_test=None,
-    noise: Dropout | Jitter | None = None,
-) -> EarlyStoppingRun:
-    """Train ``net`` as :func:`l1reg.update_rules.train_with_rule` does, and restore its best epoch.
+class EarlyStopping(Callback):
+    """Score every epoch on validation items; at the end, restore each network's best epoch.
 
     Parameters
     ----------
     x_val, t_val : array-like
-        Validation items (never trained on), scored after every epoch by the data
-        error ``E``; the parameters of the epoch with the lowest ``E`` are put back.
+        Validation items (never trained on), scored after every epoch by the data error
+        ``E``; stacked (replicas x items x ...) when training a list of networks. The
+        parameters of the epoch with the lowest ``E`` are put back at the end (ties
+        keep the earlier epoch).
     patience : int, optional
-        Stop once the validation error has not improved for this many epochs; by
-        default train all ``epochs``.
-    rule : UpdateRule, optional
-        The update rule, :class:`l1reg.update_rules.Plain` by default.
-    noise : Dropout or Jitter, optional
-        As for :func:`l1reg.update_rules.train_with_rule`.
-    net, x_train, t_train, epochs, lr, seed, batch_size, x_test, t_test
-        As for :func:`l1reg.train`.
+        Stop once the validation error has not improved for this many epochs (for a
+        stack: for no network); by default train all epochs.
 
-    Returns
-    -------
-    EarlyStoppingRun
-        The per-epoch history (of the epochs run, not cut back), the validation
-        errors and the best epoch; ``net`` holds the best epoch's parameters.
+    Attributes
+    ----------
+    val_error : list of list of float
+        Per network (one list for one network), the validation error after each epoch.
+    best_epoch : list of int
+        Per network, the epoch (from 1) whose parameters it holds after training.
     """
-    check_network(net)
-    x_val = net.check_inputs(x_val, "x_val")
-    t_val = net.check_targets(t_val, len(x_val), "t_val")
-    monitor = _Monitor(net, x_val, t_val, 1, _check_patience(patience))
-    history = train_with_rule(
-        net, x_train, t_train, rule=Plain() if rule is None else rule, epochs=epochs, lr=lr,
-        seed=seed, batch_size=batch_size, x_test=x_test, t_test=t_test, noise=noise, callback=monitor,
-    )
-    net._flat[:] = monitor.best_params[0]
-    return EarlyStoppingRun(history, [float(e[0]) for e in monitor.errors], int(monitor.best_epoch[0]))
+
+    def __init__(self, x_val, t_val, *, patience: int | None = None) -> None:
+        self.x_val, self.t_val = x_val, t_val
+        self.patience = None if patience is None else check_positive_int(patience, "patience")
+        self.val_error: list[list[float]] = []
+        self.best_epoch: list[int] = []
+
+    def on_train_begin(self, run: TrainingRun) -> None:
+        if run.stacked:
+            self._x, self._t = check_stack(run.net, self.x_val, self.t_val, len(run.nets), "x_val", "t_val")
+        else:
+            self._x, self._t = check_data(run.net, self.x_val, self.t_val, "x_val", "t_val")
+        n_rep = len(run.nets)
+        self._errors: list[np.ndarray] = []
+        self._best_error = np.full(n_rep, np.inf)
+        self._best_epoch = np.zeros(n_rep, dtype=int)
+        self._best_params: np.ndarray | None = None
+
+    def on_epoch_end(self, epoch: int, run: TrainingRun) -> bool:
+        o = forward(param_views(run.flat, run.net.shapes), self._x)[1]
+        error = np.atleast_1d(run.net.loss.error(o, self._t))
+        self._errors.append(error)
+        better = error < self._best_error  # strictly lower: ties keep the earlier epoch
+        if self._best_params is None:
+            self._best_params = np.atleast_2d(run.flat).copy()
+        self._best_params[better] = np.atleast_2d(run.flat)[better]
+        self._best_error[better] = error[better]
+        self._best_epoch[better] = epoch
+        if self.patience is None:
+            return False
+        return bool(np.all(epoch - self._best_epoch >= self.patience))
+
+    def on_train_end(self, run: TrainingRun) -> None:
+        np.atleast_2d(run.flat)[...] = self._best_params
+        self.val_error = np.array(self._errors).T.tolist()  # networks x epochs
+        self.best_epoch = self._best_epoch.tolist()
+
+    def runs(self, histories: History | list[History]) -> list[EarlyStoppingRun]:
+        """Each network's history, validation errors and best epoch, together."""
+        histories = histories if isinstance(histories, list) else [histories]
+        return [EarlyStoppingRun(h, errors, best)
+                for h, errors, best in zip(histories, self.val_error, self.best_epoch, strict=True)]
 
 
-def train_replicas_early_stopping(
-    nets: list[Network],
-    x_train,
-    t_train,
-    x_val,
-    t_val,
-    *,
-    epochs: int,
-    lr: float,
-    seeds: list,
-    patience: int | None = None,
-    rule: UpdateRule | None = None,
-    batch_size: int = 1,
-    x_test=None,
-    t_test=None,
-    noise: Dropout | Jitter | None = None,
-) -> list[EarlyStoppingRun]:
-    """:func:`train_early_stopping` for same-shaped networks side by side (data stacked).
+def __getattr__(name: str):
+    # The old trainers, kept only until the chapters call l1reg.fit: see l1reg._legacy.
+    from l1reg import _legacy
 
-    Each replica keeps its own best epoch; with ``patience``, training stops when no
-    replica has improved for that many epochs.
-    """
-    first = _check_replicas(nets)
-    x_val, t_val = _check_stack(first, x_val, t_val, len(nets), "x_val", "t_val")
-    monitor = _Monitor(first, x_val, t_val, len(nets), _check_patience(patience))
-    histories = train_replicas_with_rule(
-        nets, x_train, t_train, rule=Plain() if rule is None else rule, epochs=epochs, lr=lr,
-        seeds=seeds, batch_size=batch_size, x_test=x_test, t_test=t_test, noise=noise, callback=monitor,
-    )
-    errors = np.array(monitor.errors)  # epochs x replicas
-    runs = []
-    for i, (net, history) in enumerate(zip(nets, histories, strict=True)):
-        net._flat[:] = monitor.best_params[i]
-        runs.append(EarlyStoppingRun(history, errors[:, i].tolist(), int(monitor.best_epoch[i])))
-    return runs
-
-
-def _check_patience(patience) -> int | None:
-    return None if patience is None else check_positive_int(patience, "patience")
+    return _legacy.old_name(__name__, name)

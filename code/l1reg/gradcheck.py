@@ -115,7 +115,7 @@ def analytic_gradient(net: Network, x, t, *, backward: Callable | None = None) -
     grad = np.zeros_like(flat)
     p, g = param_views(flat, net.shapes), param_views(grad, net.shapes)
     h, o = forward(p, x)
-    backward(p, x, h, o, net._signal(o, t), g)
+    backward(p, x, h, o, net.loss.signal(o, t), g)
     add_penalty_gradients(net, flat, grad)
     return grad
 
@@ -178,9 +178,9 @@ def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
 
     The copy has the same sizes, parameters and penalties, and the same error ``E``
     (so its objective, and any finite-difference check of it, is the true one), but
-    its ``backward`` starts from ``l1reg.losses.SHORTCUTS[shortcut]``; ``train`` and
-    ``train_replicas`` then train with that wrong gradient. Its ``loss`` attribute is
-    ``shortcut``, so it is never mixed with exact networks in ``train_replicas``.
+    its loss is ``l1reg.losses.SHORTCUTS[shortcut]``, whose signal is the shortcut:
+    its ``backward``, and :func:`l1reg.fit`, train with that wrong gradient. Its loss is
+    named ``shortcut``, so it is never mixed with exact networks in one stack.
 
     Parameters
     ----------
@@ -192,18 +192,14 @@ def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
     check_network(net)
     if not isinstance(shortcut, str) or shortcut not in SHORTCUTS:
         raise ValueError(f"shortcut must be one of {sorted(SHORTCUTS)}, got {shortcut!r}")
-    if net.loss != "squared":
-        raise ValueError(f"net must use loss='squared' for the {shortcut!r} shortcut, got loss={net.loss!r}")
-    # Keep the network's precision where it has one (float64 is the default).
-    precision = {"dtype": net.dtype} if hasattr(net, "dtype") else {}
+    if net.loss.name != "squared":
+        raise ValueError(f"net must use loss='squared' for the {shortcut!r} shortcut, "
+                         f"got loss={net.loss.name!r}")
     copy = Network(
-        net.n_input, net.n_hidden, net.n_output, seed=0, loss="squared",
-        weight_penalty=net.weight_penalty, bias_penalty=net.bias_penalty, **precision,
+        net.n_input, net.n_hidden, net.n_output, seed=0, loss=SHORTCUTS[shortcut],
+        weight_penalty=net.weight_penalty, bias_penalty=net.bias_penalty, dtype=net.dtype,
     )
     copy.set_flat(net.get_flat())
-    # Network.backward (and train_replicas) start back-propagation from _signal.
-    copy.loss = shortcut
-    copy._error, copy._signal = SHORTCUTS[shortcut]
     return copy
 
 

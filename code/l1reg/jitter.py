@@ -5,7 +5,7 @@ a new draw every time, so the network never sees the same item twice and cannot 
 any one item's exact position. For small noise this is equivalent to adding a
 penalty on the network's sensitivity to its inputs (Bishop 1995); Reed and Marks
 (1999) treat it as a regularizer in its own right. Evaluation uses the clean inputs.
-Pass a :class:`Jitter` as ``noise=`` to :func:`l1reg.update_rules.train_with_rule`.
+Pass a :class:`Jitter` as ``noise=`` to :func:`l1reg.fit`.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ class Jitter:
         """``x + sigma * n``, with ``n`` a fresh standard normal draw of x's shape."""
         return x + self.sigma * self.rng.standard_normal(x.shape)
 
-    def data_gradient(self, p, x, t, signal, g) -> None:
-        """Write the data gradient on the noisy copies of the items ``x`` into ``g``."""
+    def data_gradient(self, p, x, t, loss, g) -> None:
+        """Write the data gradient of ``loss`` on noisy copies of the items ``x`` into ``g``."""
         x_noisy = self.perturb(x)
         h, o = forward(p, x_noisy)
-        backward(p, x_noisy, h, o, signal(o, t), g)
+        backward(p, x_noisy, h, o, loss.signal(o, t), g)
 
     def get_config(self) -> dict:
         return {"sigma": self.sigma}

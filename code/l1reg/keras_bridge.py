@@ -1,14 +1,14 @@
 """The book's network in Keras 3 (JAX backend, CPU), and back.
 
 Everything needed to train a Keras model that takes the very same steps as
-:func:`l1reg.train` on an :class:`l1reg.Network`:
+:func:`l1reg.fit` on an :class:`l1reg.Network`:
 
 * :func:`to_keras` builds the n_input-n_hidden-n_output model (tanh hidden layer,
   softmax output), copies the network's parameters in and turns its penalties into
   Keras regularizers; :func:`keras_params` copies the parameters back out.
 * :func:`half_squared_error` is the demo's per-item error as a Keras loss.
 * :func:`visiting_order` and :func:`fit_in_order` feed Keras the items in the order
-  ``l1reg.train`` visits them.
+  ``l1reg.fit`` visits them.
 * :func:`mse_settings` converts ``lam`` and ``lr`` for Keras's standard ``"mse"`` loss.
 
 This module imports Keras, so ``l1reg/__init__.py`` never imports it: the rest of
@@ -122,9 +122,9 @@ def keras_params(model: keras.Model) -> dict[str, np.ndarray]:
 
 
 def visiting_order(n_items: int, epochs: int, seed: int | np.random.Generator) -> np.ndarray:
-    """The item indices ``l1reg.train`` visits, epoch after epoch, for this seed.
+    """The item indices ``l1reg.fit`` visits, epoch after epoch, for this seed.
 
-    ``train`` draws ``rng.permutation(n_items)`` afresh at the start of each epoch;
+    ``fit`` draws ``rng.permutation(n_items)`` afresh at the start of each epoch;
     this returns those permutations concatenated, ``epochs * n_items`` indices.
     """
     n_items = check_positive_int(n_items, "n_items")
@@ -144,12 +144,12 @@ def fit_in_order(
     x_test=None,
     t_test=None,
 ) -> keras.callbacks.History:
-    """Train a compiled Keras model on the items in ``l1reg.train``'s order.
+    """Train a compiled Keras model on the items in ``l1reg.fit``'s order.
 
     One ``model.fit`` call over the concatenated epochs (:func:`visiting_order`),
     with Keras's own shuffling off and ``steps_per_epoch`` set, so Keras closes an
     epoch (and evaluates ``x_test``, ``t_test``, if given, in one batch) exactly
-    where ``train`` does. Silent (``verbose=0``). Returns Keras's ``History``.
+    where ``fit`` does. Silent (``verbose=0``). Returns Keras's ``History``.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")

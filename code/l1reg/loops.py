@@ -49,10 +49,10 @@ def sgd_step(net: Network, x, t, lr: float) -> None:
 
 
 def train(net: Network, x_train, t_train, *, epochs: int, lr: float, seed) -> None:
-    """Per-item SGD with :func:`sgd_step`, in the same visiting order as :func:`l1reg.train`.
+    """Per-item SGD with :func:`sgd_step`, in the same visiting order as :func:`l1reg.fit`.
 
     Each epoch draws a fresh permutation of the items from ``seed``, as
-    ``l1reg.train(..., batch_size=1)`` does, so the two train on the same items in
+    ``l1reg.fit(..., batch_size=1)`` does, so the two train on the same items in
     the same order. No history is recorded: this is the slow reference.
     """
     _check_net(net)
@@ -67,7 +67,11 @@ def train(net: Network, x_train, t_train, *, epochs: int, lr: float, seed) -> No
 
 
 def _step(net: Network, x: np.ndarray, t: np.ndarray, lr: float) -> None:
-    """The step itself: x and t are one checked item."""
+    """The step itself: x and t are one checked item.
+
+    Long on purpose: it is the article's step, one Python loop per sum, in six numbered
+    parts that the chapter follows; splitting it would hide the correspondence.
+    """
     n_in, n_hid, n_out = net.n_input, net.n_hidden, net.n_output
     ih_weights = net.params["ih_weights"]
     ho_weights = net.params["ho_weights"]
@@ -97,7 +101,7 @@ def _step(net: Network, x: np.ndarray, t: np.ndarray, lr: float) -> None:
 
     # 2. output signals dE/dz_k
     o_signals = np.zeros(n_out)
-    if net.loss == "squared":
+    if net.loss.name == "squared":
         # dE/dz_k = o_k ((o_k - t_k) - sum_j (o_j - t_j) o_j): exact softmax
         # derivative, not the diagonal shortcut (o_k - t_k) o_k (1 - o_k)
         s = 0.0
@@ -171,7 +175,9 @@ def _check_net(net) -> None:
         penalty = getattr(net, name)
         if penalty is not None and type(penalty) is not L1:
             raise ValueError(f"net.{name} must be L1 or None for the loop version, got {penalty!r}")
-    if net.loss not in LOSSES or net._signal is not LOSSES[net.loss][1]:
-        raise ValueError(f"net.loss must be 'squared' or 'cross_entropy' for the loops, got {net.loss!r}")
+    if net.loss not in LOSSES.values():
+        raise ValueError(
+            f"net.loss must be 'squared' or 'cross_entropy' for the loops, got {net.loss.name!r}"
+        )
     if net.dtype != np.float64:
         raise ValueError(f"net.dtype must be float64 for the loop version, got {net.dtype.name}")

@@ -10,12 +10,20 @@ before softmax (``o = softmax(z)``): back-propagation starts from there.
 All functions also accept a stack of such arrays (a leading replica axis); the error
 is then one number per replica.
 
+A network holds its loss as an object (:class:`Loss`): ``loss.error(o, t)`` and
+``loss.signal(o, t)`` are the two functions, and ``loss.signal_into(o, t, out, scratch)``
+computes the signal into a buffer with the very same operations, which the training
+loop uses so as not to allocate at every step. ``LOSSES`` maps the names a
+:class:`~l1reg.Network` accepts (``loss="squared"``) to these objects.
+
 ``SHORTCUTS`` holds one deliberately wrong signal, the "softmax shortcut" some
 from-scratch code uses with squared error; it is kept apart from ``LOSSES`` so that no
 network uses it by accident (``l1reg.gradcheck.with_shortcut`` opts in).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -56,12 +64,6 @@ def cross_entropy_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (o - t) / o.shape[-2]
 
 
-LOSSES = {
-    "squared": (squared_error, squared_error_signal),
-    "cross_entropy": (cross_entropy, cross_entropy_signal),
-}
-
-
 def squared_error_diagonal_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The softmax shortcut ``(o - t) * o * (1 - o)``: NOT the gradient of squared error.
 
@@ -74,8 +76,158 @@ def squared_error_diagonal_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (o - t) * o * (1.0 - o) / o.shape[-2]
 
 
+class Loss:
+    """A training error and its signal: ``error(o, t)`` and ``signal(o, t) = dE/dz``.
+
+    ``name`` is what ``repr(network)`` shows (``loss='squared'``). ``signal_into``
+    writes the signal into ``out`` instead of returning a new array; this base version
+    copies :meth:`signal`'s result, and a subclass may do the same operations in place
+    (with buffers from :meth:`signal_scratch`). A subclass that changes ``signal``
+    without writing its own ``signal_into`` gets this base version, so the two agree.
+    Two losses are equal if they are of one class and have one name.
+
+    Examples
+    --------
+    >>> LOSSES["squared"]
+    SquaredError()
+    >>> LOSSES["squared"] == SquaredError(), LOSSES["squared"] == LOSSES["cross_entropy"]
+    (True, False)
+    """
+
+    def __init__(self, name: str, error, signal) -> None:
+        self.name, self._error, self._signal = name, error, signal
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "signal" in vars(cls) and "signal_into" not in vars(cls):
+            cls.signal_into = Loss.signal_into
+            cls.signal_scratch = Loss.signal_scratch
+
+    def error(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The mean error over the items (one number per replica for a stack)."""
+        return self._error(o, t)
+
+    def signal(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """``dE/dz``, where ``o = softmax(z)``, as a new array."""
+        return self._signal(o, t)
+
+    def signal_scratch(self, o: np.ndarray) -> SignalScratch | None:
+        """The buffers :meth:`signal_into` works in, for outputs shaped and typed like ``o``."""
+        return None
+
+    def signal_into(self, o: np.ndarray, t: np.ndarray, out: np.ndarray,
+                    scratch: SignalScratch | None) -> None:
+        """``out[...] = self.signal(o, t)``; ``scratch`` from :meth:`signal_scratch`.
+
+        :class:`SquaredError` and :class:`CrossEntropy` do it with the same operations
+        into ``out`` and ``scratch``, allocating nothing; this base version calls
+        :meth:`signal`.
+        """
+        np.copyto(out, self.signal(o, t))
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.name == other.name
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.name))
+
+    def __repr__(self) -> str:
+        if type(self) is Loss:
+            return f"Loss({self.name!r})"
+        return f"{type(self).__name__}()"
+
+
+@dataclass(slots=True)
+class SignalScratch:
+    """Buffers allocated once per training run for a loss's in-place signal.
+
+    ``items`` is the number of items per batch as a 0-d array of the outputs' dtype (the
+    divisor of the mean), or None for a batch of one item (``x / 1`` is ``x``, so the
+    mean is skipped); ``diff``, ``diff_o``, ``inner`` and ``centred`` are the
+    intermediate arrays of the squared error's signal (unused by cross-entropy), and
+    ``inner_rows`` an (..., items) view of the (..., items, 1) ``inner``, where the sum
+    over outputs writes (the same sum as ``keepdims=True``, without its extra work).
+    """
+
+    items: np.ndarray | None
+    diff: np.ndarray | None = None
+    diff_o: np.ndarray | None = None
+    inner: np.ndarray | None = None
+    inner_rows: np.ndarray | None = None
+    centred: np.ndarray | None = None
+
+    @classmethod
+    def like(cls, o: np.ndarray, *, squared: bool) -> SignalScratch:
+        """Scratch for outputs shaped and typed like ``o`` (with the squared error's arrays)."""
+        items = None if o.shape[-2] == 1 else np.array(o.shape[-2], dtype=o.dtype)
+        if not squared:
+            return cls(items)
+        inner = np.empty(o.shape[:-1] + (1,), dtype=o.dtype)
+        return cls(items, diff=np.empty_like(o), diff_o=np.empty_like(o), inner=inner,
+                   inner_rows=inner[..., 0], centred=np.empty_like(o))
+
+
+class SquaredError(Loss):
+    """``E = 1/2 * sum_k (t_k - o_k)^2`` (mean over items), through the full softmax Jacobian."""
+
+    def __init__(self) -> None:
+        super().__init__("squared", squared_error, squared_error_signal)
+
+    def signal_scratch(self, o: np.ndarray) -> SignalScratch:
+        return SignalScratch.like(o, squared=True)
+
+    def signal_into(self, o: np.ndarray, t: np.ndarray, out: np.ndarray, scratch: SignalScratch) -> None:
+        """:func:`squared_error_signal`, operation for operation, into ``out``."""
+        s = scratch
+        np.subtract(o, t, s.diff)  # g = o - t
+        np.multiply(s.diff, o, s.diff_o)
+        np.add.reduce(s.diff_o, -1, None, s.inner_rows)  # sum_k g_k o_k
+        np.subtract(s.diff, s.inner, s.centred)
+        np.multiply(o, s.centred, out)
+        if s.items is not None:  # the mean over the items
+            np.divide(out, s.items, out)
+
+
+class CrossEntropy(Loss):
+    """``E = -sum_k t_k log(o_k)`` (mean over items); with softmax, ``dE/dz = o - t``."""
+
+    def __init__(self) -> None:
+        super().__init__("cross_entropy", cross_entropy, cross_entropy_signal)
+
+    def signal_scratch(self, o: np.ndarray) -> SignalScratch:
+        return SignalScratch.like(o, squared=False)
+
+    def signal_into(self, o: np.ndarray, t: np.ndarray, out: np.ndarray, scratch: SignalScratch) -> None:
+        """:func:`cross_entropy_signal`, operation for operation, into ``out``."""
+        np.subtract(o, t, out)
+        if scratch.items is not None:
+            np.divide(out, scratch.items, out)
+
+
+LOSSES = {"squared": SquaredError(), "cross_entropy": CrossEntropy()}
+
+
+def check_loss(loss, name: str = "loss") -> Loss:
+    """The loss object for a name in ``LOSSES``, or ``loss`` itself if it is one; else raise.
+
+    Anything with a ``name`` and ``error`` and ``signal`` methods serves as a loss.
+    """
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"{name} must be one of {sorted(LOSSES)}, got {loss!r}")
+        return LOSSES[loss]
+    if not all(callable(getattr(loss, method, None)) for method in ("error", "signal")) or not isinstance(
+        getattr(loss, "name", None), str
+    ):
+        raise ValueError(f"{name} must be one of {sorted(LOSSES)} or a loss object (name, error, signal), "
+                         f"got {loss!r}")
+    return loss
+
+
 # Wrong on purpose, for measuring what a wrong gradient costs: the error is the true
-# squared error, the signal is the shortcut. Same (error, signal) layout as LOSSES.
+# squared error, the signal is the shortcut.
 SHORTCUTS = {
-    "squared_diagonal": (squared_error, squared_error_diagonal_signal),
+    "squared_diagonal": Loss("squared_diagonal", squared_error, squared_error_diagonal_signal),
 }

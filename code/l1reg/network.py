@@ -3,14 +3,21 @@
 Notation (the same in the prose): ``x`` inputs, ``h`` hidden values, ``o`` outputs,
 ``t`` targets, ``E`` error, ``lam`` the penalty strength, ``lr`` the learning rate.
 
-All parameters live in one flat vector (float64 unless the network was made with
-``dtype=np.float32``), laid out as
+All parameters live in one flat vector, ``net.flat`` (float64 unless the network was
+made with ``dtype=np.float32``), laid out as
 ``[ih_weights, ho_weights, h_biases, o_biases]`` (each array row-major); the named
 arrays in ``net.params`` are views into it, so a gradient step is one vector update
-and the penalized weights are one contiguous slice.
+and the penalized weights are one contiguous slice, the first ``net.n_weights`` entries.
+
+The forward and backward passes are written layer by layer, each layer's backward next
+to its forward (:func:`hidden_forward`, :func:`output_forward` and their backwards),
+and composed by :func:`forward` and :func:`backward`; dropout
+(:mod:`l1reg.dropout`) composes the same layers with a mask between them.
 """
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
@@ -23,8 +30,8 @@ from l1reg._validation import (
     check_rng,
     to_float_dtype,
 )
-from l1reg.losses import LOSSES, softmax
-from l1reg.penalties import L1, L1L2, L2, PENALTY_TYPES
+from l1reg.losses import Loss, check_loss, softmax
+from l1reg.penalties import Penalty, check_penalty
 
 PARAM_NAMES = ("ih_weights", "ho_weights", "h_biases", "o_biases")
 WEIGHT_NAMES = ("ih_weights", "ho_weights")
@@ -36,23 +43,47 @@ def forward(p: dict[str, np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.nda
     Works for one network (``x``: items x n_input) and, through matmul's
     broadcasting, for a stack of networks (every array with a leading replica axis).
     """
-    h = np.tanh(x @ p["ih_weights"] + p["h_biases"][..., None, :])
-    o = softmax(h @ p["ho_weights"] + p["o_biases"][..., None, :])
+    h = hidden_forward(p, x)
+    o = output_forward(p, h)
     return h, o
 
 
 def backward(p, x, h, o, z_signal, g) -> None:
     """Back-propagate ``z_signal = dE/dz`` and write the data gradient into ``g``."""
-    g["ho_weights"][...] = _T(h) @ z_signal
-    g["o_biases"][...] = z_signal.sum(axis=-2)
-    h_signal = (z_signal @ _T(p["ho_weights"])) * (1.0 - h * h)  # tanh' = 1 - h^2
+    h_grad = output_backward(p, h, z_signal, g)
+    hidden_backward(p, x, h, h_grad, g)
+
+
+# --- the two layers, each forward beside its backward ------------------------------------
+
+
+def hidden_forward(p, x: np.ndarray) -> np.ndarray:
+    """``h = tanh(x @ W_ih + b_h)``."""
+    return np.tanh(x @ p["ih_weights"] + p["h_biases"][..., None, :])
+
+
+def hidden_backward(p, x: np.ndarray, h: np.ndarray, h_grad: np.ndarray, g) -> None:
+    """From ``h_grad = dE/dh``, write the gradients of ``W_ih`` and ``b_h`` into ``g``."""
+    h_signal = h_grad * (1.0 - h * h)  # tanh' = 1 - h^2
     g["ih_weights"][...] = _T(x) @ h_signal
     g["h_biases"][...] = h_signal.sum(axis=-2)
 
 
+def output_forward(p, h: np.ndarray) -> np.ndarray:
+    """``o = softmax(h @ W_ho + b_o)``."""
+    return softmax(h @ p["ho_weights"] + p["o_biases"][..., None, :])
+
+
+def output_backward(p, h: np.ndarray, z_signal: np.ndarray, g) -> np.ndarray:
+    """From ``z_signal = dE/dz``, write the gradients of ``W_ho`` and ``b_o``; return ``dE/dh``."""
+    g["ho_weights"][...] = _T(h) @ z_signal
+    g["o_biases"][...] = z_signal.sum(axis=-2)
+    return z_signal @ _T(p["ho_weights"])
+
+
 def add_penalty_gradients(net, flat: np.ndarray, grad: np.ndarray) -> None:
     """Add the weight and bias penalties' sub-gradients to ``grad`` (last axis flat)."""
-    w, b = net._n_weights, net.n_params
+    w, b = net.n_weights, net.n_params
     if net.weight_penalty is not None:
         grad[..., :w] += net.weight_penalty.gradient(flat[..., :w])
     if net.bias_penalty is not None:
@@ -85,16 +116,12 @@ def check_network(net, name: str = "net") -> None:
         raise TypeError(f"{name} must be an l1reg.Network, got {type(net).__name__}")
 
 
-def _check_penalty(penalty, name: str):
-    if penalty is not None and not isinstance(penalty, PENALTY_TYPES):
-        raise TypeError(
-            f"{name} must be an l1reg.L1, L2 or L1L2 penalty or None, got {type(penalty).__name__}"
-        )
-    return penalty
-
-
 class Network:
     """A two-layer classifier trained by back-propagation.
+
+    Nine constructor arguments, more than the library's usual eight: the three layer
+    sizes and the seed, then one keyword per setting (as Keras's ``Dense`` takes its
+    initializer, regularizers and dtype), each with a default.
 
     Parameters
     ----------
@@ -105,17 +132,31 @@ class Network:
         ``[-init_range, init_range]``.
     init_range : float, default 0.01
         Half-width of the initial uniform draw (small, so tanh starts unsaturated).
-    loss : {"squared", "cross_entropy"}, default "squared"
+    loss : {"squared", "cross_entropy"} or Loss, default "squared"
         ``"squared"`` is the demo's ``E = 1/2 * sum((t - o)^2)``, differentiated
-        exactly through softmax.
-    weight_penalty : L1, L2, L1L2 or None
-        Penalty on both weight matrices, e.g. ``L1(0.001)``.
-    bias_penalty : L1, L2, L1L2 or None
+        exactly through softmax; a :class:`~l1reg.losses.Loss` object is used as it is.
+    weight_penalty : Penalty or None
+        Penalty on both weight matrices, e.g. ``L1(0.001)``; anything callable on the
+        weights with a ``gradient`` method serves.
+    bias_penalty : Penalty or None
         Penalty on the biases; usually left at None.
     dtype : numpy.float64 or numpy.float32, default numpy.float64
         Precision of the parameters and of all arithmetic on them; inputs are converted
         to it. float32 halves the memory and matches Keras's default, at about 1e-7
         relative round-off per operation instead of 1e-16.
+
+    Attributes
+    ----------
+    loss : Loss
+        The training error and its signal: ``net.loss.error(o, t)``,
+        ``net.loss.signal(o, t)`` (``dE/dz``).
+    flat : numpy.ndarray
+        The live parameter vector (layout in the module docstring); ``params`` are
+        views into it. Training updates it in place; never rebind it.
+    params : dict of numpy.ndarray
+        ``ih_weights``, ``ho_weights``, ``h_biases``, ``o_biases`` as views into ``flat``.
+    n_params, n_weights : int
+        The number of parameters, and of weights (the first ``n_weights`` of ``flat``).
     """
 
     def __init__(
@@ -126,21 +167,18 @@ class Network:
         *,
         seed: int | np.random.Generator,
         init_range: float = 0.01,
-        loss: str = "squared",
-        weight_penalty: L1 | L2 | L1L2 | None = None,
-        bias_penalty: L1 | L2 | L1L2 | None = None,
+        loss: str | Loss = "squared",
+        weight_penalty: Penalty | None = None,
+        bias_penalty: Penalty | None = None,
         dtype: type | np.dtype | str = np.float64,
     ) -> None:
         self.n_input = check_positive_int(n_input, "n_input")
         self.n_hidden = check_positive_int(n_hidden, "n_hidden")
         self.n_output = check_positive_int(n_output, "n_output")
         init_range = check_real(init_range, "init_range", minimum=0.0, strict=True)
-        if not isinstance(loss, str) or loss not in LOSSES:
-            raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
-        self.loss = loss
-        self._error, self._signal = LOSSES[loss]
-        self.weight_penalty = _check_penalty(weight_penalty, "weight_penalty")
-        self.bias_penalty = _check_penalty(bias_penalty, "bias_penalty")
+        self.loss = check_loss(loss, "loss")
+        self.weight_penalty = check_penalty(weight_penalty, "weight_penalty")
+        self.bias_penalty = check_penalty(bias_penalty, "bias_penalty")
         self.dtype = check_float_dtype(dtype)
 
         shapes = {
@@ -151,13 +189,13 @@ class Network:
         }
         self.shapes = shapes
         self.n_params = sum(int(np.prod(s)) for s in shapes.values())
-        self._n_weights = sum(int(np.prod(shapes[k])) for k in WEIGHT_NAMES)
-        self._flat = np.empty(self.n_params, dtype=self.dtype)
+        self.n_weights = sum(int(np.prod(shapes[k])) for k in WEIGHT_NAMES)
+        self.flat = np.empty(self.n_params, dtype=self.dtype)
         self._grad = np.empty(self.n_params, dtype=self.dtype)
-        self.params = param_views(self._flat, shapes)
+        self.params = param_views(self.flat, shapes)
         self.grads = param_views(self._grad, shapes)
         draw = check_rng(seed).uniform(-init_range, init_range, self.n_params)
-        self._flat[:] = to_float_dtype(draw, "init_range", self.dtype)
+        self.flat[:] = to_float_dtype(draw, "init_range", self.dtype)
 
     # --- forward and backward, side by side -----------------------------------------
 
@@ -171,9 +209,9 @@ class Network:
         The named arrays in ``net.grads`` are views into the returned vector (which
         is overwritten by the next call; copy it to keep it).
         """
-        backward(self.params, x, h, o, self._signal(o, t), self.grads)
+        backward(self.params, x, h, o, self.loss.signal(o, t), self.grads)
         # The penalty's sub-gradient joins the data gradient: two visible lines.
-        add_penalty_gradients(self, self._flat, self._grad)
+        add_penalty_gradients(self, self.flat, self._grad)
         return self._grad
 
     # --- checked public API -----------------------------------------------------------
@@ -204,15 +242,15 @@ class Network:
         """The data error ``E`` (mean over items), without the penalty."""
         x = self.check_inputs(x)
         t = self.check_targets(t, len(x))
-        return float(self._error(self.forward(x)[1], t))
+        return float(self.loss.error(self.forward(x)[1], t))
 
     def penalty(self) -> float:
         """The current value of the weight and bias penalties."""
         total = 0.0
         if self.weight_penalty is not None:
-            total += self.weight_penalty(self._flat[: self._n_weights])
+            total += self.weight_penalty(self.flat[: self.n_weights])
         if self.bias_penalty is not None:
-            total += self.bias_penalty(self._flat[self._n_weights :])
+            total += self.bias_penalty(self.flat[self.n_weights :])
         return total
 
     def objective(self, x, t) -> float:
@@ -230,7 +268,7 @@ class Network:
 
     def get_flat(self) -> np.ndarray:
         """A copy of all parameters as one vector (layout in the module docstring)."""
-        return self._flat.copy()
+        return self.flat.copy()
 
     def set_flat(self, values) -> None:
         """Set all parameters from one vector of length ``n_params``."""
@@ -239,7 +277,7 @@ class Network:
             raise ValueError(f"values must have shape ({self.n_params},), got {arr.shape}")
         if not np.all(np.isfinite(arr)):
             raise ValueError("values must hold only finite numbers")
-        self._flat[:] = to_float_dtype(arr, "values", self.dtype)
+        self.flat[:] = to_float_dtype(arr, "values", self.dtype)
 
     def get_params(self) -> dict[str, np.ndarray]:
         """Copies of the named arrays: ih_weights, ho_weights, h_biases, o_biases."""
@@ -262,13 +300,32 @@ class Network:
 
     def weights(self) -> np.ndarray:
         """A copy of all weights (not biases) as one vector: what L1 penalizes."""
-        return self._flat[: self._n_weights].copy()
+        return self.flat[: self.n_weights].copy()
+
+    def describe_weight(self, j: int) -> str:
+        """Which connection weight ``j`` of :meth:`weights` is, in words.
+
+        Weights are numbered as in ``net.weights()``: ``ih_weights`` row by row, then
+        ``ho_weights``.
+
+        Examples
+        --------
+        >>> net = Network(10, 8, 4, seed=0)
+        >>> net.describe_weight(9), net.describe_weight(80)
+        ('input 1 -> hidden unit 1', 'hidden unit 0 -> output 0')
+        """
+        if isinstance(j, bool) or not isinstance(j, numbers.Integral) or not 0 <= j < self.n_weights:
+            raise ValueError(f"j must be an int in [0, {self.n_weights}), got {j!r}")
+        n_ih = self.n_input * self.n_hidden
+        if j < n_ih:
+            return "input {} -> hidden unit {}".format(*divmod(int(j), self.n_hidden))
+        return "hidden unit {} -> output {}".format(*divmod(int(j) - n_ih, self.n_output))
 
     def __repr__(self) -> str:
         # float64, the default, is not shown (the chapters print networks)
         dtype = "" if self.dtype == np.float64 else f", dtype={self.dtype.name}"
         return (
-            f"Network({self.n_input}-{self.n_hidden}-{self.n_output}, loss={self.loss!r}, "
+            f"Network({self.n_input}-{self.n_hidden}-{self.n_output}, loss={self.loss.name!r}, "
             f"weight_penalty={self.weight_penalty!r}, bias_penalty={self.bias_penalty!r}{dtype})"
         )
 

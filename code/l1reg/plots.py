@@ -1,5 +1,6 @@
-"""Plots the chapters share. Colours are the Okabe-Ito palette, which readers with
-the common kinds of colour blindness can tell apart."""
+"""Plots the chapters share, in chapter order (01 to 05), then the helpers every chapter
+uses (the book's style, a shared legend). Colours are the Okabe-Ito palette, which
+readers with the common kinds of colour blindness can tell apart."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from cycler import cycler
 from matplotlib.figure import Figure
 
 from l1reg._validation import check_positive_int
+from l1reg.comparison import LamSweep
 from l1reg.data import LOAN_CLASSES, LOAN_INPUT_RANGE, loan_boundary
-from l1reg.shrinkage import LamSweep, quadratic_error
+from l1reg.shrinkage import quadratic_error
 from l1reg.training import History
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -25,195 +27,8 @@ PALETTE = {
 }
 MODEL_COLORS = {"without L1": PALETTE["vermillion"], "with L1": PALETTE["blue"]}
 
+# --- Chapter 01: overfitting ----------------------------------------------------------
 
-def use_book_style() -> None:
-    """Set the book's figure style, and give figures a text form in notebooks.
-
-    Lines cycle through the colour-blind-safe palette. In IPython, a figure's text
-    form becomes ``Figure: <its axes' titles>`` instead of matplotlib's
-    ``<Figure size 640x480 with 1 Axes>``, so a notebook's stored output says what
-    the picture shows (and nbval checks that) rather than its pixel size.
-    """
-    plt.rcParams.update(
-        {
-            "axes.prop_cycle": cycler(color=list(PALETTE.values())),
-            "axes.grid": True,
-            "grid.alpha": 0.3,
-            "figure.dpi": 100,
-            "savefig.dpi": 100,
-        }
-    )
-    try:
-        from IPython import get_ipython
-    except ImportError:  # plain Python: nothing to register
-        return
-    shell = get_ipython()
-    if shell is not None:
-        # Load the backend now: the inline backend, when it loads, clears every
-        # formatter registered for Figure, which would undo the line below.
-        plt.switch_backend(plt.get_backend())
-        shell.display_formatter.formatters["text/plain"].for_type(Figure, _describe_figure)
-
-
-def _describe_figure(fig: Figure, printer, cycle: bool) -> None:
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    printer.text("Figure: " + "; ".join(titles) if titles else "Figure")
-
-
-def plot_accuracy_curves(ax: plt.Axes, histories: dict[str, History]) -> None:
-    """Training (dashed) and test (solid) accuracy per epoch, one colour per model."""
-    for label, history in histories.items():
-        color = MODEL_COLORS.get(label)
-        ax.plot(history.epochs, 100 * np.asarray(history.train_accuracy), "--",
-                color=color, label=f"{label}, training")
-        ax.plot(history.epochs, 100 * np.asarray(history.test_accuracy), "-",
-                color=color, label=f"{label}, test")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("accuracy (%)")
-    ax.legend(loc="lower right")
-
-
-def plot_weight_magnitudes(ax: plt.Axes, weights: dict[str, np.ndarray], floor: float = 1e-8) -> None:
-    """Histograms of log10 |w|; weights below ``floor`` (exact zeros too) count at the floor."""
-    logs = {label: np.log10(np.maximum(np.abs(w), floor)) for label, w in weights.items()}
-    low = min(v.min() for v in logs.values())
-    high = max(v.max() for v in logs.values())
-    bins = np.linspace(np.floor(low), np.ceil(high), 30)
-    for label, values in logs.items():
-        ax.hist(values, bins=bins, histtype="step", linewidth=2,
-                color=MODEL_COLORS.get(label), label=label)
-    ax.set_xlabel("log10 |w|")
-    ax.set_ylabel("number of weights")
-    ax.legend()
-
-
-def plot_paired_differences(ax: plt.Axes, diffs: np.ndarray, step: float) -> None:
-    """A histogram of per-seed differences, with the mean and the zero line marked."""
-    diffs = np.asarray(diffs, dtype=np.float64)
-    edges = np.arange(diffs.min() - step / 2, diffs.max() + step, step)
-    ax.hist(diffs, bins=edges, color=PALETTE["sky"], edgecolor=PALETTE["black"])
-    ax.axvline(0.0, color=PALETTE["black"], linewidth=1, label="no change")
-    ax.axvline(diffs.mean(), color=PALETTE["vermillion"], linewidth=2, linestyle="--",
-               label=f"mean {diffs.mean():+.2f}")
-    ax.set_ylabel("number of seeds")
-    ax.legend()
-
-
-def plot_step_times(ax: plt.Axes, n_params, loop_us, array_us) -> None:
-    """Microseconds per SGD step against the network's number of parameters, log-log.
-
-    ``n_params``, ``loop_us`` and ``array_us`` are equal-length sequences: one entry
-    per network size, for the loop version and for the vectorized step.
-    """
-    values = [np.asarray(a, dtype=np.float64) for a in (n_params, loop_us, array_us)]
-    if any(v.ndim != 1 or v.shape != values[0].shape or v.size == 0 for v in values):
-        raise ValueError("n_params, loop_us and array_us must be 1-D sequences of the same, non-zero length")
-    if any((v <= 0).any() or not np.isfinite(v).all() for v in values):
-        raise ValueError("n_params, loop_us and array_us must be finite and > 0 (the axes are logarithmic)")
-    n, loop, array = values
-    ax.loglog(n, loop, "o-", color=PALETTE["vermillion"], label="loops (l1reg.loops)")
-    ax.loglog(n, array, "s-", color=PALETTE["blue"], label="arrays (l1reg.train)")
-    ax.set_xlabel("parameters in the network")
-    ax.set_ylabel("microseconds per SGD step")
-    ax.legend()
-
-
-# --- Chapter 02: the L1 penalty ------------------------------------------------------------
-
-PENALTY_COLORS = {"L1": PALETTE["blue"], "L2": PALETTE["orange"], "elastic net": PALETTE["green"]}
-
-
-def plot_one_weight_minimizers(
-    ax: plt.Axes, w0: np.ndarray, minimizers: dict[str, np.ndarray], threshold: float | None = None
-) -> None:
-    """The penalized minimum against the unpenalized one, one line per penalty.
-
-    The dashed diagonal is no penalty (``w = w0``); a shaded band marks
-    ``|w0| <= threshold``, where the L1 minimum is exactly 0.
-    """
-    ax.plot(w0, w0, "--", color=PALETTE["black"], linewidth=1, label="no penalty")
-    if threshold is not None:
-        ax.axvspan(-threshold, threshold, color=PALETTE["sky"], alpha=0.2,
-                   label=f"|w0| <= {threshold:g}: L1 gives 0")
-    for label, w in minimizers.items():
-        ax.plot(w0, w, linewidth=2.5, color=PENALTY_COLORS.get(label), label=label)
-    ax.set_xlabel("w0, the minimum without the penalty")
-    ax.set_ylabel("w, the minimum with the penalty")
-    ax.legend(loc="upper left")
-
-
-def plot_constrained_optima(
-    ax: plt.Axes, w_hat: np.ndarray, h: np.ndarray, radius: float, optima: dict[str, np.ndarray]
-) -> None:
-    """Contours of a two-weight quadratic error, the L1 diamond, the L2 circle, and
-    the best point inside each (``optima`` keyed "L1" and "L2").
-
-    The contour through each optimum is drawn in that penalty's colour: it is the
-    lowest error the constraint allows, and it touches the constraint's boundary.
-    """
-    span = 1.25 * max(float(np.abs(w_hat).max()), radius)
-    grid = np.linspace(-span, span, 401)
-    w1, w2 = np.meshgrid(grid, grid)
-    error = quadratic_error(np.stack([w1, w2], axis=-1), w_hat, h)
-    top = float(quadratic_error(np.zeros(2), w_hat, h))
-    ax.contour(w1, w2, error, levels=top * np.linspace(0.0, 1.2, 9)[1:] ** 2,
-               colors=PALETTE["black"], linewidths=0.6, alpha=0.45)
-    diamond = radius * np.array([[1, 0], [0, 1], [-1, 0], [0, -1], [1, 0]], dtype=float)
-    ax.fill(diamond[:, 0], diamond[:, 1], color=PENALTY_COLORS["L1"], alpha=0.15)
-    ax.plot(diamond[:, 0], diamond[:, 1], color=PENALTY_COLORS["L1"], linewidth=2,
-            label=f"L1: |w1| + |w2| <= {radius:g}")
-    angle = np.linspace(0.0, 2.0 * np.pi, 361)
-    ax.plot(radius * np.cos(angle), radius * np.sin(angle), color=PENALTY_COLORS["L2"],
-            linewidth=2, label=f"L2: w1² + w2² <= {radius:g}²")
-    markers = {"L1": "o", "L2": "s"}
-    for label, w in optima.items():
-        level = float(quadratic_error(w, w_hat, h))
-        ax.contour(w1, w2, error, levels=[level], colors=PENALTY_COLORS[label], linewidths=1.5,
-                   linestyles="--")
-        ax.plot(*w, markers[label], color=PENALTY_COLORS[label], markersize=10,
-                markeredgecolor=PALETTE["black"],
-                label=f"{label} optimum ({w[0]:.2f}, {w[1]:.2f})")
-    ax.plot(*w_hat, "X", color=PALETTE["black"], markersize=10, label="minimum of E, no constraint")
-    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
-    ax.axvline(0.0, color=PALETTE["black"], linewidth=0.8)
-    ax.set_aspect("equal")
-    ax.set_xlabel("w1")
-    ax.set_ylabel("w2")
-    ax.legend(loc="lower left", fontsize="small")
-
-
-def plot_lam_sweep(axes, sweep: LamSweep, baseline: float | None = None) -> None:
-    """Three panels against ``lam``: accuracy, sum of |w|, and weights below ``sweep.tol``.
-
-    ``axes`` are three Axes stacked top to bottom (``plt.subplots(3, 1, sharex=True)``);
-    only the bottom one names the ``lam`` axis. ``lam`` values are placed evenly,
-    labelled by value, since 0 has no place on a log scale. ``baseline`` (a
-    fraction) draws the accuracy of always answering the largest class.
-    """
-    if len(axes) != 3:
-        raise ValueError(f"axes must hold 3 Axes, got {len(axes)}")
-    pos = np.arange(len(sweep.lams))
-    acc, size, small = axes
-    acc.plot(pos, 100 * sweep.train_accuracy, "o--", color=PALETTE["blue"], label="training")
-    acc.plot(pos, 100 * sweep.test_accuracy, "s-", color=PALETTE["vermillion"], label="test")
-    if baseline is not None:
-        acc.axhline(100 * baseline, color=PALETTE["black"], linestyle=":",
-                    label="always the largest class")
-    acc.set_ylabel("accuracy (%)")
-    acc.legend(loc="lower left", fontsize="small")
-    size.plot(pos, sweep.sum_abs_w, "o-", color=PALETTE["green"])
-    size.set_ylabel("sum of |w|")
-    small.plot(pos, sweep.n_small, "o-", color=PALETTE["purple"], label=f"|w| < {sweep.tol:g}")
-    small.axhline(sweep.n_weights, color=PALETTE["black"], linestyle=":",
-                  label=f"all {sweep.n_weights} weights")
-    small.set_ylabel("number of weights")
-    small.legend(loc="center left", fontsize="small")
-    for ax in axes:
-        ax.set_xticks(pos, [f"{lam:g}" for lam in sweep.lams])
-    small.set_xlabel("lam")
-
-
-# --- Plots of the overfitting chapter ---------------------------------------------------
 
 CLASS_COLORS = {"rejected": PALETTE["orange"], "approved": PALETTE["sky"]}
 TRUE_BOUNDARY_STYLE = {"color": PALETTE["black"], "linestyle": "--", "linewidth": 1.5}
@@ -324,19 +139,102 @@ def plot_learning_curve(ax: plt.Axes, sizes, accuracies: dict[str, np.ndarray],
     ax.set_ylabel("test accuracy (%)")
     ax.legend()
 
-
-def legend_below(fig: Figure, axes, ncol: int = 3) -> None:
-    """One legend under all ``axes`` of ``fig``, each label once (first handle wins)."""
-    ncol = check_positive_int(ncol, "ncol")
-    handles: dict[str, object] = {}
-    for ax in np.atleast_1d(axes).ravel():
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(label, handle)
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=ncol,
-               frameon=False)
+# --- Chapter 02: the L1 penalty -------------------------------------------------------
 
 
-# --- Chapter 03: the derivative ------------------------------------------------------------
+PENALTY_COLORS = {"L1": PALETTE["blue"], "L2": PALETTE["orange"], "elastic net": PALETTE["green"]}
+
+
+def plot_one_weight_minimizers(
+    ax: plt.Axes, w0: np.ndarray, minimizers: dict[str, np.ndarray], threshold: float | None = None
+) -> None:
+    """The penalized minimum against the unpenalized one, one line per penalty.
+
+    The dashed diagonal is no penalty (``w = w0``); a shaded band marks
+    ``|w0| <= threshold``, where the L1 minimum is exactly 0.
+    """
+    ax.plot(w0, w0, "--", color=PALETTE["black"], linewidth=1, label="no penalty")
+    if threshold is not None:
+        ax.axvspan(-threshold, threshold, color=PALETTE["sky"], alpha=0.2,
+                   label=f"|w0| <= {threshold:g}: L1 gives 0")
+    for label, w in minimizers.items():
+        ax.plot(w0, w, linewidth=2.5, color=PENALTY_COLORS.get(label), label=label)
+    ax.set_xlabel("w0, the minimum without the penalty")
+    ax.set_ylabel("w, the minimum with the penalty")
+    ax.legend(loc="upper left")
+
+
+def plot_constrained_optima(
+    ax: plt.Axes, w_hat: np.ndarray, h: np.ndarray, radius: float, optima: dict[str, np.ndarray]
+) -> None:
+    """Contours of a two-weight quadratic error, the L1 diamond, the L2 circle, and
+    the best point inside each (``optima`` keyed "L1" and "L2").
+
+    The contour through each optimum is drawn in that penalty's colour: it is the
+    lowest error the constraint allows, and it touches the constraint's boundary.
+    """
+    span = 1.25 * max(float(np.abs(w_hat).max()), radius)
+    grid = np.linspace(-span, span, 401)
+    w1, w2 = np.meshgrid(grid, grid)
+    error = quadratic_error(np.stack([w1, w2], axis=-1), w_hat, h)
+    top = float(quadratic_error(np.zeros(2), w_hat, h))
+    ax.contour(w1, w2, error, levels=top * np.linspace(0.0, 1.2, 9)[1:] ** 2,
+               colors=PALETTE["black"], linewidths=0.6, alpha=0.45)
+    diamond = radius * np.array([[1, 0], [0, 1], [-1, 0], [0, -1], [1, 0]], dtype=float)
+    ax.fill(diamond[:, 0], diamond[:, 1], color=PENALTY_COLORS["L1"], alpha=0.15)
+    ax.plot(diamond[:, 0], diamond[:, 1], color=PENALTY_COLORS["L1"], linewidth=2,
+            label=f"L1: |w1| + |w2| <= {radius:g}")
+    angle = np.linspace(0.0, 2.0 * np.pi, 361)
+    ax.plot(radius * np.cos(angle), radius * np.sin(angle), color=PENALTY_COLORS["L2"],
+            linewidth=2, label=f"L2: w1² + w2² <= {radius:g}²")
+    markers = {"L1": "o", "L2": "s"}
+    for label, w in optima.items():
+        level = float(quadratic_error(w, w_hat, h))
+        ax.contour(w1, w2, error, levels=[level], colors=PENALTY_COLORS[label], linewidths=1.5,
+                   linestyles="--")
+        ax.plot(*w, markers[label], color=PENALTY_COLORS[label], markersize=10,
+                markeredgecolor=PALETTE["black"],
+                label=f"{label} optimum ({w[0]:.2f}, {w[1]:.2f})")
+    ax.plot(*w_hat, "X", color=PALETTE["black"], markersize=10, label="minimum of E, no constraint")
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax.axvline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax.set_aspect("equal")
+    ax.set_xlabel("w1")
+    ax.set_ylabel("w2")
+    ax.legend(loc="lower left", fontsize="small")
+
+
+def plot_lam_sweep(axes, sweep: LamSweep, baseline: float | None = None) -> None:
+    """Three panels against ``lam``: accuracy, sum of |w|, and weights below ``sweep.tol``.
+
+    ``axes`` are three Axes stacked top to bottom (``plt.subplots(3, 1, sharex=True)``);
+    only the bottom one names the ``lam`` axis. ``lam`` values are placed evenly,
+    labelled by value, since 0 has no place on a log scale. ``baseline`` (a
+    fraction) draws the accuracy of always answering the largest class.
+    """
+    if len(axes) != 3:
+        raise ValueError(f"axes must hold 3 Axes, got {len(axes)}")
+    pos = np.arange(len(sweep.lams))
+    acc, size, small = axes
+    acc.plot(pos, 100 * sweep.train_accuracy, "o--", color=PALETTE["blue"], label="training")
+    acc.plot(pos, 100 * sweep.test_accuracy, "s-", color=PALETTE["vermillion"], label="test")
+    if baseline is not None:
+        acc.axhline(100 * baseline, color=PALETTE["black"], linestyle=":",
+                    label="always the largest class")
+    acc.set_ylabel("accuracy (%)")
+    acc.legend(loc="lower left", fontsize="small")
+    size.plot(pos, sweep.sum_abs_w, "o-", color=PALETTE["green"])
+    size.set_ylabel("sum of |w|")
+    small.plot(pos, sweep.n_small, "o-", color=PALETTE["purple"], label=f"|w| < {sweep.tol:g}")
+    small.axhline(sweep.n_weights, color=PALETTE["black"], linestyle=":",
+                  label=f"all {sweep.n_weights} weights")
+    small.set_ylabel("number of weights")
+    small.legend(loc="center left", fontsize="small")
+    for ax in axes:
+        ax.set_xticks(pos, [f"{lam:g}" for lam in sweep.lams])
+    small.set_xlabel("lam")
+
+# --- Chapter 03: the derivative -------------------------------------------------------
 
 
 def plot_abs_and_subgradient(ax_value: plt.Axes, ax_slope: plt.Axes, at_zero: dict[str, float]) -> None:
@@ -410,8 +308,68 @@ def plot_chattering(ax: plt.Axes, trace: np.ndarray, step: float) -> None:
     ax.set_ylabel("w")
     ax.legend(loc="lower right", fontsize="small", framealpha=1.0)
 
+# --- Chapter 04: the implementation ---------------------------------------------------
 
-# --- Chapter 05: alternatives --------------------------------------------------------------
+
+def plot_accuracy_curves(ax: plt.Axes, histories: dict[str, History]) -> None:
+    """Training (dashed) and test (solid) accuracy per epoch, one colour per model."""
+    for label, history in histories.items():
+        color = MODEL_COLORS.get(label)
+        ax.plot(history.epochs, 100 * np.asarray(history.train_accuracy), "--",
+                color=color, label=f"{label}, training")
+        ax.plot(history.epochs, 100 * np.asarray(history.test_accuracy), "-",
+                color=color, label=f"{label}, test")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy (%)")
+    ax.legend(loc="lower right")
+
+
+def plot_weight_magnitudes(ax: plt.Axes, weights: dict[str, np.ndarray], floor: float = 1e-8) -> None:
+    """Histograms of log10 |w|; weights below ``floor`` (exact zeros too) count at the floor."""
+    logs = {label: np.log10(np.maximum(np.abs(w), floor)) for label, w in weights.items()}
+    low = min(v.min() for v in logs.values())
+    high = max(v.max() for v in logs.values())
+    bins = np.linspace(np.floor(low), np.ceil(high), 30)
+    for label, values in logs.items():
+        ax.hist(values, bins=bins, histtype="step", linewidth=2,
+                color=MODEL_COLORS.get(label), label=label)
+    ax.set_xlabel("log10 |w|")
+    ax.set_ylabel("number of weights")
+    ax.legend()
+
+
+def plot_paired_differences(ax: plt.Axes, diffs: np.ndarray, step: float) -> None:
+    """A histogram of per-seed differences, with the mean and the zero line marked."""
+    diffs = np.asarray(diffs, dtype=np.float64)
+    edges = np.arange(diffs.min() - step / 2, diffs.max() + step, step)
+    ax.hist(diffs, bins=edges, color=PALETTE["sky"], edgecolor=PALETTE["black"])
+    ax.axvline(0.0, color=PALETTE["black"], linewidth=1, label="no change")
+    ax.axvline(diffs.mean(), color=PALETTE["vermillion"], linewidth=2, linestyle="--",
+               label=f"mean {diffs.mean():+.2f}")
+    ax.set_ylabel("number of seeds")
+    ax.legend()
+
+
+def plot_step_times(ax: plt.Axes, n_params, loop_us, array_us) -> None:
+    """Microseconds per SGD step against the network's number of parameters, log-log.
+
+    ``n_params``, ``loop_us`` and ``array_us`` are equal-length sequences: one entry
+    per network size, for the loop version and for the vectorized step.
+    """
+    values = [np.asarray(a, dtype=np.float64) for a in (n_params, loop_us, array_us)]
+    if any(v.ndim != 1 or v.shape != values[0].shape or v.size == 0 for v in values):
+        raise ValueError("n_params, loop_us and array_us must be 1-D sequences of the same, non-zero length")
+    if any((v <= 0).any() or not np.isfinite(v).all() for v in values):
+        raise ValueError("n_params, loop_us and array_us must be finite and > 0 (the axes are logarithmic)")
+    n, loop, array = values
+    ax.loglog(n, loop, "o-", color=PALETTE["vermillion"], label="loops (l1reg.loops)")
+    ax.loglog(n, array, "s-", color=PALETTE["blue"], label="arrays (l1reg.train)")
+    ax.set_xlabel("parameters in the network")
+    ax.set_ylabel("microseconds per SGD step")
+    ax.legend()
+
+# --- Chapter 05: alternatives ---------------------------------------------------------
+
 
 RULE_COLORS = {
     "sub-gradient": PALETTE["blue"],
@@ -477,3 +435,50 @@ def plot_pixel_map(ax: plt.Axes, values, *, mark=None, vmax: float | None = None
     ax.set_xlabel("pixel column")
     ax.set_ylabel("pixel row")
     return image
+
+# --- Shared helpers: the book's style, legends ----------------------------------------
+
+
+def use_book_style() -> None:
+    """Set the book's figure style, and give figures a text form in notebooks.
+
+    Lines cycle through the colour-blind-safe palette. In IPython, a figure's text
+    form becomes ``Figure: <its axes' titles>`` instead of matplotlib's
+    ``<Figure size 640x480 with 1 Axes>``, so a notebook's stored output says what
+    the picture shows (and nbval checks that) rather than its pixel size.
+    """
+    plt.rcParams.update(
+        {
+            "axes.prop_cycle": cycler(color=list(PALETTE.values())),
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+        }
+    )
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing to register
+        return
+    shell = get_ipython()
+    if shell is not None:
+        # Load the backend now: the inline backend, when it loads, clears every
+        # formatter registered for Figure, which would undo the line below.
+        plt.switch_backend(plt.get_backend())
+        shell.display_formatter.formatters["text/plain"].for_type(Figure, _describe_figure)
+
+
+def _describe_figure(fig: Figure, printer, cycle: bool) -> None:
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    printer.text("Figure: " + "; ".join(titles) if titles else "Figure")
+
+
+def legend_below(fig: Figure, axes, ncol: int = 3) -> None:
+    """One legend under all ``axes`` of ``fig``, each label once (first handle wins)."""
+    ncol = check_positive_int(ncol, "ncol")
+    handles: dict[str, object] = {}
+    for ax in np.atleast_1d(axes).ravel():
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=ncol,
+               frameon=False)

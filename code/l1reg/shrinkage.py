@@ -10,8 +10,9 @@ Three views of the same question, from the smallest to the demo:
 * **Two weights.** :func:`l1_ball_optimum` and :func:`l2_ball_optimum` minimize a
   quadratic error inside the L1 diamond ``|w1| + |w2| <= radius`` and the L2 circle
   ``w1**2 + w2**2 <= radius**2``: the picture behind L1's exact zeros.
-* **The demo.** :func:`lam_sweep` trains the demo network once per ``lam`` and
-  records what the penalty did to its accuracy and its weights.
+
+What a penalty does to the demo network, trained once per ``lam``, is measured in
+:func:`l1reg.comparison.lam_sweep`, beside the other sweeps.
 
 Strengths follow :mod:`l1reg.penalties` (Keras's conventions): the L2 penalty is
 ``lam * sum(w**2)``, without a factor 1/2.
@@ -20,14 +21,12 @@ Strengths follow :mod:`l1reg.penalties` (Keras's conventions): the L2 penalty is
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 
-from l1reg import demo
 from l1reg._validation import check_real
-from l1reg.penalties import L1, L1L2, L2, PENALTY_TYPES, soft_threshold
+from l1reg.penalties import Penalty, check_penalty, soft_threshold
 
 # The golden ratio's conjugate: each step of the search keeps this share of the bracket.
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
@@ -147,12 +146,12 @@ def golden_section_minimize(
     return (low + high) / 2.0
 
 
-def one_weight_objective(w: float, w0: float, a: float, penalty: L1 | L2 | L1L2) -> float:
+def one_weight_objective(w: float, w0: float, a: float, penalty: Penalty) -> float:
     """The penalized error of one weight: ``1/2*a*(w - w0)**2 + penalty(w)``."""
     return 0.5 * a * (w - w0) ** 2 + penalty(np.array([w]))
 
 
-def minimize_one_weight(w0: float, a: float, penalty: L1 | L2 | L1L2, tol: float = 1e-12) -> float:
+def minimize_one_weight(w0: float, a: float, penalty: Penalty, tol: float = 1e-12) -> float:
     """Minimize :func:`one_weight_objective` numerically, knowing no closed form.
 
     All three penalties pull toward 0 and are convex, so the minimizer lies between
@@ -160,8 +159,7 @@ def minimize_one_weight(w0: float, a: float, penalty: L1 | L2 | L1L2, tol: float
     """
     w0 = check_real(w0, "w0")
     a = check_real(a, "a", minimum=0.0, strict=True)
-    if not isinstance(penalty, PENALTY_TYPES):
-        raise TypeError(f"penalty must be an l1reg.L1, L2 or L1L2 penalty, got {type(penalty).__name__}")
+    check_penalty(penalty, "penalty", allow_none=False)
     return golden_section_minimize(
         lambda w: one_weight_objective(w, w0, a, penalty), min(w0, 0.0) - 1.0, max(w0, 0.0) + 1.0, tol
     )
@@ -242,53 +240,9 @@ def l2_ball_optimum(w_hat, h, radius: float) -> np.ndarray:
     return w_of(high)
 
 
-# --- the demo: a sweep over lam -----------------------------------------------------------
+def __getattr__(name: str):
+    # lam_sweep and LamSweep moved to l1reg.comparison; the old names stay until the
+    # chapters use the new ones (see l1reg._legacy).
+    from l1reg import _legacy
 
-
-@dataclass(frozen=True)
-class LamSweep:
-    """What training the demo with each ``lam`` gave: one entry per ``lam``.
-
-    Accuracies are fractions; ``n_small`` counts the weights with ``|w| < tol``.
-    """
-
-    lams: np.ndarray
-    train_accuracy: np.ndarray
-    test_accuracy: np.ndarray
-    sum_abs_w: np.ndarray
-    max_abs_w: np.ndarray
-    n_small: np.ndarray
-    n_weights: int
-    tol: float
-    epochs: int
-
-
-def lam_sweep(
-    lams: Sequence[float], run: int = 0, epochs: int = demo.EPOCHS, tol: float = 1e-3
-) -> LamSweep:
-    """Train the demo network once per ``lam`` on seed set ``run``; see :class:`LamSweep`.
-
-    Every run starts from the same data, weights and visiting order
-    (:func:`l1reg.demo.run_demo`), so ``lam`` is the only thing that changes.
-    """
-    if isinstance(lams, np.ndarray) and lams.ndim == 1:
-        lams = lams.tolist()
-    if isinstance(lams, (str, bytes)) or not isinstance(lams, Sequence):
-        raise TypeError(f"lams must be a list of penalty strengths, got {type(lams).__name__}")
-    if len(lams) == 0:
-        raise ValueError("lams must hold at least one penalty strength, got an empty list")
-    lams = [check_real(lam, f"lams[{i}]", minimum=0.0) for i, lam in enumerate(lams)]
-    tol = check_real(tol, "tol", minimum=0.0, strict=True)
-    runs = [demo.run_demo(lam, run=run, epochs=epochs) for lam in lams]
-    abs_w = [np.abs(r.net.weights()) for r in runs]
-    return LamSweep(
-        lams=np.array(lams),
-        train_accuracy=np.array([r.train_accuracy for r in runs]),
-        test_accuracy=np.array([r.test_accuracy for r in runs]),
-        sum_abs_w=np.array([a.sum() for a in abs_w]),
-        max_abs_w=np.array([a.max() for a in abs_w]),
-        n_small=np.array([int(np.sum(a < tol)) for a in abs_w]),
-        n_weights=int(abs_w[0].size),
-        tol=tol,
-        epochs=len(runs[0].history.train_accuracy),
-    )
+    return _legacy.old_name(__name__, name)

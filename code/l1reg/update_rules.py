@@ -1,4 +1,4 @@
-"""Ways to apply L1 as an update rule, and a training loop that takes a rule.
+"""Ways to apply L1 as an update rule: the hooks a training step calls around its update.
 
 The penalty ``lam * sum(|w|)`` can enter stochastic gradient descent in several ways.
 With ``g`` the data gradient of a weight ``w`` (penalty not included) and ``lr`` the
@@ -6,7 +6,7 @@ learning rate, the rules here are:
 
 * :class:`Plain` -- ``w <- w - lr * g``, no penalty.
 * :class:`SubGradient` -- ``w <- w - lr * (g + lam * sign(w))``: the penalty's
-  sub-gradient joins the data gradient. This is what :func:`l1reg.train` does for a
+  sub-gradient joins the data gradient. This is what :func:`l1reg.fit` does for a
   network with ``weight_penalty=L1(lam)``, and what it gives, bit for bit.
 * :class:`TackOn` -- ``w <- w - lr * g``, then ``w <- w - lam * sign(w)``: a constant
   decay tacked on after the plain step. Its constant is *not* multiplied by ``lr``, so
@@ -20,41 +20,21 @@ learning rate, the rules here are:
   since training began minus what it did receive, which damps the noise of per-item
   gradients.
 
-:func:`step_once` applies a rule to a few numbers by hand. :func:`train_with_rule`
-trains one network with a rule, with the shuffling and seed conventions of
-:func:`l1reg.train`; :func:`train_replicas_with_rule` trains several same-shaped
-networks side by side, as :func:`l1reg.training.train_replicas` does, and lets each
-replica have its own rule (a sweep over ``lam``, or over rules, in one pass).
-``MaxNorm`` (:mod:`l1reg.constraints`) is a rule too; dropout and jitter
-(:mod:`l1reg.dropout`, :mod:`l1reg.jitter`) plug in as ``noise``.
+:func:`step_once` applies a rule to a few numbers by hand. To train with a rule, pass
+it to :func:`l1reg.fit` (``rule=Proximal(lam)``, and ``on=`` for the weight matrices it
+acts on); a stack of networks may have one rule each (a sweep over ``lam``, or over
+rules, in one pass), which :func:`rule_for_run` stacks into one. ``MaxNorm``
+(:mod:`l1reg.constraints`) is a rule too. A new rule is a subclass of
+:class:`UpdateRule` that overrides the hooks it needs; it needs no new trainer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import numpy as np
 
-from l1reg._validation import check_real, check_rng
-from l1reg.dropout import Dropout
-from l1reg.jitter import Jitter
-from l1reg.network import (
-    WEIGHT_NAMES,
-    Network,
-    add_penalty_gradients,
-    backward,
-    check_network,
-    forward,
-    param_views,
-)
-from l1reg.penalties import L1, L1L2, soft_threshold
-from l1reg.training import (
-    History,
-    _check_data,
-    _check_replica_run,
-    _check_schedule,
-    _record,
-)
+from l1reg._validation import check_real
+from l1reg.network import WEIGHT_NAMES, Network
+from l1reg.penalties import soft_threshold
 
 
 class UpdateRule:
@@ -69,6 +49,16 @@ class UpdateRule:
 
     #: True for the rules that apply an L1 penalty (so the network must not apply one too).
     applies_l1 = False
+
+    @property
+    def adjusts_gradient(self) -> bool:
+        """True if the rule overrides :meth:`adjust_gradient` (training skips it otherwise)."""
+        return type(self).adjust_gradient is not UpdateRule.adjust_gradient
+
+    @property
+    def moves_after_step(self) -> bool:
+        """True if the rule overrides :meth:`after_step` (training skips it otherwise)."""
+        return type(self).after_step is not UpdateRule.after_step
 
     def get_config(self) -> dict:
         return {}
@@ -192,156 +182,7 @@ def step_once(rule: UpdateRule, w, g, lr: float, state=None) -> np.ndarray:
     return w
 
 
-def train_with_rule(
-    net: Network,
-    x_train,
-    t_train,
-    *,
-    rule: UpdateRule,
-    epochs: int,
-    lr: float,
-    seed: int | np.random.Generator,
-    batch_size: int = 1,
-    x_test=None,
-    t_test=None,
-    on: Sequence[str] = WEIGHT_NAMES,
-    noise: Dropout | Jitter | None = None,
-    callback: Callable[[int, np.ndarray], bool | None] | None = None,
-) -> History:
-    """Train ``net`` in place by SGD, applying ``rule`` to its weights; as :func:`l1reg.train`.
-
-    Each epoch visits the items in an order drawn from ``seed`` exactly as
-    :func:`l1reg.train` draws it, so ``train_with_rule(net, ..., rule=SubGradient(lam))``
-    on a network without a weight penalty equals ``train`` on the same network with
-    ``weight_penalty=L1(lam)``, bit for bit.
-
-    Parameters
-    ----------
-    net : Network
-        The network to train. Its own penalties stay in the gradient; it must not
-        have an L1 weight penalty when ``rule`` applies L1.
-    x_train, t_train, epochs, lr, seed, batch_size, x_test, t_test
-        As for :func:`l1reg.train`.
-    rule : UpdateRule
-        How the weights are updated: :class:`Plain`, :class:`SubGradient`,
-        :class:`TackOn`, :class:`Proximal`, :class:`CumulativePenalty`, or
-        :class:`l1reg.constraints.MaxNorm`.
-    on : sequence of str, default ("ih_weights", "ho_weights")
-        The weight matrices the rule acts on, e.g. ``("ih_weights",)`` for the first
-        layer only. Biases are never touched by the rule.
-    noise : Dropout or Jitter, optional
-        Noise injected into each step's forward pass (its own seed); none by default.
-    callback : callable, optional
-        ``callback(epoch, params)`` after every epoch, with the flat parameter vector
-        (a live view: copy what you keep); a true return value stops training.
-
-    Returns
-    -------
-    History
-        Training (and test) error without the penalty, and accuracy, per epoch.
-    """
-    check_network(net)
-    x, t, x_test, t_test = _check_data(net, x_train, t_train, x_test, t_test)
-    epochs, lr, batch_size = _check_schedule(epochs, lr, batch_size)
-    rule = _check_rule(rule, "rule", net)
-    sl, names = _weight_slice(net, on)
-    history = History()
-    _run(net, net._flat, net._grad, [history], x, t, x_test, t_test, [check_rng(seed)],
-         rule=rule, sl=sl, names=names, epochs=epochs, lr=lr, batch_size=batch_size,
-         noise=_check_noise(noise), callback=_check_callback(callback))
-    return history
-
-
-def train_replicas_with_rule(
-    nets: list[Network],
-    x_train,
-    t_train,
-    *,
-    rule: UpdateRule | Sequence[UpdateRule],
-    epochs: int,
-    lr: float,
-    seeds: list,
-    batch_size: int = 1,
-    x_test=None,
-    t_test=None,
-    on: Sequence[str] = WEIGHT_NAMES,
-    noise: Dropout | Jitter | None = None,
-    callback: Callable[[int, np.ndarray], bool | None] | None = None,
-) -> list[History]:
-    """Train same-shaped networks side by side, as :func:`train_with_rule` does each.
-
-    Replica ``i`` trains ``nets[i]`` on ``x_train[i], t_train[i]`` with orders drawn
-    from ``seeds[i]`` (the stacking of :func:`l1reg.training.train_replicas`).
-
-    Parameters
-    ----------
-    rule : UpdateRule or list of UpdateRule
-        One rule for all replicas, or one per replica, e.g.
-        ``[Proximal(lam) for lam in lams]`` for a sweep; the kinds may differ too.
-    noise : Dropout or Jitter, optional
-        One noise source for the whole stack: its draws for replica ``i`` depend on
-        how many replicas there are (unlike the visiting orders).
-    callback : callable, optional
-        ``callback(epoch, params)`` with the stacked parameters (replicas x n_params).
-    nets, x_train, t_train, seeds, epochs, lr, batch_size, x_test, t_test, on
-        As for :func:`l1reg.training.train_replicas` and :func:`train_with_rule`.
-
-    Returns
-    -------
-    list of History
-        One per replica; the networks are trained in place.
-    """
-    first, rngs, x, t, x_test, t_test, epochs, lr, batch_size = _check_replica_run(
-        nets, x_train, t_train, seeds, epochs, lr, batch_size, x_test, t_test
-    )
-    n_rep = len(nets)
-    rule = _stack_rules(rule, n_rep, first)
-    sl, names = _weight_slice(first, on)
-
-    flat = np.stack([net._flat for net in nets])  # replicas x n_params
-    histories = [History() for _ in nets]
-    _run(first, flat, np.empty_like(flat), histories, x, t, x_test, t_test, rngs,
-         rule=rule, sl=sl, names=names, epochs=epochs, lr=lr, batch_size=batch_size,
-         noise=_check_noise(noise), callback=_check_callback(callback))
-    for net, row in zip(nets, flat, strict=True):
-        net._flat[:] = row
-    return histories
-
-
-def _run(first, flat, grad, histories, x, t, x_test, t_test, rngs, *, rule, sl, names,
-         epochs, lr, batch_size, noise, callback) -> None:
-    """The loop shared by one network (2-D data) and a stack of them (3-D data)."""
-    p, g = param_views(flat, first.shapes), param_views(grad, first.shapes)
-    w, gw = flat[..., sl], grad[..., sl]  # views: the weights the rule acts on
-    state = rule.start(w, [p[name] for name in names])
-    stacked = flat.ndim == 2
-    rows = np.arange(len(rngs))[:, None]
-    n = x.shape[-2]
-    for epoch in range(1, epochs + 1):
-        if stacked:
-            order = np.stack([rng.permutation(n) for rng in rngs])
-            xs, ts = x[rows, order], t[rows, order]
-        else:
-            order = rngs[0].permutation(n)
-            xs, ts = x[order], t[order]  # one copy per epoch; the batches are views
-        for start in range(0, n, batch_size):
-            xb = xs[..., start : start + batch_size, :]
-            tb = ts[..., start : start + batch_size, :]
-            if noise is None:
-                h, o = forward(p, xb)
-                backward(p, xb, h, o, first._signal(o, tb), g)
-            else:
-                noise.data_gradient(p, xb, tb, first._signal, g)
-            add_penalty_gradients(first, flat, grad)
-            rule.adjust_gradient(w, gw)
-            flat -= lr * grad
-            rule.after_step(w, lr, state)
-        _record(histories, first, p, x, t, x_test, t_test)
-        if callback is not None and callback(epoch, flat):
-            break
-
-
-def _weight_slice(net: Network, on) -> tuple[slice, tuple[str, ...]]:
+def weight_slice(net: Network, on) -> tuple[slice, tuple[str, ...]]:
     """The flat slice holding the weight matrices named in ``on`` (they are contiguous)."""
     if isinstance(on, str):
         on = (on,)
@@ -354,15 +195,30 @@ def _weight_slice(net: Network, on) -> tuple[slice, tuple[str, ...]]:
     return slice(start, stop), names
 
 
-def _check_rule(rule, name: str, net: Network) -> UpdateRule:
+def rule_for_run(rule, net: Network, n_replicas: int | None = None) -> UpdateRule:
+    """The one rule a training run applies, checked against ``net``.
+
+    ``None`` is :class:`Plain`; one rule is itself; for a stack of ``n_replicas``
+    networks, a list with one rule per network becomes one rule acting on each row
+    with that row's rule (:func:`stack_rules`). ``None`` for ``n_replicas`` means one
+    network, which takes one rule.
+    """
+    if rule is None:
+        return Plain()
+    if n_replicas is None:
+        return check_rule(rule, "rule", net)
+    return stack_rules(rule, n_replicas, net)
+
+
+def check_rule(rule, name: str, net: Network) -> UpdateRule:
+    """Return ``rule`` if it is an update rule that ``net`` can train with, or raise naming ``name``."""
     if not isinstance(rule, UpdateRule):
         raise TypeError(
             f"{name} must be an update rule such as l1reg.update_rules.Proximal(lam), "
             f"got {type(rule).__name__}"
         )
     penalty = net.weight_penalty
-    has_l1 = (isinstance(penalty, L1) and penalty.lam > 0) or (isinstance(penalty, L1L2) and penalty.l1 > 0)
-    if rule.applies_l1 and has_l1:
+    if rule.applies_l1 and getattr(penalty, "applies_l1", False):
         raise ValueError(
             f"{name} applies L1 and the network already has weight_penalty={penalty!r}; "
             "give the network weight_penalty=None (or an L2 penalty) to apply L1 once"
@@ -370,17 +226,17 @@ def _check_rule(rule, name: str, net: Network) -> UpdateRule:
     return rule
 
 
-def _stack_rules(rule, n_rep: int, first: Network) -> UpdateRule:
+def stack_rules(rule, n_rep: int, first: Network) -> UpdateRule:
     """One rule for the whole stack: the shared rule, or the per-replica rules stacked.
 
     Neighbouring replicas with rules of one kind become one rule whose settings are
     columns (one row per replica); runs of different kinds each act on their own rows.
     """
     if isinstance(rule, UpdateRule) or not isinstance(rule, (list, tuple)):
-        return _check_rule(rule, "rule", first)
+        return check_rule(rule, "rule", first)
     if len(rule) != n_rep:
         raise ValueError(f"rule must be one rule or a list with one rule per network ({n_rep})")
-    rules = [_check_rule(r, f"rule[{i}]", first) for i, r in enumerate(rule)]
+    rules = [check_rule(r, f"rule[{i}]", first) for i, r in enumerate(rule)]
     groups, start = [], 0
     for stop in range(1, n_rep + 1):
         if stop == n_rep or type(rules[stop]) is not type(rules[start]):
@@ -416,16 +272,8 @@ class _PerReplica(UpdateRule):
             rule.after_step(w[rows], lr, group_state)
 
 
-def _check_noise(noise):
-    if noise is not None and not isinstance(noise, (Dropout, Jitter)):
-        raise TypeError(
-            f"noise must be an l1reg.dropout.Dropout, an l1reg.jitter.Jitter or None, "
-            f"got {type(noise).__name__}"
-        )
-    return noise
+def __getattr__(name: str):
+    # The old trainers, kept only until the chapters call l1reg.fit: see l1reg._legacy.
+    from l1reg import _legacy
 
-
-def _check_callback(callback):
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
-    return callback
+    return _legacy.old_name(__name__, name)

@@ -1,0 +1,70 @@
+"""What the chapters' notebooks share: their set-up and the glue that feeds the prose.
+
+Every chapter's first code cell calls :func:`setup_chapter`; numbers that the prose
+quotes (``{glue:text}`name```) are stored with :func:`glue_numbers`, in a cell tagged
+``remove-input`` so the reader of the HTML sees the computation, not the bookkeeping.
+
+``myst_nb`` is imported only when :func:`glue_numbers` runs, so ``import l1reg`` does
+not need it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from l1reg import plots
+
+#: Digits after the decimal point of every glued real number that is not an int.
+GLUE_DIGITS = 4
+
+
+def setup_chapter() -> None:
+    """What every chapter does first: the book's figure style (:func:`l1reg.plots.use_book_style`)."""
+    plots.use_book_style()
+
+
+def glue_value(value, name: str = "value") -> int | str | float:
+    """The value :func:`glue_numbers` stores: one formatting rule for every number.
+
+    Python ints stay ints (a bool becomes 0 or 1), strings stay strings, and every other
+    real number (a float, a NumPy scalar of any kind) becomes ``round(float(value), 4)``,
+    a Python float: NumPy 2 scalars would make the glue formatter warn. Non-finite
+    numbers are refused, with an error naming ``name``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> glue_value(3), glue_value(True), glue_value("L1"), glue_value(2 / 3), glue_value(np.int64(7))
+    (3, 1, 'L1', 0.6667, 7.0)
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number or a string, got {type(value).__name__}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite, got {float(value)}")
+    return round(float(value), GLUE_DIGITS)
+
+
+def glue_numbers(**values) -> None:
+    """Glue each value under its keyword's name, for the prose to quote with ``{glue:text}``.
+
+    ``glue_numbers(plain_test=100 * acc, epochs=EPOCHS)`` stores ``plain_test`` and
+    ``epochs`` with ``myst_nb.glue(name, value, display=False)``, each value formatted by
+    :func:`glue_value`. Build names from the data rather than typing them beside it,
+    e.g. ``glue_numbers(**{f"test_{key}": value for key, value in tests.items()})``;
+    each must be a Python identifier. A bad name or value is refused before anything
+    is glued.
+    """
+    checked = {}
+    for name, value in values.items():
+        if not name.isidentifier():
+            raise ValueError(f"glue names must be Python identifiers, got {name!r}")
+        checked[name] = glue_value(value, name)
+    from myst_nb import glue  # only the notebooks need it
+
+    for name, value in checked.items():
+        glue(name, value, display=False)

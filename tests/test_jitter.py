@@ -1,0 +1,62 @@
+"""Jitter: fresh Gaussian noise on the inputs of every step."""
+
+import re
+
+import numpy as np
+import pytest
+
+from l1reg import Network, fit
+from l1reg.jitter import Jitter
+
+
+@pytest.fixture
+def problem(random_problem):
+    x, t = random_problem(30, 4, 3, seed=10)
+    x_val, t_val = random_problem(15, 4, 3, seed=12)
+    x_test, t_test = random_problem(12, 4, 3, seed=11)
+    return 3.0 * x, t, 3.0 * x_val, t_val, 3.0 * x_test, t_test
+
+
+def _net(penalty=None, seed=5, init_range=0.01):
+    return Network(4, 5, 3, seed=seed, weight_penalty=penalty, init_range=init_range)
+
+
+def _names(name):
+    return "^" + re.escape(name) + " "
+
+
+def test_jitter_noise_is_seeded_and_scaled():
+    x = np.zeros((4, 3))
+    np.testing.assert_array_equal(Jitter(0.5, seed=3).perturb(x),
+                                  0.5 * np.random.default_rng(3).standard_normal((4, 3)))
+    assert not np.array_equal(Jitter(0.5, seed=3).perturb(x), Jitter(0.5, seed=4).perturb(x))
+
+
+def test_jitter_with_sigma_zero_is_plain_training(problem):
+    x, t, *_ = problem
+    plain, jittered = _net(), _net()
+    fit(plain, x, t, epochs=3, lr=0.1, seed=1)
+    fit(jittered, x, t, epochs=3, lr=0.1, seed=1, noise=Jitter(0.0, seed=7))
+    np.testing.assert_array_equal(plain.get_flat(), jittered.get_flat())
+
+
+def test_jitter_training_is_seeded(problem):
+    x, t, *_ = problem
+    runs = []
+    for seed in (7, 7, 8):
+        net = _net()
+        fit(net, x, t, epochs=2, lr=0.1, seed=1, noise=Jitter(0.3, seed=seed))
+        runs.append(net.get_flat())
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.allclose(runs[0], runs[2])
+
+
+def test_jitter_sigma_must_not_be_negative():
+    with pytest.raises(ValueError, match=_names("sigma")):
+        Jitter(-1.0, seed=0)
+
+
+def test_noise_must_have_a_data_gradient(problem):
+    x, t, *_ = problem
+    with pytest.raises(TypeError, match=_names("noise")):
+        fit([_net()], x[None], t[None], epochs=1, lr=0.1, seed=[0], noise="dropout")
