@@ -35,7 +35,7 @@ def test_the_one_formatting_rule():
     assert book.glue_value(np.float32(0.1)) == 0.1
     assert book.glue_value(1.23456) == 1.2346
     # what the chapters' glue_number(name, value) stored: round(float(value), 4)
-    for value in (0.0, -3.14159265, 1e-7, 123456.789012, np.float64(5 / 7)):
+    for value in (0.0, -3.14159265, 1e-4, 123456.789012, np.float64(5 / 7)):
         assert book.glue_value(value) == round(float(value), 4)
 
 
@@ -79,3 +79,9 @@ def test_setup_chapter_sets_the_book_style():
     assert plt.rcParams["axes.grid"] is True
     assert plt.rcParams["axes.prop_cycle"].by_key()["color"] == list(plots.PALETTE.values())
     plt.rcdefaults()
+
+
+def test_numbers_below_the_rounding_keep_four_significant_digits():
+    assert book.glue_value(1e-16) == 1e-16  # a bound glued as 0.0 would be a wrong number
+    assert book.glue_value(3.14159e-5) == 3.142e-05
+    assert book.glue_value(-0.00012345) == -0.0001  # at or above 1e-4: four decimals

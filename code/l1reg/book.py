@@ -15,7 +15,9 @@ import numbers
 
 from l1reg import plots
 
-#: Digits after the decimal point of every glued real number that is not an int.
+#: Digits after the decimal point of every glued real number that is not an int; numbers
+#: smaller than ``10**-GLUE_DIGITS`` (bounds and tolerances such as 1e-7) keep that many
+#: significant digits instead, so they are not glued as 0.0.
 GLUE_DIGITS = 4
 
 
@@ -29,14 +31,17 @@ def glue_value(value, name: str = "value") -> int | str | float:
 
     Python ints stay ints (a bool becomes 0 or 1), strings stay strings, and every other
     real number (a float, a NumPy scalar of any kind) becomes ``round(float(value), 4)``,
-    a Python float: NumPy 2 scalars would make the glue formatter warn. Non-finite
-    numbers are refused, with an error naming ``name``.
+    a Python float: NumPy 2 scalars would make the glue formatter warn. A number smaller
+    than 1e-4 in magnitude (a bound such as 1e-7) keeps 4 significant digits instead.
+    Non-finite numbers are refused, with an error naming ``name``.
 
     Examples
     --------
     >>> import numpy as np
     >>> glue_value(3), glue_value(True), glue_value("L1"), glue_value(2 / 3), glue_value(np.int64(7))
     (3, 1, 'L1', 0.6667, 7.0)
+    >>> glue_value(1e-7), glue_value(-2.345678e-9), glue_value(0.0)
+    (1e-07, -2.346e-09, 0.0)
     """
     if isinstance(value, str):
         return value
@@ -46,7 +51,10 @@ def glue_value(value, name: str = "value") -> int | str | float:
         raise TypeError(f"{name} must be a real number or a string, got {type(value).__name__}")
     if not math.isfinite(float(value)):
         raise ValueError(f"{name} must be finite, got {float(value)}")
-    return round(float(value), GLUE_DIGITS)
+    value = float(value)
+    if value != 0.0 and abs(value) < 10.0**-GLUE_DIGITS:
+        return float(f"{value:.{GLUE_DIGITS}g}")
+    return round(value, GLUE_DIGITS)
 
 
 def glue_numbers(**values) -> None:
