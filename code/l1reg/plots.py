@@ -363,7 +363,7 @@ def plot_step_times(ax: plt.Axes, n_params, loop_us, array_us) -> None:
         raise ValueError("n_params, loop_us and array_us must be finite and > 0 (the axes are logarithmic)")
     n, loop, array = values
     ax.loglog(n, loop, "o-", color=PALETTE["vermillion"], label="loops (l1reg.loops)")
-    ax.loglog(n, array, "s-", color=PALETTE["blue"], label="arrays (l1reg.train)")
+    ax.loglog(n, array, "s-", color=PALETTE["blue"], label="arrays (l1reg.fit)")
     ax.set_xlabel("parameters in the network")
     ax.set_ylabel("microseconds per SGD step")
     ax.legend()
