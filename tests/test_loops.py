@@ -129,7 +129,7 @@ def test_plot_step_times_draws_both_versions_on_log_axes():
         np.testing.assert_array_equal(loops_line.get_ydata(), [14.0, 150.0])
         np.testing.assert_array_equal(arrays_line.get_xdata(), [8, 124])
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
-        assert labels == ["loops (l1reg.loops)", "arrays (l1reg.train)"]
+        assert labels == ["loops (l1reg.loops)", "arrays (l1reg.fit)"]
     finally:
         plt.close(fig)
 

@@ -1,6 +1,5 @@
 """l1reg: L1 regularization of a small neural network, from scratch in NumPy."""
 
-from l1reg._legacy import train  # the old name of fit for one network, until the chapters move
 from l1reg.data import DemoData, label_items, make_demo_data, make_generator, make_inputs, one_hot
 from l1reg.losses import cross_entropy, softmax, squared_error
 from l1reg.network import Network
@@ -26,5 +25,4 @@ __all__ = [
     "soft_threshold",
     "softmax",
     "squared_error",
-    "train",
 ]

@@ -106,10 +106,3 @@ class EarlyStopping(Callback):
         histories = histories if isinstance(histories, list) else [histories]
         return [EarlyStoppingRun(h, errors, best)
                 for h, errors, best in zip(histories, self.val_error, self.best_epoch, strict=True)]
-
-
-def __getattr__(name: str):
-    # The old trainers, kept only until the chapters call l1reg.fit: see l1reg._legacy.
-    from l1reg import _legacy
-
-    return _legacy.old_name(__name__, name)

@@ -238,11 +238,3 @@ def l2_ball_optimum(w_hat, h, radius: float) -> np.ndarray:
         else:
             high = mid
     return w_of(high)
-
-
-def __getattr__(name: str):
-    # lam_sweep and LamSweep moved to l1reg.comparison; the old names stay until the
-    # chapters use the new ones (see l1reg._legacy).
-    from l1reg import _legacy
-
-    return _legacy.old_name(__name__, name)

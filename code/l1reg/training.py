@@ -591,10 +591,3 @@ def _check_callbacks(callbacks) -> list[Callback]:
             raise TypeError(f"callbacks[{i}] must be a callback (an l1reg.training.Callback), "
                             f"got {type(callback).__name__}")
     return list(callbacks)
-
-
-def __getattr__(name: str):
-    # The old trainers, kept only until the chapters call l1reg.fit: see l1reg._legacy.
-    from l1reg import _legacy
-
-    return _legacy.old_name(__name__, name)

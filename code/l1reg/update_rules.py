@@ -270,10 +270,3 @@ class _PerReplica(UpdateRule):
     def after_step(self, w, lr, state) -> None:
         for (rows, rule), group_state in zip(self.groups, state, strict=True):
             rule.after_step(w[rows], lr, group_state)
-
-
-def __getattr__(name: str):
-    # The old trainers, kept only until the chapters call l1reg.fit: see l1reg._legacy.
-    from l1reg import _legacy
-
-    return _legacy.old_name(__name__, name)
