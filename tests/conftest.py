@@ -44,3 +44,13 @@ def small_net() -> Network:
 def small_data() -> tuple[np.ndarray, np.ndarray]:
     """Five items for a 3-input, 3-class network."""
     return _random_problem(5, 3, 3, seed=1)
+
+
+@pytest.fixture
+def three_sets(random_problem):
+    """Training, validation and test items (30, 15, 12) for a 4-input, 3-class network,
+    inputs spread over [-3, 3] so that a few epochs overfit: ``x, t, x_val, t_val, x_test, t_test``."""
+    x, t = random_problem(30, 4, 3, seed=10)
+    x_val, t_val = random_problem(15, 4, 3, seed=12)
+    x_test, t_test = random_problem(12, 4, 3, seed=11)
+    return 3.0 * x, t, 3.0 * x_val, t_val, 3.0 * x_test, t_test

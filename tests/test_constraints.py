@@ -9,14 +9,6 @@ from l1reg import Network, fit
 from l1reg.constraints import MaxNorm, cap_column_norms
 
 
-@pytest.fixture
-def problem(random_problem):
-    x, t = random_problem(30, 4, 3, seed=10)
-    x_val, t_val = random_problem(15, 4, 3, seed=12)
-    x_test, t_test = random_problem(12, 4, 3, seed=11)
-    return 3.0 * x, t, 3.0 * x_val, t_val, 3.0 * x_test, t_test
-
-
 def _net(penalty=None, seed=5, init_range=0.01):
     return Network(4, 5, 3, seed=seed, weight_penalty=penalty, init_range=init_range)
 
@@ -45,8 +37,8 @@ def test_cap_column_norms_per_replica():
     np.testing.assert_array_equal(w[1], 1.0)
 
 
-def test_max_norm_training_keeps_every_unit_inside_the_ball(problem):
-    x, t, *_ = problem
+def test_max_norm_training_keeps_every_unit_inside_the_ball(three_sets):
+    x, t, *_ = three_sets
     free, capped = _net(init_range=0.5), _net(init_range=0.5)
     fit(free, x, t, epochs=20, lr=0.2, seed=1)
     fit(capped, x, t, rule=MaxNorm(1.0), epochs=20, lr=0.2, seed=1)

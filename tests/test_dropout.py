@@ -12,14 +12,6 @@ from l1reg.losses import LOSSES
 from l1reg.network import param_views
 
 
-@pytest.fixture
-def problem(random_problem):
-    x, t = random_problem(30, 4, 3, seed=10)
-    x_val, t_val = random_problem(15, 4, 3, seed=12)
-    x_test, t_test = random_problem(12, 4, 3, seed=11)
-    return 3.0 * x, t, 3.0 * x_val, t_val, 3.0 * x_test, t_test
-
-
 def _net(penalty=None, seed=5, init_range=0.01):
     return Network(4, 5, 3, seed=seed, weight_penalty=penalty, init_range=init_range)
 
@@ -60,16 +52,16 @@ def test_masked_backward_matches_finite_differences(random_problem, loss):
     np.testing.assert_allclose(grad, numerical_gradient(masked_error, flat), rtol=1e-6, atol=1e-9)
 
 
-def test_dropout_with_rate_zero_is_plain_training(problem):
-    x, t, *_ = problem
+def test_dropout_with_rate_zero_is_plain_training(three_sets):
+    x, t, *_ = three_sets
     plain, dropped = _net(), _net()
     fit(plain, x, t, epochs=3, lr=0.1, seed=1)
     fit(dropped, x, t, epochs=3, lr=0.1, seed=1, noise=Dropout(0.0, seed=7))
     np.testing.assert_array_equal(plain.get_flat(), dropped.get_flat())
 
 
-def test_dropout_training_is_seeded(problem):
-    x, t, *_ = problem
+def test_dropout_training_is_seeded(three_sets):
+    x, t, *_ = three_sets
     runs = []
     for seed in (7, 7, 8):
         net = _net()

@@ -10,14 +10,6 @@ from l1reg.early_stopping import EarlyStopping
 from l1reg.update_rules import Proximal
 
 
-@pytest.fixture
-def problem(random_problem):
-    x, t = random_problem(30, 4, 3, seed=10)
-    x_val, t_val = random_problem(15, 4, 3, seed=12)
-    x_test, t_test = random_problem(12, 4, 3, seed=11)
-    return 3.0 * x, t, 3.0 * x_val, t_val, 3.0 * x_test, t_test
-
-
 def _net(seed=5):
     return Network(4, 5, 3, seed=seed, init_range=0.5)
 
@@ -26,8 +18,8 @@ def _names(name):
     return "^" + re.escape(name) + " "
 
 
-def test_early_stopping_restores_the_best_epoch(problem):
-    x, t, x_val, t_val, x_test, t_test = problem
+def test_early_stopping_restores_the_best_epoch(three_sets):
+    x, t, x_val, t_val, x_test, t_test = three_sets
     net, stopper = _net(), EarlyStopping(x_val, t_val)
     history = fit(net, x, t, epochs=40, lr=0.5, seed=1, test_data=(x_test, t_test), callbacks=[stopper])
     (val_error,), (best,) = stopper.val_error, stopper.best_epoch
@@ -42,8 +34,8 @@ def test_early_stopping_restores_the_best_epoch(problem):
     np.testing.assert_array_equal(net.get_flat(), again.get_flat())
 
 
-def test_patience_stops_training(problem):
-    x, t, x_val, t_val, *_ = problem
+def test_patience_stops_training(three_sets):
+    x, t, x_val, t_val, *_ = three_sets
     stopper = EarlyStopping(x_val, t_val, patience=3)
     history = fit(_net(), x, t, epochs=40, lr=0.5, seed=1, callbacks=[stopper])
     assert len(history.train_error) == len(stopper.val_error[0]) == stopper.best_epoch[0] + 3
@@ -52,8 +44,8 @@ def test_patience_stops_training(problem):
     assert run.best_val_error == min(stopper.val_error[0])
 
 
-def test_early_stopping_on_a_stack_equals_single_runs(problem):
-    x, t, x_val, t_val, *_ = problem
+def test_early_stopping_on_a_stack_equals_single_runs(three_sets):
+    x, t, x_val, t_val, *_ = three_sets
     nets = [_net(seed=s) for s in (5, 6)]
     stopper = EarlyStopping(np.stack([x_val, x_val]), np.stack([t_val, t_val]))
     fit(nets, np.stack([x, x]), np.stack([t, t]), epochs=15, lr=0.5, seed=[1, 2], rule=Proximal(0.001),
@@ -80,6 +72,6 @@ BAD = [
 
 
 @pytest.mark.parametrize(("call", "error", "name"), BAD)
-def test_bad_input_is_refused_with_its_name(problem, call, error, name):
+def test_bad_input_is_refused_with_its_name(three_sets, call, error, name):
     with pytest.raises(error, match=_names(name)):
-        call(problem)
+        call(three_sets)

@@ -9,14 +9,6 @@ from l1reg import Network, fit
 from l1reg.jitter import Jitter
 
 
-@pytest.fixture
-def problem(random_problem):
-    x, t = random_problem(30, 4, 3, seed=10)
-    x_val, t_val = random_problem(15, 4, 3, seed=12)
-    x_test, t_test = random_problem(12, 4, 3, seed=11)
-    return 3.0 * x, t, 3.0 * x_val, t_val, 3.0 * x_test, t_test
-
-
 def _net(penalty=None, seed=5, init_range=0.01):
     return Network(4, 5, 3, seed=seed, weight_penalty=penalty, init_range=init_range)
 
@@ -32,16 +24,16 @@ def test_jitter_noise_is_seeded_and_scaled():
     assert not np.array_equal(Jitter(0.5, seed=3).perturb(x), Jitter(0.5, seed=4).perturb(x))
 
 
-def test_jitter_with_sigma_zero_is_plain_training(problem):
-    x, t, *_ = problem
+def test_jitter_with_sigma_zero_is_plain_training(three_sets):
+    x, t, *_ = three_sets
     plain, jittered = _net(), _net()
     fit(plain, x, t, epochs=3, lr=0.1, seed=1)
     fit(jittered, x, t, epochs=3, lr=0.1, seed=1, noise=Jitter(0.0, seed=7))
     np.testing.assert_array_equal(plain.get_flat(), jittered.get_flat())
 
 
-def test_jitter_training_is_seeded(problem):
-    x, t, *_ = problem
+def test_jitter_training_is_seeded(three_sets):
+    x, t, *_ = three_sets
     runs = []
     for seed in (7, 7, 8):
         net = _net()
@@ -56,7 +48,7 @@ def test_jitter_sigma_must_not_be_negative():
         Jitter(-1.0, seed=0)
 
 
-def test_noise_must_have_a_data_gradient(problem):
-    x, t, *_ = problem
+def test_noise_must_have_a_data_gradient(three_sets):
+    x, t, *_ = three_sets
     with pytest.raises(TypeError, match=_names("noise")):
         fit([_net()], x[None], t[None], epochs=1, lr=0.1, seed=[0], noise="dropout")
