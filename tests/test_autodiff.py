@@ -114,3 +114,25 @@ def test_import_l1reg_does_not_import_jax_and_autodiff_is_silent():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_a_loss_of_ones_own_under_a_known_name_is_refused():
+    # named "squared" but computing cross-entropy: the JAX twin would differentiate
+    # the squared error and disagree with net.objective without a word
+    from l1reg.losses import Loss, cross_entropy, cross_entropy_signal
+
+    impostor = Loss("squared", cross_entropy, cross_entropy_signal)
+    net = Network(3, 4, 2, seed=0, init_range=1.0, loss=impostor)
+    x, t = np.ones((2, 3)), np.eye(2)
+    with pytest.raises(ValueError, match=r"^net\.loss must be one of l1reg's losses"):
+        jax_objective(net, x, t)
+
+
+def test_a_penalty_subclass_is_refused_by_name():
+    class Doubled(L1):
+        def __call__(self, w):
+            return 2.0 * super().__call__(w)
+
+    net = Network(3, 4, 2, seed=0, weight_penalty=Doubled(0.1))
+    with pytest.raises(TypeError, match=r"^net\.weight_penalty must be an l1reg L1, L2 or L1L2"):
+        jax_gradient(net, np.ones((2, 3)), np.eye(2))

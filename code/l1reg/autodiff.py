@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from l1reg.losses import LOSSES, SHORTCUTS
 from l1reg.network import PARAM_NAMES, WEIGHT_NAMES, Network, check_network
 from l1reg.penalties import L1, L1L2, L2
 
@@ -31,17 +32,22 @@ from l1reg.penalties import L1, L1L2, L2
 _ERRORS = {"squared": "squared", "squared_diagonal": "squared", "cross_entropy": "cross_entropy"}
 
 
-def _penalty_strengths(penalty) -> tuple[float, float]:
-    """``(l1, l2)`` such that the penalty is ``l1 * sum|w| + l2 * sum w^2``."""
+def _penalty_strengths(penalty, name: str) -> tuple[float, float]:
+    """``(l1, l2)`` such that the penalty is ``l1 * sum|w| + l2 * sum w^2``.
+
+    Exact types only: a penalty of one's own (or a subclass) may compute another
+    formula, which the JAX twin would not know.
+    """
     if penalty is None:
         return 0.0, 0.0
-    if isinstance(penalty, L1):
+    if type(penalty) is L1:
         return penalty.lam, 0.0
-    if isinstance(penalty, L2):
+    if type(penalty) is L2:
         return 0.0, penalty.lam
-    if isinstance(penalty, L1L2):
+    if type(penalty) is L1L2:
         return penalty.l1, penalty.l2
-    raise TypeError(f"unsupported penalty {type(penalty).__name__}")
+    raise TypeError(f"{name} must be an l1reg L1, L2 or L1L2 penalty or None for the JAX check, "
+                    f"got {type(penalty).__name__}")
 
 
 def _penalty(l1, l2, values):
@@ -80,12 +86,16 @@ def _compiled(shapes: tuple, error: str):
 def _prepare(net, x, t):
     """Checked arguments, and the compiled functions for this network."""
     check_network(net)
-    if net.loss.name not in _ERRORS:
-        raise ValueError(f"net.loss must be one of {sorted(_ERRORS)}, got {net.loss.name!r}")
+    # the library's own loss objects only: a loss of one's own may carry a known name
+    # with another formula, which the JAX twin would not compute
+    known = {**LOSSES, **SHORTCUTS}
+    if net.loss.name not in _ERRORS or known.get(net.loss.name) is not net.loss:
+        raise ValueError(f"net.loss must be one of l1reg's losses {sorted(_ERRORS)}, got {net.loss!r}")
     x = net.check_inputs(x)
     t = net.check_targets(t, len(x))
     functions = _compiled(tuple(net.shapes[name] for name in PARAM_NAMES), _ERRORS[net.loss.name])
-    strengths = _penalty_strengths(net.weight_penalty) + _penalty_strengths(net.bias_penalty)
+    strengths = (_penalty_strengths(net.weight_penalty, "net.weight_penalty")
+                 + _penalty_strengths(net.bias_penalty, "net.bias_penalty"))
     return x, t, strengths, functions
 
 
