@@ -9,6 +9,8 @@ from l1reg import L1, L1L2, L2, Network, fit, soft_threshold
 from l1reg.constraints import MaxNorm
 from l1reg.update_rules import (
     CumulativePenalty,
+    ElasticNetGradient,
+    L2Gradient,
     Plain,
     Proximal,
     SubGradient,
@@ -165,6 +167,38 @@ def test_sub_gradient_rule_equals_an_l1_penalty_bit_for_bit(problem, batch_size)
             batch_size=batch_size, test_data=(x_test, t_test))
     np.testing.assert_array_equal(net.get_flat(), reference.get_flat())
     assert h == h_ref
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+@pytest.mark.parametrize(("rule", "penalty"), [
+    (L2Gradient(0.01), L2(0.01)),
+    (ElasticNetGradient(0.01, 0.02), L1L2(l1=0.01, l2=0.02)),
+])
+def test_l2_and_elastic_net_rules_equal_their_penalties_bit_for_bit(problem, batch_size, rule, penalty):
+    x, t, _, _ = problem
+    reference = _net(penalty)
+    fit(reference, x, t, epochs=4, lr=0.05, seed=3, batch_size=batch_size)
+    net = _net()
+    fit(net, x, t, rule=rule, epochs=4, lr=0.05, seed=3, batch_size=batch_size)
+    np.testing.assert_array_equal(net.get_flat(), reference.get_flat())
+
+
+def test_a_stack_sweeps_the_l2_and_elastic_net_strengths_one_per_network(problem):
+    x, t, _, _ = problem
+    penalties = [L2(0.0), L2(0.03), L1L2(l1=0.01, l2=0.0), L1L2(l1=0.02, l2=0.01)]
+    rules = [L2Gradient(0.0), L2Gradient(0.03), ElasticNetGradient(0.01, 0.0), ElasticNetGradient(0.02, 0.01)]
+    stack = [_net() for _ in rules]
+    fit(stack, np.stack([x] * 4), np.stack([t] * 4), rule=rules, epochs=3, lr=0.05, seed=[3] * 4)
+    for net, penalty in zip(stack, penalties, strict=True):
+        alone = _net(penalty)
+        fit(alone, x, t, epochs=3, lr=0.05, seed=3)
+        np.testing.assert_allclose(net.get_flat(), alone.get_flat(), rtol=0, atol=1e-12)
+
+
+def test_elastic_net_rule_refuses_a_network_that_applies_l1_already():
+    with pytest.raises(ValueError, match="applies L1"):
+        fit(_net(L1(0.01)), np.zeros((2, 4)), np.eye(3)[[0, 1]], rule=ElasticNetGradient(0.01, 0.0),
+            epochs=1, lr=0.1, seed=0)
 
 
 def test_plain_rule_keeps_the_networks_own_penalty(problem):

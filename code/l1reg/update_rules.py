@@ -15,6 +15,10 @@ learning rate, the rules here are:
 * :class:`Proximal` -- ``w <- soft_threshold(w - lr * g, lr * lam)``: the
   forward-backward splitting step (Duchi and Singer 2009); it stops at zero instead of
   crossing it, so weights become exactly 0.
+* :class:`L2Gradient` and :class:`ElasticNetGradient` -- the L2 penalty
+  ``lam * sum(w**2)`` and the elastic net ``l1 * sum(|w|) + l2 * sum(w**2)`` in the
+  gradient, as a network with ``weight_penalty=L2(lam)`` or ``L1L2(l1, l2)`` has them:
+  as rules, their strengths may differ from one network of a stack to the next.
 * :class:`CumulativePenalty` -- Tsuruoka, Tsujii and Ananiadou (2009): clip at zero as
   the proximal step does, but pull each weight by the penalty it *would* have received
   since training began minus what it did receive, which damps the noise of per-item
@@ -101,6 +105,42 @@ class SubGradient(_L1Rule):
 
     def adjust_gradient(self, w: np.ndarray, g: np.ndarray) -> None:
         g += self.lam * np.sign(w)
+
+
+class L2Gradient(UpdateRule):
+    """L2 in the gradient: ``w <- w - lr * (g + 2 * lam * w)``.
+
+    The same arithmetic as a network with ``weight_penalty=L2(lam)``; as a rule, a stack
+    of networks can sweep ``lam`` in one pass.
+    """
+
+    def __init__(self, lam: float) -> None:
+        self.lam = check_real(lam, "lam", minimum=0.0)
+
+    def get_config(self) -> dict:
+        return {"lam": self.lam}
+
+    def adjust_gradient(self, w: np.ndarray, g: np.ndarray) -> None:
+        g += (2.0 * self.lam) * w
+
+
+class ElasticNetGradient(UpdateRule):
+    """The elastic net in the gradient: ``w <- w - lr * (g + l1 * sign(w) + 2 * l2 * w)``.
+
+    The same arithmetic as a network with ``weight_penalty=L1L2(l1, l2)``.
+    """
+
+    applies_l1 = True
+
+    def __init__(self, l1: float, l2: float) -> None:
+        self.l1 = check_real(l1, "l1", minimum=0.0)
+        self.l2 = check_real(l2, "l2", minimum=0.0)
+
+    def get_config(self) -> dict:
+        return {"l1": self.l1, "l2": self.l2}
+
+    def adjust_gradient(self, w: np.ndarray, g: np.ndarray) -> None:
+        g += self.l1 * np.sign(w) + (2.0 * self.l2) * w
 
 
 class TackOn(_L1Rule):
