@@ -1,0 +1,29 @@
+"""The demo's seed sets and its large test sets."""
+
+import numpy as np
+import pytest
+
+from l1reg.data import make_generator
+from l1reg.demo import demo_data, demo_large_test, demo_seeds
+
+
+def test_large_test_set_is_labelled_by_the_seed_sets_own_generator():
+    for run in (0, 3):
+        x, t = demo_large_test(run, n_items=500)
+        generator = make_generator(demo_seeds(run)["generator_seed"])
+        np.testing.assert_array_equal(t.argmax(axis=1), generator.predict(x))
+        assert x.shape == (500, 10) and np.abs(x).max() <= 10.0
+
+
+def test_large_test_sets_differ_between_seed_sets_and_from_the_articles_items():
+    x0, _ = demo_large_test(0, n_items=40)
+    x1, _ = demo_large_test(1, n_items=40)
+    assert not np.allclose(x0, x1)
+    assert not np.allclose(x0, demo_data(0).x_test)
+    # the same call gives the same items
+    np.testing.assert_array_equal(demo_large_test(0, n_items=40)[0], x0)
+
+
+def test_large_test_set_refuses_a_bad_size():
+    with pytest.raises(ValueError, match="n_items"):
+        demo_large_test(0, n_items=0)
