@@ -1,0 +1,48 @@
+"""Paired differences and their t intervals."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from l1reg.stats import paired_difference
+
+
+def test_interval_matches_scipys_t_interval():
+    rng = np.random.default_rng(0)
+    before = rng.normal(0.8, 0.05, 30)
+    after = before + rng.normal(0.01, 0.02, 30)
+    d = paired_difference(after, before)
+    low, high = stats.t.interval(0.95, df=29, loc=np.mean(after - before), scale=stats.sem(after - before))
+    assert d.n == 30
+    assert d.low == pytest.approx(low, rel=1e-12) and d.high == pytest.approx(high, rel=1e-12)
+    assert d.sd == pytest.approx(np.std(after - before, ddof=1))
+
+
+def test_wider_confidence_gives_a_wider_interval_and_zero_spread_a_point():
+    after, before = [1.0, 2.0, 4.0], [0.0, 0.0, 0.0]
+    narrow, wide = paired_difference(after, before, 0.5), paired_difference(after, before, 0.99)
+    assert wide.low < narrow.low < narrow.high < wide.high
+    flat = paired_difference([1.0, 1.0], [0.5, 0.5])
+    assert flat.low == flat.high == 0.5 and flat.clear_of_zero
+
+
+def test_an_interval_across_zero_is_not_clear_of_it():
+    assert not paired_difference([1.0, -1.0, 0.5], [0.0, 0.0, 0.0]).clear_of_zero
+
+
+@pytest.mark.parametrize(("after", "before", "match"), [
+    ([1.0, 2.0], [1.0], "one number per seed set"),
+    ([1.0], [1.0], "at least 2"),
+    ([[1.0, 2.0]], [[1.0, 2.0]], "1-D"),
+    ([1.0, np.nan], [1.0, 2.0], "after must be finite"),
+])
+def test_bad_scores_are_refused(after, before, match):
+    with pytest.raises(ValueError, match=match):
+        paired_difference(after, before)
+
+
+def test_bad_confidence_and_type_are_refused():
+    with pytest.raises(ValueError, match="confidence"):
+        paired_difference([1.0, 2.0], [0.0, 0.0], confidence=1.0)
+    with pytest.raises(TypeError, match="before"):
+        paired_difference([1.0, 2.0], ["a", None])
