@@ -21,6 +21,7 @@ Strengths follow :mod:`l1reg.penalties` (Keras's conventions): the L2 penalty is
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -124,6 +125,12 @@ def golden_section_minimize(
     Each step drops the part of the bracket that cannot hold the minimum, keeping
     0.618 of it, until the bracket is narrower than ``tol``. It needs no
     derivative, so the kink of ``|w|`` at 0 does not bother it.
+
+    A bracket cannot get narrower than a few float spacings at its ends (about
+    ``2e-16 * |high|``): the search also stops when a step no longer shrinks it, so a
+    ``tol`` finer than that means "as fine as float64 allows" and the search always
+    ends (after at most ``_MAX_STEPS`` steps). ``f`` must return finite numbers: a NaN
+    or an infinity raises a ValueError naming the point.
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
@@ -131,19 +138,40 @@ def golden_section_minimize(
     high = check_real(high, "high")
     if high < low:
         raise ValueError(f"high must be >= low, got low={low:g}, high={high:g}")
+    if not math.isfinite(high - low):
+        raise ValueError(f"high - low must be a finite width, got low={low:g}, high={high:g}")
     tol = check_real(tol, "tol", minimum=0.0, strict=True)
     c, d = high - _GOLDEN * (high - low), low + _GOLDEN * (high - low)
-    fc, fd = f(c), f(d)
-    while high - low > tol:
+    fc, fd = _finite_value(f, c), _finite_value(f, d)
+    width = math.inf
+    for _ in range(_MAX_STEPS):
+        # narrow enough, or stalled at float spacing (the bracket stopped shrinking)
+        if high - low <= tol or high - low >= width:
+            break
+        width = high - low
         if fc <= fd:  # the minimum is not right of d
             high, d, fd = d, c, fc
             c = high - _GOLDEN * (high - low)
-            fc = f(c)
+            fc = _finite_value(f, c)
         else:  # the minimum is not left of c
             low, c, fc = c, d, fd
             d = low + _GOLDEN * (high - low)
-            fd = f(d)
+            fd = _finite_value(f, d)
     return (low + high) / 2.0
+
+
+# Enough steps to shrink the widest finite bracket (about 3.6e308) to the spacing of
+# the smallest subnormal float: 0.618**2000 is about 1e-418.
+_MAX_STEPS = 2000
+
+
+def _finite_value(f: Callable[[float], float], w: float):
+    """``f(w)``, refused unless it is a finite real number (a NaN would steer the search blindly)."""
+    value = f(w)
+    real = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if not real or not math.isfinite(value):
+        raise ValueError(f"f must return a finite real number, got {value!r} at {w!r}")
+    return value
 
 
 def one_weight_objective(w: float, w0: float, a: float, penalty: Penalty) -> float:
