@@ -106,3 +106,17 @@ def check_one_hot(t, name: str, *, n_columns: int, n_rows: int, dtype=np.float64
     if not is_binary or not np.all(arr.sum(axis=1) == 1.0):
         raise ValueError(f"{name} must be one-hot: each row all 0 except a single 1")
     return arr
+
+
+def check_values(values, name: str) -> np.ndarray:
+    """Return ``values`` as a float64 array of finite reals, or raise naming ``name``."""
+    try:
+        arr = np.asarray(values)
+    except ValueError:  # ragged nested lists
+        arr = np.asarray(values, dtype=object)
+    if arr.dtype.kind not in "iuf":  # refuses bools, complex numbers, strings, objects
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
+    return arr

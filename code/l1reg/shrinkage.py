@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from l1reg._validation import check_real
+from l1reg._validation import check_real, check_values
 from l1reg.penalties import Penalty, check_penalty, soft_threshold
 
 # The golden ratio's conjugate: each step of the search keeps this share of the bracket.
@@ -34,20 +34,6 @@ _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 
 # --- one weight: closed forms ------------------------------------------------------------
-
-
-def _check_values(values, name: str) -> np.ndarray:
-    """Return ``values`` as a float64 array of finite reals, or raise naming ``name``."""
-    try:
-        arr = np.asarray(values)
-    except ValueError:  # ragged nested lists
-        arr = np.asarray(values, dtype=object)
-    if arr.dtype.kind not in "iuf":  # refuses bools, complex numbers, strings, objects
-        raise TypeError(f"{name} must be a real number or an array of real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
-    return arr
 
 
 def l1_minimizer(w0, a: float, lam: float) -> np.ndarray:
@@ -65,7 +51,7 @@ def l1_minimizer(w0, a: float, lam: float) -> np.ndarray:
     lam : float
         The L1 strength, >= 0.
     """
-    w0 = _check_values(w0, "w0")
+    w0 = check_values(w0, "w0")
     a = check_real(a, "a", minimum=0.0, strict=True)
     lam = check_real(lam, "lam", minimum=0.0)
     return soft_threshold(w0, lam / a)
@@ -86,7 +72,7 @@ def l2_minimizer(w0, a: float, lam: float) -> np.ndarray:
     lam : float
         The L2 strength (Keras's convention), >= 0.
     """
-    w0 = _check_values(w0, "w0")
+    w0 = check_values(w0, "w0")
     a = check_real(a, "a", minimum=0.0, strict=True)
     lam = check_real(lam, "lam", minimum=0.0)
     return w0 * (a / (a + 2.0 * lam))
@@ -107,7 +93,7 @@ def elastic_net_minimizer(w0, a: float, l1: float, l2: float) -> np.ndarray:
     l1, l2 : float
         The L1 and L2 strengths, each >= 0 (as in :class:`l1reg.L1L2`).
     """
-    w0 = _check_values(w0, "w0")
+    w0 = check_values(w0, "w0")
     a = check_real(a, "a", minimum=0.0, strict=True)
     l1 = check_real(l1, "l1", minimum=0.0)
     l2 = check_real(l2, "l2", minimum=0.0)
@@ -197,10 +183,10 @@ def minimize_one_weight(w0: float, a: float, penalty: Penalty, tol: float = 1e-1
 
 
 def _check_problem(w_hat, h, radius) -> tuple[np.ndarray, np.ndarray, float]:
-    w_hat = _check_values(w_hat, "w_hat")
+    w_hat = check_values(w_hat, "w_hat")
     if w_hat.shape != (2,):
         raise ValueError(f"w_hat must have shape (2,), got {w_hat.shape}")
-    h = _check_values(h, "h")
+    h = check_values(h, "h")
     if h.shape != (2, 2):
         raise ValueError(f"h must have shape (2, 2), got {h.shape}")
     if h[0, 1] != h[1, 0] or np.any(np.linalg.eigvalsh(h) <= 0.0):
