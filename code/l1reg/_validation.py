@@ -120,3 +120,33 @@ def check_values(values, name: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
     return arr
+
+
+class Strength:
+    """An attribute holding a finite number >= 0 (> 0 if ``strict``), checked whenever it is set.
+
+    ``L1(0.1).lam = -5`` raises as ``L1(-5)`` does, instead of training with it. With
+    ``columns=True`` an array of such numbers is accepted too (one per replica: the
+    stacked settings of an update rule).
+    """
+
+    def __init__(self, *, strict: bool = False, columns: bool = False) -> None:
+        self.strict, self.columns = strict, columns
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return getattr(obj, self.slot)
+
+    def __set__(self, obj, value) -> None:
+        if self.columns and isinstance(value, np.ndarray) and value.ndim > 0:
+            ok = value.dtype.kind == "f" and np.all(np.isfinite(value))
+            ok = ok and bool(np.all(value > 0.0) if self.strict else np.all(value >= 0.0))
+            if not ok:
+                raise ValueError(f"{self.name} must hold finite numbers {'>' if self.strict else '>='} 0")
+        else:
+            value = check_real(value, self.name, minimum=0.0, strict=self.strict)
+        setattr(obj, self.slot, value)

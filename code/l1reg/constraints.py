@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg._validation import check_real
+from l1reg._validation import Strength, check_real
 from l1reg.update_rules import UpdateRule
 
 
@@ -59,8 +59,10 @@ class MaxNorm(UpdateRule):
            [0.8, 0.4]])
     """
 
+    max_norm = Strength(strict=True, columns=True)
+
     def __init__(self, max_norm: float) -> None:
-        self.max_norm = check_real(max_norm, "max_norm", minimum=0.0, strict=True)
+        self.max_norm = max_norm
 
     def get_config(self) -> dict:
         return {"max_norm": self.max_norm}
