@@ -18,14 +18,22 @@ def check_positive_int(value, name: str) -> int:
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < 1:
         raise ValueError(f"{name} must be a positive int, got {value}")
+    if value > _MAX_COUNT:  # a NumPy size or index cannot be larger
+        raise ValueError(f"{name} must be at most {_MAX_COUNT} (2**63 - 1), got {value}")
     return int(value)
+
+
+_MAX_COUNT = 2**63 - 1
 
 
 def check_real(value, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
     """Return ``value`` as a float; it must be finite and at least (or above) ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # a Python int beyond float64's range
+        raise ValueError(f"{name} must be finite, got an int of {len(str(abs(value)))} digits") from None
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if minimum is not None:
@@ -71,12 +79,13 @@ def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
 
 def check_matrix(x, name: str, *, n_columns: int | None = None, dtype=np.float64) -> np.ndarray:
     """Return ``x`` as a 2-D float array (float64 unless ``dtype`` says float32) with finite values."""
-    if np.iscomplexobj(x):
-        raise TypeError(f"{name} must hold real numbers, got complex values")
     try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as err:
+        complex_values = np.iscomplexobj(x)
+        arr = None if complex_values else np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as err:  # strings, ragged lists, ints beyond float64
         raise TypeError(f"{name} must be a 2-D array of numbers: {err}") from None
+    if complex_values:
+        raise TypeError(f"{name} must hold real numbers, got complex values")
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (items x features), got shape {arr.shape}")
     if arr.shape[0] == 0:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from l1reg._validation import check_real
+from l1reg._validation import check_real, check_values
 from l1reg.losses import SHORTCUTS
 from l1reg.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, forward, param_views
 from l1reg.network import backward as network_backward
@@ -26,7 +26,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], w, eps: float = 1e-6) -
     The error of each entry is O(eps^2) plus round-off of about 1e-16 * |f| / eps.
     """
     eps = check_real(eps, "eps", minimum=0.0, strict=True)
-    w = np.array(w, dtype=np.float64)
+    w = check_values(w, "w")  # a new float64 array: the caller's is not modified
     if w.ndim != 1:
         raise ValueError(f"w must be a 1-D vector, got shape {w.shape}")
     grad = np.empty_like(w)
