@@ -16,7 +16,9 @@ from l1reg import L1, L1L2, L2, Network, fit, gradcheck, linear, shrinkage, soft
 SIZES = st.integers(1, 5)
 LOSSES = st.sampled_from(["squared", "cross_entropy"])
 DTYPES = st.sampled_from([np.float64, np.float32])
-STRENGTHS = st.floats(0.0, 2.0, allow_nan=False)
+# 0 or >= 1e-4: a strength of 1e-87 on a weight with no data gradient makes a block
+# gradient far below what central differences resolve (relative error 1.0, no bug)
+STRENGTHS = st.one_of(st.just(0.0), st.floats(1e-4, 2.0))
 PENALTIES = st.one_of(
     st.none(),
     STRENGTHS.map(L1),
