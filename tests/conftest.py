@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 from l1reg import Network
+
+# Hypothesis profiles: "ci" (CI=true, as .ci/run has it) draws few examples from a fixed
+# seed, so that CI is repeatable and short; "dev", the default, a few more from fresh
+# seeds; "thorough" many (HYPOTHESIS_PROFILE=thorough pytest tests/test_properties.py).
+# The deadline is per example; 2 s is generous on a busy 2-core machine.
+_QUIET = [HealthCheck.too_slow]
+settings.register_profile("ci", max_examples=20, deadline=2000, derandomize=True, database=None,
+                          suppress_health_check=_QUIET)
+settings.register_profile("dev", max_examples=40, deadline=2000, suppress_health_check=_QUIET)
+settings.register_profile("thorough", max_examples=1000, deadline=None, suppress_health_check=_QUIET)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
 def _random_problem(n_items: int, n_input: int, n_output: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -233,8 +233,11 @@ def test_fit_in_order_rejects_a_non_model():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"t_train": T4[:3]}, "x_train and t_train must be 2-D with the same number of items"),
-        ({"x_train": X4[0]}, "x_train and t_train must be 2-D with the same number of items"),
+        ({"t_train": T4[:3]}, "x_train and t_train must have the same number of items"),
+        ({"x_train": X4[0]}, r"x_train must be a 2-D array \(items x features\)"),
+        ({"t_train": T4[:, :1]}, r"t_train must have 2 columns \(the model's output width\)"),
+        ({"x_train": X4[:, :1]}, r"x_train must have 2 columns \(the model's input width\)"),
+        ({"x_test": X4, "t_test": T4 * np.nan}, "t_test must hold only finite values"),
         ({"x_test": X4}, "x_test and t_test must be given together"),
         ({"batch_size": 3}, r"batch_size must divide the number of items \(4\), got 3"),
     ],

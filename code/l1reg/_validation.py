@@ -18,14 +18,22 @@ def check_positive_int(value, name: str) -> int:
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < 1:
         raise ValueError(f"{name} must be a positive int, got {value}")
+    if value > _MAX_COUNT:  # a NumPy size or index cannot be larger
+        raise ValueError(f"{name} must be at most {_MAX_COUNT} (2**63 - 1), got {value}")
     return int(value)
+
+
+_MAX_COUNT = 2**63 - 1
 
 
 def check_real(value, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
     """Return ``value`` as a float; it must be finite and at least (or above) ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # a Python int beyond float64's range
+        raise ValueError(f"{name} must be finite, got an int of {len(str(abs(value)))} digits") from None
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if minimum is not None:
@@ -71,12 +79,13 @@ def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
 
 def check_matrix(x, name: str, *, n_columns: int | None = None, dtype=np.float64) -> np.ndarray:
     """Return ``x`` as a 2-D float array (float64 unless ``dtype`` says float32) with finite values."""
-    if np.iscomplexobj(x):
-        raise TypeError(f"{name} must hold real numbers, got complex values")
     try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as err:
+        complex_values = np.iscomplexobj(x)
+        arr = None if complex_values else np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as err:  # strings, ragged lists, ints beyond float64
         raise TypeError(f"{name} must be a 2-D array of numbers: {err}") from None
+    if complex_values:
+        raise TypeError(f"{name} must hold real numbers, got complex values")
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (items x features), got shape {arr.shape}")
     if arr.shape[0] == 0:
@@ -106,3 +115,47 @@ def check_one_hot(t, name: str, *, n_columns: int, n_rows: int, dtype=np.float64
     if not is_binary or not np.all(arr.sum(axis=1) == 1.0):
         raise ValueError(f"{name} must be one-hot: each row all 0 except a single 1")
     return arr
+
+
+def check_values(values, name: str) -> np.ndarray:
+    """Return ``values`` as a float64 array of finite reals, or raise naming ``name``."""
+    try:
+        arr = np.asarray(values)
+    except ValueError:  # ragged nested lists
+        arr = np.asarray(values, dtype=object)
+    if arr.dtype.kind not in "iuf":  # refuses bools, complex numbers, strings, objects
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
+    return arr
+
+
+class Strength:
+    """An attribute holding a finite number >= 0 (> 0 if ``strict``), checked whenever it is set.
+
+    ``L1(0.1).lam = -5`` raises as ``L1(-5)`` does, instead of training with it. With
+    ``columns=True`` an array of such numbers is accepted too (one per replica: the
+    stacked settings of an update rule).
+    """
+
+    def __init__(self, *, strict: bool = False, columns: bool = False) -> None:
+        self.strict, self.columns = strict, columns
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return getattr(obj, self.slot)
+
+    def __set__(self, obj, value) -> None:
+        if self.columns and isinstance(value, np.ndarray) and value.ndim > 0:
+            ok = value.dtype.kind == "f" and np.all(np.isfinite(value))
+            ok = ok and bool(np.all(value > 0.0) if self.strict else np.all(value >= 0.0))
+            if not ok:
+                raise ValueError(f"{self.name} must hold finite numbers {'>' if self.strict else '>='} 0")
+        else:
+            value = check_real(value, self.name, minimum=0.0, strict=self.strict)
+        setattr(obj, self.slot, value)

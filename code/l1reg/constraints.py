@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg._validation import check_real
+from l1reg._validation import Strength, check_real
 from l1reg.update_rules import UpdateRule
 
 
@@ -19,8 +19,23 @@ def cap_column_norms(w: np.ndarray, max_norm) -> None:
     """Scale in place each column longer than ``max_norm``: ``W[:, j] *= min(1, c / |W[:, j]|)``.
 
     Works on one matrix (inputs x units) or a stack of them (a leading replica axis);
-    ``max_norm`` is a number or one number per replica (a column, replicas x 1).
+    ``max_norm`` is a number or one number per replica (a column, replicas x 1), each
+    finite and > 0.
     """
+    if not isinstance(w, np.ndarray) or w.dtype.kind != "f" or w.ndim < 2:
+        got = f"{w.dtype} array of shape {w.shape}" if isinstance(w, np.ndarray) else type(w).__name__
+        raise TypeError(f"w must be a float array (inputs x units) to scale in place, got {got}")
+    if np.ndim(max_norm) == 0:
+        check_real(max_norm, "max_norm", minimum=0.0, strict=True)
+    else:
+        limits = np.asarray(max_norm)
+        if limits.dtype.kind not in "iuf" or not np.all(np.isfinite(limits)) or not np.all(limits > 0):
+            raise ValueError("max_norm must hold finite numbers > 0")
+    _cap(w, max_norm)
+
+
+def _cap(w: np.ndarray, max_norm) -> None:
+    """:func:`cap_column_norms` without the checks, for :class:`MaxNorm`'s every step."""
     c = np.asarray(max_norm, dtype=np.float64)[..., None]  # broadcast over rows and columns
     norms = np.sqrt(np.sum(w * w, axis=-2, keepdims=True))
     # A zero column needs no scaling; the floor only avoids dividing by zero.
@@ -44,8 +59,10 @@ class MaxNorm(UpdateRule):
            [0.8, 0.4]])
     """
 
+    max_norm = Strength(strict=True, columns=True)
+
     def __init__(self, max_norm: float) -> None:
-        self.max_norm = check_real(max_norm, "max_norm", minimum=0.0, strict=True)
+        self.max_norm = max_norm
 
     def get_config(self) -> dict:
         return {"max_norm": self.max_norm}
@@ -55,4 +72,4 @@ class MaxNorm(UpdateRule):
 
     def after_step(self, w: np.ndarray, lr: float, state: list[np.ndarray]) -> None:
         for matrix in state:
-            cap_column_norms(matrix, self.max_norm)
+            _cap(matrix, self.max_norm)

@@ -86,6 +86,8 @@ def make_demo_data(
     The generator, the training inputs and the test inputs each have their own seed,
     so changing one leaves the other two as they were.
     """
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
     generator = make_generator(generator_seed)
     x_train = make_inputs(n_train, generator.n_input, train_seed, input_range)
     x_test = make_inputs(n_test, generator.n_input, test_seed, input_range)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from l1reg._validation import check_real
+from l1reg._validation import check_real, check_values
 from l1reg.losses import SHORTCUTS
 from l1reg.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, forward, param_views
 from l1reg.network import backward as network_backward
@@ -26,7 +26,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], w, eps: float = 1e-6) -
     The error of each entry is O(eps^2) plus round-off of about 1e-16 * |f| / eps.
     """
     eps = check_real(eps, "eps", minimum=0.0, strict=True)
-    w = np.array(w, dtype=np.float64)
+    w = check_values(w, "w")  # a new float64 array: the caller's is not modified
     if w.ndim != 1:
         raise ValueError(f"w must be a 1-D vector, got shape {w.shape}")
     grad = np.empty_like(w)
@@ -42,7 +42,19 @@ def numerical_gradient(f: Callable[[np.ndarray], float], w, eps: float = 1e-6) -
 
 
 def network_numerical_gradient(net, x, t, eps: float = 1e-6) -> np.ndarray:
-    """Finite-difference gradient of ``net.objective(x, t)`` (error + penalty)."""
+    """Finite-difference gradient of ``net.objective(x, t)`` (error + penalty).
+
+    The differences are always taken in float64: for a float32 network, on a float64
+    twin with the same parameters (float32 values are exact in float64). In float32
+    itself, ``f(w + eps) - f(w - eps)`` would be mostly round-off (about 1e-7 * |f|)
+    for any ``eps`` small enough to measure a derivative.
+    """
+    check_network(net)
+    if net.dtype != np.float64:
+        twin = Network(net.n_input, net.n_hidden, net.n_output, seed=0, loss=net.loss,
+                       weight_penalty=net.weight_penalty, bias_penalty=net.bias_penalty)
+        twin.set_flat(net.get_flat())
+        net = twin
     start = net.get_flat()
 
     def objective(flat: np.ndarray) -> float:
@@ -56,10 +68,13 @@ def network_numerical_gradient(net, x, t, eps: float = 1e-6) -> np.ndarray:
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """``max |a - b| / max(|a|, |b|)`` elementwise, ignoring entries where both are 0."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    """``max |a - b| / max(|a|, |b|)`` elementwise, ignoring entries where both are 0.
+
+    A NaN or an infinity in ``a`` or ``b`` gives ``inf``: never agreement.
+    """
+    a, b = _pair(a, b)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("inf")
     scale = np.maximum(np.abs(a), np.abs(b))
     mask = scale > 0
     if not mask.any():
@@ -72,14 +87,30 @@ def norm_relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
     One number for a whole block of parameters. Unlike :func:`relative_error`, a few
     tiny entries whose finite differences are mostly round-off cannot dominate it.
+    A NaN or an infinity in ``a`` or ``b`` gives ``inf``.
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    a, b = _pair(a, b)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("inf")
     scale = max(np.linalg.norm(a), np.linalg.norm(b))
     if scale == 0.0:
         return 0.0
     return float(np.linalg.norm(a - b) / scale)
+
+
+def _pair(a, b) -> tuple[np.ndarray, np.ndarray]:
+    """``a`` and ``b`` as float64 arrays of one shape, or raise naming them."""
+    arrays = []
+    for name, value in (("a", a), ("b", b)):
+        if np.iscomplexobj(value):
+            raise TypeError(f"{name} must hold real numbers, got complex values")
+        try:
+            arrays.append(np.asarray(value, dtype=np.float64))
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be an array of real numbers: {err}") from None
+    if arrays[0].shape != arrays[1].shape:
+        raise ValueError(f"a and b must have the same shape, got {arrays[0].shape} and {arrays[1].shape}")
+    return arrays[0], arrays[1]
 
 
 def analytic_gradient(net: Network, x, t, *, backward: Callable | None = None) -> np.ndarray:
@@ -128,8 +159,9 @@ def check_network_gradient(
     For each block ``B`` (ih_weights, ho_weights, h_biases, o_biases) the error is
     ``||g_B - n_B|| / max(||g_B||, ||n_B||)``, where ``g`` is the analytic gradient and
     ``n`` the central differences of ``net.objective(x, t)`` (error plus penalties).
-    A correct gradient gives about 1e-7 or less; a bug gives 1e-2 or more, in the
-    blocks it touches.
+    A correct gradient gives about 1e-7 or less (about 1e-6 or less for a float32
+    network, whose analytic gradient carries float32 round-off; the differences are
+    taken in float64 for both); a bug gives 1e-2 or more, in the blocks it touches.
 
     Parameters
     ----------

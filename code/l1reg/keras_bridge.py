@@ -29,7 +29,13 @@ from typing import NamedTuple  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from l1reg._validation import check_positive_int, check_real, check_rng  # noqa: E402
+from l1reg._validation import (  # noqa: E402
+    check_matrix,
+    check_positive_int,
+    check_real,
+    check_rng,
+    to_float_dtype,
+)
 from l1reg.network import PARAM_NAMES, Network, check_network  # noqa: E402
 from l1reg.penalties import L1, L1L2, L2  # noqa: E402
 
@@ -155,12 +161,7 @@ def fit_in_order(
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     if getattr(model, "optimizer", None) is None:
         raise ValueError("model must be compiled (model.compile(...)) before fit_in_order")
-    x = np.asarray(x_train, dtype=np.float32)
-    t = np.asarray(t_train, dtype=np.float32)
-    if x.ndim != 2 or t.ndim != 2 or len(x) != len(t) or len(x) == 0:
-        raise ValueError(
-            f"x_train and t_train must be 2-D with the same number of items, got {x.shape} and {t.shape}"
-        )
+    x, t = _keras_data(model, x_train, t_train, "x_train", "t_train")
     if (x_test is None) != (t_test is None):
         raise ValueError("x_test and t_test must be given together")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -170,12 +171,29 @@ def fit_in_order(
     order = visiting_order(len(x), epochs, seed)
     validation, validation_batch = None, None
     if x_test is not None:
-        validation = (np.asarray(x_test, dtype=np.float32), np.asarray(t_test, dtype=np.float32))
+        validation = _keras_data(model, x_test, t_test, "x_test", "t_test")
         validation_batch = len(validation[0])  # all test items in one call: evaluation is not training
     return model.fit(
         x[order], t[order], batch_size=batch_size, epochs=epochs, steps_per_epoch=len(x) // batch_size,
         shuffle=False, validation_data=validation, validation_batch_size=validation_batch, verbose=0,
     )
+
+
+def _keras_data(model: keras.Model, x, t, x_name: str, t_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs and targets as finite float32 matrices as wide as the model's input and output."""
+    x, t = check_matrix(x, x_name), check_matrix(t, t_name)
+    if len(x) != len(t):
+        raise ValueError(f"{x_name} and {t_name} must have the same number of items, "
+                         f"got {x.shape} and {t.shape}")
+    for arr, name, tensors in ((x, x_name, "inputs"), (t, t_name, "outputs")):
+        try:
+            width = getattr(model, tensors)[0].shape[-1]
+        except (AttributeError, IndexError, TypeError, ValueError):  # a model not built yet: Keras checks
+            continue
+        if width is not None and arr.shape[1] != width:
+            raise ValueError(f"{name} must have {width} columns (the model's {tensors[:-1]} width), "
+                             f"got shape {arr.shape}")
+    return to_float_dtype(x, x_name, np.float32), to_float_dtype(t, t_name, np.float32)
 
 
 def mse_settings(lam: float, lr: float, n_output: int) -> MseSettings:

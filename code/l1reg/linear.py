@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_matrix, check_positive_int, check_real
+from l1reg._validation import check_matrix, check_positive_int, check_real, check_values
 from l1reg.update_rules import Proximal
 
 
@@ -40,8 +40,13 @@ class LinearFit:
 def lasso_objective(x, y, weights, bias: float, lam: float) -> float:
     """``1/(2n) * sum_i (y_i - x_i @ w - b)^2 + lam * sum_j |w_j|``."""
     x, y = _check_xy(x, y)
+    weights = check_values(weights, "weights")
+    if weights.shape != (x.shape[1],):
+        raise ValueError(f"weights must be a 1-D array with one weight per column of x ({x.shape[1]}), "
+                         f"got shape {weights.shape}")
+    bias = check_real(bias, "bias")
     lam = check_real(lam, "lam", minimum=0.0)
-    residual = y - x @ np.asarray(weights, dtype=np.float64) - bias
+    residual = y - x @ weights - bias
     return float(0.5 * np.mean(residual**2) + lam * np.sum(np.abs(weights)))
 
 
@@ -69,6 +74,12 @@ def fit_lasso_proximal(
         Most steps to take.
     tol : float, default 1e-12
         Stop when no weight moved by more than ``tol * max(1, max |w|)`` in a step.
+
+    Raises
+    ------
+    FloatingPointError
+        If a weight becomes NaN or infinite (``lr`` far above ``1 / L``): the fit has
+        diverged and there is nothing to report as converged.
     """
     x, y = _check_xy(x, y)
     rule = Proximal(lam)
@@ -88,19 +99,24 @@ def fit_lasso_proximal(
     n_iter, converged = 0, False
     while n_iter < max_iter and not converged:
         before = w.copy()
-        w -= lr * (xc.T @ (xc @ w - yc)) / n
-        rule.after_step(w, lr, None)  # the soft-threshold: w <- soft_threshold(w, lr * lam)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            w -= lr * (xc.T @ (xc @ w - yc)) / n
+            rule.after_step(w, lr, None)  # the soft-threshold: w <- soft_threshold(w, lr * lam)
         n_iter += 1
-        converged = bool(np.max(np.abs(w - before)) <= tol * max(1.0, np.max(np.abs(w))))
+        change = np.max(np.abs(w - before))
+        if not np.isfinite(change):
+            raise FloatingPointError(
+                f"fit_lasso_proximal diverged at step {n_iter}: a weight became NaN or infinite; "
+                f"lr={lr:g} is too large (leave lr=None for the safe step 1 / L)"
+            )
+        converged = bool(change <= tol * max(1.0, np.max(np.abs(w))))
     return LinearFit(weights=w, bias=float(y_mean - x_mean @ w), n_iter=n_iter, converged=converged)
 
 
 def _check_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
     x = check_matrix(x, "x")
-    y = np.asarray(y, dtype=np.float64)
+    y = check_values(y, "y")
     if y.shape != (len(x),):
         raise ValueError(f"y must be a 1-D array with one target per row of x ({len(x)}), "
                          f"got shape {y.shape}")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("y must hold only finite values (no NaN or inf)")
     return x, y

@@ -29,13 +29,43 @@ import numpy as np
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax ``exp(z_k) / sum_j exp(z_j)``, shifted by the row max for safety."""
+    """Row-wise softmax ``exp(z_k) / sum_j exp(z_j)``, shifted by the row max for safety.
+
+    ``z`` is one row of sums (1-D) or items x classes (a leading replica axis too);
+    a list is taken as an array.
+    """
+    z = _real_array(z, "z")
+    if z.ndim == 0 or z.shape[-1] == 0:
+        raise ValueError(f"z must have at least one class along its last axis, got shape {z.shape}")
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _real_array(a, name: str) -> np.ndarray:
+    """``a`` as an array of real numbers (an array is passed through as it is), or raise."""
+    try:
+        arr = np.asarray(a)
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of numbers: {err}") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    return arr
+
+
+def _outputs_and_targets(o, t) -> tuple[np.ndarray, np.ndarray]:
+    """``o`` and ``t`` as arrays of one shape (..., items, classes), or raise naming them."""
+    o, t = _real_array(o, "o"), _real_array(t, "t")
+    if o.ndim < 2 or o.shape[-2] == 0:
+        raise ValueError(f"o must be a 2-D array (items x classes) with at least one item, "
+                         f"got shape {o.shape}; for one item use o[None, :]")
+    if t.shape != o.shape:
+        raise ValueError(f"t must have the shape of o {o.shape}, got {t.shape}")
+    return o, t
+
+
 def squared_error(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Mean over items of ``E = 1/2 * sum_k (t_k - o_k)^2``."""
+    o, t = _outputs_and_targets(o, t)
     return 0.5 * np.sum((t - o) ** 2, axis=(-2, -1)) / o.shape[-2]
 
 
@@ -46,6 +76,7 @@ def squared_error_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     ``dE/dz_j = o_j * ((o_j - t_j) - sum_k (o_k - t_k) * o_k)``.
     The shortcut ``(o - t) * o * (1 - o)`` keeps only the Jacobian's diagonal.
     """
+    o, t = _outputs_and_targets(o, t)
     g = o - t
     return o * (g - np.sum(g * o, axis=-1, keepdims=True)) / o.shape[-2]
 
@@ -55,12 +86,14 @@ def cross_entropy(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     # o can underflow to 0 for a confident wrong answer; the floor keeps E finite. It is
     # 1e-300 in float64 and the smallest normal number in a narrower float (in float32,
     # 1e-300 would itself round to 0).
+    o, t = _outputs_and_targets(o, t)
     floor = 1e-300 if o.dtype == np.float64 else np.finfo(o.dtype).tiny
     return -np.sum(t * np.log(np.maximum(o, floor)), axis=(-2, -1)) / o.shape[-2]
 
 
 def cross_entropy_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """``dE/dz = o - t``: softmax and cross-entropy together simplify to this."""
+    o, t = _outputs_and_targets(o, t)
     return (o - t) / o.shape[-2]
 
 
@@ -73,6 +106,7 @@ def squared_error_diagonal_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     signal is :func:`squared_error_signal`. With two classes the shortcut is exactly
     half of it; with more classes it also points in another direction.
     """
+    o, t = _outputs_and_targets(o, t)
     return (o - t) * o * (1.0 - o) / o.shape[-2]
 
 

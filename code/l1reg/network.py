@@ -18,6 +18,7 @@ and composed by :func:`forward` and :func:`backward`; dropout
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -105,6 +106,40 @@ def param_views(flat: np.ndarray, shapes: dict) -> dict[str, np.ndarray]:
     return views
 
 
+class ParamViews(Mapping):
+    """A read-only mapping of names to views into a network's flat vector.
+
+    The arrays can be changed in place (``net.params["ih_weights"][0, 0] = 0.0``), so
+    the change reaches ``net.flat``; rebinding a name is refused, since the new array
+    would be disconnected from the vector that training updates.
+    """
+
+    def __init__(self, views: dict[str, np.ndarray], owner: str) -> None:
+        self._views, self._owner = views, owner
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._views[name]
+
+    def __iter__(self):
+        return iter(self._views)
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def __setitem__(self, name, value) -> None:
+        raise TypeError(
+            f"{self._owner}[{name!r}] cannot be replaced: its arrays are views into net.flat, which "
+            f"training updates. Write into it in place ({self._owner}[{name!r}][...] = values) "
+            "or call net.set_params(...)"
+        )
+
+    def __delitem__(self, name) -> None:
+        self.__setitem__(name, None)
+
+    def __repr__(self) -> str:
+        return f"ParamViews({self._views!r})"
+
+
 def _T(a: np.ndarray) -> np.ndarray:
     """Transpose the last two axes (items and units)."""
     return np.swapaxes(a, -1, -2)
@@ -126,7 +161,8 @@ class Network:
     Parameters
     ----------
     n_input, n_hidden, n_output : int
-        Layer sizes; the demo uses 10, 8 and 4.
+        Layer sizes, each >= 1, and ``n_output >= 2`` (softmax chooses between classes);
+        the demo uses 10, 8 and 4.
     seed : int or numpy.random.Generator
         Source of the initial weights and biases, drawn uniformly from
         ``[-init_range, init_range]``.
@@ -153,8 +189,9 @@ class Network:
     flat : numpy.ndarray
         The live parameter vector (layout in the module docstring); ``params`` are
         views into it. Training updates it in place; never rebind it.
-    params : dict of numpy.ndarray
-        ``ih_weights``, ``ho_weights``, ``h_biases``, ``o_biases`` as views into ``flat``.
+    params : mapping of numpy.ndarray
+        ``ih_weights``, ``ho_weights``, ``h_biases``, ``o_biases`` as views into ``flat``
+        (:class:`ParamViews`): change the arrays in place, never rebind a name.
     n_params, n_weights : int
         The number of parameters, and of weights (the first ``n_weights`` of ``flat``).
     """
@@ -175,6 +212,10 @@ class Network:
         self.n_input = check_positive_int(n_input, "n_input")
         self.n_hidden = check_positive_int(n_hidden, "n_hidden")
         self.n_output = check_positive_int(n_output, "n_output")
+        if self.n_output < 2:
+            # softmax over one output is always 1: every item "hits" the only class
+            raise ValueError(f"n_output must be at least 2 (softmax needs two classes to choose "
+                             f"between), got {self.n_output}")
         init_range = check_real(init_range, "init_range", minimum=0.0, strict=True)
         self.loss = check_loss(loss, "loss")
         self.weight_penalty = check_penalty(weight_penalty, "weight_penalty")
@@ -190,12 +231,24 @@ class Network:
         self.shapes = shapes
         self.n_params = sum(int(np.prod(s)) for s in shapes.values())
         self.n_weights = sum(int(np.prod(shapes[k])) for k in WEIGHT_NAMES)
-        self.flat = np.empty(self.n_params, dtype=self.dtype)
+        self._flat = np.empty(self.n_params, dtype=self.dtype)
         self._grad = np.empty(self.n_params, dtype=self.dtype)
-        self.params = param_views(self.flat, shapes)
-        self.grads = param_views(self._grad, shapes)
+        self.params = ParamViews(param_views(self.flat, shapes), "net.params")
+        self.grads = ParamViews(param_views(self._grad, shapes), "net.grads")
         draw = check_rng(seed).uniform(-init_range, init_range, self.n_params)
         self.flat[:] = to_float_dtype(draw, "init_range", self.dtype)
+
+    @property
+    def flat(self) -> np.ndarray:
+        """The live parameter vector; ``params`` are views into it."""
+        return self._flat
+
+    @flat.setter
+    def flat(self, value) -> None:
+        # ``net.flat -= step`` updates in place and assigns the same array back: allowed.
+        if value is not self._flat:
+            raise AttributeError("net.flat cannot be rebound (params are views into it); "
+                                 "write into it in place (net.flat[:] = values) or call net.set_flat(values)")
 
     # --- forward and backward, side by side -----------------------------------------
 
@@ -285,7 +338,7 @@ class Network:
 
     def set_params(self, params: dict) -> None:
         """Set all four named arrays (the same keys and shapes as ``get_params``)."""
-        if not isinstance(params, dict) or set(params) != set(PARAM_NAMES):
+        if not isinstance(params, Mapping) or set(params) != set(PARAM_NAMES):
             raise ValueError(f"params must be a dict with exactly the keys {list(PARAM_NAMES)}")
         new = {}
         for name in PARAM_NAMES:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_real
+from l1reg._validation import Strength, check_real
 
 
 class Penalty:
@@ -129,9 +129,10 @@ class L1(Penalty):
     """
 
     settings = ("lam",)
+    lam = Strength()
 
     def __init__(self, lam: float) -> None:
-        self.lam = check_real(lam, "lam", minimum=0.0)
+        self.lam = lam
 
     def __call__(self, w: np.ndarray) -> float:
         """Penalty value: ``lam * sum(|w|)``."""
@@ -173,9 +174,10 @@ class L2(Penalty):
     """
 
     settings = ("lam",)
+    lam = Strength()
 
     def __init__(self, lam: float) -> None:
-        self.lam = check_real(lam, "lam", minimum=0.0)
+        self.lam = lam
 
     def __call__(self, w: np.ndarray) -> float:
         """Penalty value: ``lam * sum(w**2)``."""
@@ -214,10 +216,10 @@ class L1L2(Penalty):
     """
 
     settings = ("l1", "l2")
+    l1, l2 = Strength(), Strength()
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1 = check_real(l1, "l1", minimum=0.0)
-        self.l2 = check_real(l2, "l2", minimum=0.0)
+        self.l1, self.l2 = l1, l2
 
     def __call__(self, w: np.ndarray) -> float:
         """Penalty value: ``l1 * sum(|w|) + l2 * sum(w**2)``."""

@@ -21,11 +21,12 @@ Strengths follow :mod:`l1reg.penalties` (Keras's conventions): the L2 penalty is
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
 import numpy as np
 
-from l1reg._validation import check_real
+from l1reg._validation import check_real, check_values
 from l1reg.penalties import Penalty, check_penalty, soft_threshold
 
 # The golden ratio's conjugate: each step of the search keeps this share of the bracket.
@@ -33,20 +34,6 @@ _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 
 # --- one weight: closed forms ------------------------------------------------------------
-
-
-def _check_values(values, name: str) -> np.ndarray:
-    """Return ``values`` as a float64 array of finite reals, or raise naming ``name``."""
-    try:
-        arr = np.asarray(values)
-    except ValueError:  # ragged nested lists
-        arr = np.asarray(values, dtype=object)
-    if arr.dtype.kind not in "iuf":  # refuses bools, complex numbers, strings, objects
-        raise TypeError(f"{name} must be a real number or an array of real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
-    return arr
 
 
 def l1_minimizer(w0, a: float, lam: float) -> np.ndarray:
@@ -64,7 +51,7 @@ def l1_minimizer(w0, a: float, lam: float) -> np.ndarray:
     lam : float
         The L1 strength, >= 0.
     """
-    w0 = _check_values(w0, "w0")
+    w0 = check_values(w0, "w0")
     a = check_real(a, "a", minimum=0.0, strict=True)
     lam = check_real(lam, "lam", minimum=0.0)
     return soft_threshold(w0, lam / a)
@@ -85,7 +72,7 @@ def l2_minimizer(w0, a: float, lam: float) -> np.ndarray:
     lam : float
         The L2 strength (Keras's convention), >= 0.
     """
-    w0 = _check_values(w0, "w0")
+    w0 = check_values(w0, "w0")
     a = check_real(a, "a", minimum=0.0, strict=True)
     lam = check_real(lam, "lam", minimum=0.0)
     return w0 * (a / (a + 2.0 * lam))
@@ -106,7 +93,7 @@ def elastic_net_minimizer(w0, a: float, l1: float, l2: float) -> np.ndarray:
     l1, l2 : float
         The L1 and L2 strengths, each >= 0 (as in :class:`l1reg.L1L2`).
     """
-    w0 = _check_values(w0, "w0")
+    w0 = check_values(w0, "w0")
     a = check_real(a, "a", minimum=0.0, strict=True)
     l1 = check_real(l1, "l1", minimum=0.0)
     l2 = check_real(l2, "l2", minimum=0.0)
@@ -124,6 +111,12 @@ def golden_section_minimize(
     Each step drops the part of the bracket that cannot hold the minimum, keeping
     0.618 of it, until the bracket is narrower than ``tol``. It needs no
     derivative, so the kink of ``|w|`` at 0 does not bother it.
+
+    A bracket cannot get narrower than a few float spacings at its ends (about
+    ``2e-16 * |high|``): the search also stops when a step no longer shrinks it, so a
+    ``tol`` finer than that means "as fine as float64 allows" and the search always
+    ends (after at most ``_MAX_STEPS`` steps). ``f`` must return finite numbers: a NaN
+    or an infinity raises a ValueError naming the point.
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
@@ -131,19 +124,40 @@ def golden_section_minimize(
     high = check_real(high, "high")
     if high < low:
         raise ValueError(f"high must be >= low, got low={low:g}, high={high:g}")
+    if not math.isfinite(high - low):
+        raise ValueError(f"high - low must be a finite width, got low={low:g}, high={high:g}")
     tol = check_real(tol, "tol", minimum=0.0, strict=True)
     c, d = high - _GOLDEN * (high - low), low + _GOLDEN * (high - low)
-    fc, fd = f(c), f(d)
-    while high - low > tol:
+    fc, fd = _finite_value(f, c), _finite_value(f, d)
+    width = math.inf
+    for _ in range(_MAX_STEPS):
+        # narrow enough, or stalled at float spacing (the bracket stopped shrinking)
+        if high - low <= tol or high - low >= width:
+            break
+        width = high - low
         if fc <= fd:  # the minimum is not right of d
             high, d, fd = d, c, fc
             c = high - _GOLDEN * (high - low)
-            fc = f(c)
+            fc = _finite_value(f, c)
         else:  # the minimum is not left of c
             low, c, fc = c, d, fd
             d = low + _GOLDEN * (high - low)
-            fd = f(d)
+            fd = _finite_value(f, d)
     return (low + high) / 2.0
+
+
+# Enough steps to shrink the widest finite bracket (about 3.6e308) to the spacing of
+# the smallest subnormal float: 0.618**2000 is about 1e-418.
+_MAX_STEPS = 2000
+
+
+def _finite_value(f: Callable[[float], float], w: float):
+    """``f(w)``, refused unless it is a finite real number (a NaN would steer the search blindly)."""
+    value = f(w)
+    real = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if not real or not math.isfinite(value):
+        raise ValueError(f"f must return a finite real number, got {value!r} at {w!r}")
+    return value
 
 
 def one_weight_objective(w: float, w0: float, a: float, penalty: Penalty) -> float:
@@ -169,10 +183,10 @@ def minimize_one_weight(w0: float, a: float, penalty: Penalty, tol: float = 1e-1
 
 
 def _check_problem(w_hat, h, radius) -> tuple[np.ndarray, np.ndarray, float]:
-    w_hat = _check_values(w_hat, "w_hat")
+    w_hat = check_values(w_hat, "w_hat")
     if w_hat.shape != (2,):
         raise ValueError(f"w_hat must have shape (2,), got {w_hat.shape}")
-    h = _check_values(h, "h")
+    h = check_values(h, "h")
     if h.shape != (2, 2):
         raise ValueError(f"h must have shape (2, 2), got {h.shape}")
     if h[0, 1] != h[1, 0] or np.any(np.linalg.eigvalsh(h) <= 0.0):

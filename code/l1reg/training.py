@@ -112,10 +112,12 @@ class TrainingRun:
     callbacks: list[Callback]
     histories: list[History] = field(init=False)
     params: dict[str, np.ndarray] = field(init=False)
+    last_finite: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.histories = [History() for _ in self.nets]
         self.params = param_views(self.flat, self.net.shapes)
+        self.last_finite = self.flat.copy()  # the parameters at the end of the last finite epoch
 
     @property
     def net(self) -> Network:
@@ -123,10 +125,46 @@ class TrainingRun:
         return self.nets[0]
 
     def end_epoch(self, epoch: int) -> bool:
-        """Record the epoch in the histories and call the callbacks; True if one says stop."""
+        """Check, record the epoch in the histories and call the callbacks; True if one says stop.
+
+        Every engine calls this after each epoch. If a parameter became NaN or infinite,
+        training has diverged: the parameters go back to those at the end of the last
+        finite epoch (the initial ones if it was the first), in every network of a
+        stack, and :class:`TrainingDiverged` is raised.
+        """
+        self.check_finite(epoch)
         _record(self.histories, self.net, self.params, self.x_train, self.t_train, self.test_data)
         stops = [bool(callback.on_epoch_end(epoch, self)) for callback in self.callbacks]
         return any(stops)
+
+    def check_finite(self, epoch: int) -> None:
+        """Remember the parameters if all are finite; otherwise restore them and raise."""
+        finite = np.isfinite(self.flat).all(axis=-1)
+        if np.all(finite):
+            np.copyto(self.last_finite, self.flat)
+            return
+        self.flat[...] = self.last_finite
+        if self.stacked:
+            for one, row in zip(self.nets, self.flat, strict=True):
+                one.flat[:] = row
+        which = ""
+        if self.stacked:
+            bad = np.flatnonzero(~finite).tolist()
+            which = f" in replica{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} of the stack"
+        kept = f"the end of epoch {epoch - 1}" if epoch > 1 else "the start of training"
+        raise TrainingDiverged(
+            f"training diverged in epoch {epoch}{which}: a parameter became NaN or infinite "
+            f"(lr={self.lr:g} is too large for this network and data; lower lr). "
+            f"{'The networks hold their' if self.stacked else 'The network holds its'} "
+            f"parameters from {kept}."
+        )
+
+
+class TrainingDiverged(FloatingPointError):
+    """Raised by :func:`fit` when a parameter becomes NaN or infinite (a FloatingPointError).
+
+    The networks are left with their parameters from the end of the last finite epoch.
+    """
 
 
 # --- the one entry point ---------------------------------------------------------------------
@@ -200,6 +238,16 @@ def fit(
         Training (and test) error without the penalty, and accuracy, per epoch; one
         History per network for a list of networks.
 
+    Raises
+    ------
+    TrainingDiverged
+        (a ``FloatingPointError``) if after some epoch a parameter of any network is NaN
+        or infinite: the message names the epoch and, for a stack, the replicas, and the
+        networks are left with their parameters from the end of the epoch before (their
+        initial ones if the first epoch diverged). Lower ``lr``. A learning rate so large
+        that tanh saturates while every number stays finite is not an error: the history
+        shows the poor accuracy.
+
     Examples
     --------
     >>> from l1reg import L1, Network, make_demo_data
@@ -228,7 +276,10 @@ def fit(
     )
     for callback in run.callbacks:
         callback.on_train_begin(run)
-    ENGINES[engine](run)
+    # A step that overflows makes a parameter inf or NaN, which end_epoch reports as
+    # TrainingDiverged after the epoch: NumPy's warnings would only say it earlier, vaguely.
+    with np.errstate(over="ignore", invalid="ignore"):
+        ENGINES[engine](run)
     for callback in run.callbacks:
         callback.on_train_end(run)
     if run.stacked:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg._validation import check_real
+from l1reg._validation import Strength, check_real
 from l1reg.network import WEIGHT_NAMES, Network
 from l1reg.penalties import soft_threshold
 
@@ -88,9 +88,10 @@ class Plain(UpdateRule):
 
 class _L1Rule(UpdateRule):
     applies_l1 = True
+    lam = Strength(columns=True)
 
     def __init__(self, lam: float) -> None:
-        self.lam = check_real(lam, "lam", minimum=0.0)
+        self.lam = lam
 
     def get_config(self) -> dict:
         return {"lam": self.lam}
@@ -114,8 +115,10 @@ class L2Gradient(UpdateRule):
     of networks can sweep ``lam`` in one pass.
     """
 
+    lam = Strength(columns=True)
+
     def __init__(self, lam: float) -> None:
-        self.lam = check_real(lam, "lam", minimum=0.0)
+        self.lam = lam
 
     def get_config(self) -> dict:
         return {"lam": self.lam}
@@ -131,10 +134,10 @@ class ElasticNetGradient(UpdateRule):
     """
 
     applies_l1 = True
+    l1, l2 = Strength(columns=True), Strength(columns=True)
 
     def __init__(self, l1: float, l2: float) -> None:
-        self.l1 = check_real(l1, "l1", minimum=0.0)
-        self.l2 = check_real(l2, "l2", minimum=0.0)
+        self.l1, self.l2 = l1, l2
 
     def get_config(self) -> dict:
         return {"l1": self.l1, "l2": self.l2}
