@@ -5,8 +5,10 @@
 and keeps every weight's value after each epoch; :func:`lam_sweep` summarizes a sweep
 over the L1 strength (accuracies, weight sizes). :func:`compare` trains every method of
 a table (L1, L2, elastic net, dropout, early stopping, max-norm, jitter, ...) on the same
-seed sets, each method with all seed sets side by side, through the same training loop,
-so that their accuracies, weights and times can be compared. :func:`train_digits` is
+seed sets, each method with a small grid of strengths, all its seed sets and strengths
+side by side in one stack, through the same training loop; per seed set it keeps the
+strength with the lowest error on held-out validation items and scores that network on
+a large test set, so that accuracies, weights and times can be compared. :func:`train_digits` is
 the alternatives chapter's run on real data.
 """
 
@@ -14,18 +16,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from l1reg._validation import check_positive_int, check_real
 from l1reg.data import DemoData, split_validation
-from l1reg.demo import EPOCHS, LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_data, demo_seeds
+from l1reg.demo import (
+    EPOCHS,
+    LARGE_TEST_ITEMS,
+    LR,
+    N_HIDDEN,
+    N_INPUT,
+    N_OUTPUT,
+    demo_data,
+    demo_large_test,
+    demo_seeds,
+)
 from l1reg.dropout import Dropout
 from l1reg.early_stopping import EarlyStopping
 from l1reg.jitter import Jitter
-from l1reg.network import Network
-from l1reg.penalties import Penalty, check_penalty
+from l1reg.network import Network, forward, hit_rate, param_views
 from l1reg.training import Callback, History, TrainingRun, fit
 from l1reg.update_rules import Plain, Proximal, SubGradient, UpdateRule
 
@@ -34,6 +45,8 @@ from l1reg.update_rules import Plain, Proximal, SubGradient, UpdateRule
 # validation items for run r (VALIDATION_SEED + r).
 NOISE_SEED = 1000
 VALIDATION_SEED = 2000
+#: Items held out of each seed set's 200 training items to choose strengths (and epochs).
+VALIDATION_ITEMS = 40
 
 
 @dataclass
@@ -73,7 +86,7 @@ def sweep(rules: list[UpdateRule], *, epochs: int, run: int = 0, batch_size: int
         raise ValueError("rules must be a non-empty list of update rules")
     epochs = check_positive_int(epochs, "epochs")
     data, seeds = demo_data(run), demo_seeds(run)
-    nets = [_network(None, seeds["init_seed"]) for _ in rules]
+    nets = [_network(seeds["init_seed"]) for _ in rules]
     path = WeightPath()
     reps = len(rules)
     histories = fit(
@@ -106,60 +119,150 @@ class WeightPath(Callback):
 
 @dataclass(frozen=True)
 class Method:
-    """One way to regularize the demo network (all off by default: plain SGD).
+    """One way to regularize the demo network, with the strengths to choose from.
+
+    Each candidate (one strength) trains on every seed set; per seed set, the candidate
+    with the lowest validation error is the method's network there. All off by
+    default: one candidate, plain SGD.
 
     Parameters
     ----------
-    penalty : Penalty or None
-        The network's weight penalty, in the gradient, e.g. ``L1(lam)``.
-    rule : UpdateRule
-        The update rule, e.g. ``Proximal(lam)`` or ``MaxNorm(c)``.
-    dropout : float
-        Dropout rate of the hidden units (0: none).
-    jitter : float
-        Standard deviation of the input noise (0: none).
-    validation : int
-        If > 0, early stopping: this many of the training items are held out for
-        validation, and each network ends at its best validation epoch.
+    rules : sequence of UpdateRule
+        The update rules to choose from, one per strength, e.g.
+        ``[Proximal(lam) for lam in (1e-4, 3e-4, 1e-3)]`` or ``[MaxNorm(c) ...]``.
+    dropout : sequence of float
+        Dropout rates of the hidden units to choose from (empty: no dropout).
+    jitter : sequence of float
+        Standard deviations of the input noise to choose from (empty: no noise).
+    early_stopping : bool
+        If true, each network ends at its epoch with the lowest validation error.
+    curve_every : int
+        If > 0, score the large test set every this many epochs (a method with one
+        candidate only: for a grid it would cost a test pass per network).
+
+    Only one of ``rules`` (more than one), ``dropout`` and ``jitter`` may be a grid;
+    a single rule combines with a dropout or jitter grid.
     """
 
-    penalty: Penalty | None = None
-    rule: UpdateRule = field(default_factory=Plain)
-    dropout: float = 0.0
-    jitter: float = 0.0
-    validation: int = 0
+    rules: Sequence[UpdateRule] = (Plain(),)
+    dropout: Sequence[float] = ()
+    jitter: Sequence[float] = ()
+    early_stopping: bool = False
+    curve_every: int = 0
 
     def __post_init__(self) -> None:
-        check_penalty(self.penalty, "penalty")
-        if not isinstance(self.rule, UpdateRule):
-            raise TypeError(f"rule must be an update rule, got {type(self.rule).__name__}")
-        check_real(self.dropout, "dropout", minimum=0.0)
-        check_real(self.jitter, "jitter", minimum=0.0)
+        if isinstance(self.rules, UpdateRule) or not isinstance(self.rules, (list, tuple)) or not self.rules:
+            raise ValueError("rules must be a non-empty list of update rules, one per strength")
+        for i, rule in enumerate(self.rules):
+            if not isinstance(rule, UpdateRule):
+                raise TypeError(f"rules[{i}] must be an update rule, got {type(rule).__name__}")
+        object.__setattr__(self, "rules", tuple(self.rules))
+        for name, upper in (("dropout", 1.0), ("jitter", None)):
+            values = getattr(self, name)
+            if not isinstance(values, (list, tuple)):
+                raise TypeError(f"{name} must be a list of strengths, got {type(values).__name__}")
+            values = tuple(check_real(v, f"{name}[{i}]", minimum=0.0) for i, v in enumerate(values))
+            if upper is not None and any(v >= upper for v in values):
+                raise ValueError(f"{name} rates must lie in [0, 1), got {list(values)}")
+            object.__setattr__(self, name, values)
         if self.dropout and self.jitter:
             raise ValueError("dropout and jitter cannot be combined here: give one of them")
-        if isinstance(self.validation, bool) or not isinstance(self.validation, int) or self.validation < 0:
-            raise ValueError(f"validation must be an int >= 0, got {self.validation!r}")
+        if len(self.rules) > 1 and (self.dropout or self.jitter):
+            raise ValueError("rules must be a single rule when dropout or jitter is a grid")
+        if not isinstance(self.early_stopping, bool):
+            raise TypeError(f"early_stopping must be True or False, got {self.early_stopping!r}")
+        every = self.curve_every
+        if isinstance(every, bool) or not isinstance(every, int) or every < 0:
+            raise ValueError(f"curve_every must be an int >= 0, got {self.curve_every!r}")
+        if self.curve_every and self.n_candidates > 1:
+            raise ValueError("curve_every needs a method with one candidate, got "
+                             f"{self.n_candidates}")
+
+    @property
+    def n_candidates(self) -> int:
+        """How many strengths the method chooses from."""
+        return max(len(self.rules), len(self.dropout), len(self.jitter))
+
+    @property
+    def candidates(self) -> list[str]:
+        """A label per candidate, e.g. ``'Proximal(lam=0.001)'`` or ``'Dropout(rate=0.2)'``."""
+        if self.dropout:
+            return [f"Dropout(rate={v:g})" for v in self.dropout]
+        if self.jitter:
+            return [f"Jitter(sigma={v:g})" for v in self.jitter]
+        return [repr(rule) for rule in self.rules]
 
 
 @dataclass
 class Result:
-    """One method's results, one entry per seed set, and its training time."""
+    """One method's results, one entry per seed set (its chosen candidate), and its time.
 
+    ``chosen[r]`` is the index (into ``candidates``) of the candidate with the lowest
+    validation error on seed set ``r``, and ``val_error[r, c]`` candidate ``c``'s
+    validation error there. The test accuracy is measured on the large test set;
+    ``curve[r, k]`` is the plain-grid method's test accuracy after epoch
+    ``curve_epochs[k]`` (``None`` unless the method asked for it).
+    """
+
+    candidates: list[str]
+    chosen: np.ndarray
+    val_error: np.ndarray
     train_accuracy: np.ndarray
     test_accuracy: np.ndarray
     zeros: np.ndarray
     largest: np.ndarray
     best_epoch: np.ndarray | None
     seconds: float
+    curve: np.ndarray | None = None
+    curve_epochs: np.ndarray | None = None
 
 
-def compare(methods: dict[str, Method], *, n_runs: int, epochs: int) -> dict[str, Result]:
-    """Train every method on seed sets ``0 .. n_runs - 1`` of the demo and score it.
+@dataclass(frozen=True)
+class SeedSets:
+    """Each seed set's data, stacked: training part, validation part, large test set."""
 
-    Within a seed set all methods share the data, the initial weights and the
-    visiting order. The training accuracy is measured on the items a method trained
-    on (for early stopping, the items not held out for validation); ``zeros`` counts
-    weights that are exactly 0 and ``largest`` is the largest ``|w|``.
+    x: np.ndarray
+    t: np.ndarray
+    x_val: np.ndarray
+    t_val: np.ndarray
+    x_test: np.ndarray
+    t_test: np.ndarray
+
+    def repeat(self, n: int) -> SeedSets:
+        """Every seed set ``n`` times in a row (run-major), for ``n`` candidates each."""
+        return SeedSets(*(np.repeat(a, n, axis=0) for a in
+                          (self.x, self.t, self.x_val, self.t_val, self.x_test, self.t_test)))
+
+
+def seed_sets(n_runs: int, n_validation: int = VALIDATION_ITEMS,
+              n_test: int = LARGE_TEST_ITEMS) -> SeedSets:
+    """The data of seed sets ``0 .. n_runs - 1``: the 200 training items split in two.
+
+    ``n_validation`` of each seed set's 200 training items are held out for validation
+    (drawn with seed ``VALIDATION_SEED + r``), the rest are trained on; the test set is
+    :func:`l1reg.demo.demo_large_test` with ``n_test`` items.
+    """
+    n_runs = check_positive_int(n_runs, "n_runs")
+    parts = []
+    for r in range(n_runs):
+        d = demo_data(r)
+        parts.append((*split_validation(d.x_train, d.t_train, n_validation, VALIDATION_SEED + r),
+                      *demo_large_test(r, n_test)))
+    return SeedSets(*(_stack(p[i] for p in parts) for i in range(6)))
+
+
+def compare(methods: dict[str, Method], *, n_runs: int, epochs: int,
+            n_validation: int = VALIDATION_ITEMS, n_test: int = LARGE_TEST_ITEMS) -> dict[str, Result]:
+    """Train every method on seed sets ``0 .. n_runs - 1`` of the demo, choose, and score it.
+
+    Every method, the plain network included, trains on the same items of a seed set:
+    its 200 training items less ``n_validation`` held out (:func:`seed_sets`). All of a
+    method's candidates train in one stack (seed sets x candidates), from the seed set's
+    initial weights and visiting order. Per seed set, the candidate with the lowest
+    validation error ``E`` (less tie-prone than the accuracy on a few items) is chosen
+    and scored on the large test set; the test set plays no part in the choice. The
+    training accuracy is measured on the items trained on; ``zeros`` counts weights
+    that are exactly 0 and ``largest`` is the largest ``|w|``.
     """
     if not isinstance(methods, dict) or not methods:
         raise ValueError("methods must be a non-empty dict of name -> Method")
@@ -169,47 +272,107 @@ def compare(methods: dict[str, Method], *, n_runs: int, epochs: int) -> dict[str
                             f"got {type(method).__name__}")
     n_runs = check_positive_int(n_runs, "n_runs")
     epochs = check_positive_int(epochs, "epochs")
-    datas = [demo_data(r) for r in range(n_runs)]
-    return {name: _run_method(method, datas, epochs) for name, method in methods.items()}
+    data = seed_sets(n_runs, n_validation, n_test)
+    return {name: _run_method(method, data, n_runs, epochs) for name, method in methods.items()}
 
 
-def _run_method(method: Method, datas: list[DemoData], epochs: int) -> Result:
-    runs = range(len(datas))
-    nets = [_network(method.penalty, demo_seeds(r)["init_seed"]) for r in runs]
-    seeds = [demo_seeds(r)["order_seed"] for r in runs]
-    x_test, t_test = _stack(d.x_test for d in datas), _stack(d.t_test for d in datas)
-    noise = None
-    if method.dropout:
-        noise = Dropout(method.dropout, seed=NOISE_SEED)
-    elif method.jitter:
-        noise = Jitter(method.jitter, seed=NOISE_SEED)
-    stopper = None
+def _run_method(method: Method, data: SeedSets, n_runs: int, epochs: int) -> Result:
+    n_cand = method.n_candidates
+    stack = data.repeat(n_cand)  # row r * n_cand + c: seed set r, candidate c
+    nets = [_network(demo_seeds(r)["init_seed"]) for r in range(n_runs) for _ in range(n_cand)]
+    seeds = [demo_seeds(r)["order_seed"] for r in range(n_runs) for _ in range(n_cand)]
+    rules = list(method.rules) * (n_runs * n_cand // len(method.rules))
+    stopper = EarlyStopping(stack.x_val, stack.t_val) if method.early_stopping else None
+    curve = TestCurve(stack.x_test, stack.t_test, method.curve_every) if method.curve_every else None
+    callbacks = [c for c in (stopper, curve) if c is not None]
     start = time.perf_counter()
-    if method.validation:
-        parts = [split_validation(d.x_train, d.t_train, method.validation, VALIDATION_SEED + r)
-                 for r, d in zip(runs, datas, strict=True)]
-        x, t, x_val, t_val = (_stack(p[i] for p in parts) for i in range(4))
-        stopper = EarlyStopping(x_val, t_val)
-    else:
-        x, t = _stack(d.x_train for d in datas), _stack(d.t_train for d in datas)
-    fit(nets, x, t, rule=method.rule, epochs=epochs, lr=LR, seed=seeds, noise=noise,
-        callbacks=[] if stopper is None else [stopper])
+    fit(nets, stack.x, stack.t, rule=rules, epochs=epochs, lr=LR, seed=seeds,
+        noise=_noise(method, n_runs), callbacks=callbacks)
     seconds = time.perf_counter() - start
-    weights = np.stack([net.weights() for net in nets])
+    val_error = np.array([net.error(x, t) for net, x, t in zip(nets, stack.x_val, stack.t_val,
+                                                                  strict=True)]).reshape(n_runs, n_cand)
+    chosen = np.argmin(val_error, axis=1)  # ties: the first candidate
+    picked = [r * n_cand + c for r, c in enumerate(chosen)]
+    weights = np.stack([nets[i].weights() for i in picked])
     return Result(
-        train_accuracy=np.array([net.accuracy(xi, ti) for net, xi, ti in zip(nets, x, t, strict=True)]),
-        test_accuracy=np.array([net.accuracy(xi, ti) for net, xi, ti in zip(nets, x_test, t_test,
-                                                                             strict=True)]),
+        candidates=method.candidates,
+        chosen=chosen,
+        val_error=val_error,
+        train_accuracy=np.array([nets[i].accuracy(stack.x[i], stack.t[i]) for i in picked]),
+        test_accuracy=np.array([nets[i].accuracy(stack.x_test[i], stack.t_test[i]) for i in picked]),
         zeros=np.sum(weights == 0.0, axis=1),
         largest=np.abs(weights).max(axis=1),
-        best_epoch=None if stopper is None else np.array(stopper.best_epoch),
+        best_epoch=None if stopper is None else np.array(stopper.best_epoch)[picked],
         seconds=seconds,
+        curve=None if curve is None else np.array(curve.accuracy).T,
+        curve_epochs=None if curve is None else np.array(curve.epochs),
     )
 
 
-def _network(penalty, init_seed: int) -> Network:
-    """The demo's 10-8-4 network with its initial weights, and the given weight penalty."""
-    return Network(N_INPUT, N_HIDDEN, N_OUTPUT, seed=init_seed, weight_penalty=penalty)
+def _noise(method: Method, n_runs: int):
+    """The method's noise for the stack (seed sets x candidates), one strength per row."""
+    if method.dropout:
+        return GridDropout(np.tile(method.dropout, n_runs), seed=NOISE_SEED)
+    if method.jitter:
+        return GridJitter(np.tile(method.jitter, n_runs), seed=NOISE_SEED)
+    return None
+
+
+class GridDropout(Dropout):
+    """Dropout with its own rate for each network of a stack: a grid of rates in one ``fit``.
+
+    With every rate equal it draws and trains exactly as ``Dropout(rate, seed)``.
+    """
+
+    def __init__(self, rates, seed) -> None:
+        rates = np.asarray(rates, dtype=float)
+        super().__init__(float(rates.max()), seed)  # checks the largest rate and the seed
+        check_real(float(rates.min()), "rates", minimum=0.0)
+        self.rates = rates
+
+    def draw_mask(self, shape: tuple[int, ...]) -> np.ndarray:
+        keep = 1.0 - self.rates.reshape((-1,) + (1,) * (len(shape) - 1))  # one row per network
+        return (self.rng.random(shape) < keep) / keep
+
+
+class GridJitter(Jitter):
+    """Input noise with its own ``sigma`` for each network of a stack (see :class:`GridDropout`)."""
+
+    def __init__(self, sigmas, seed) -> None:
+        sigmas = np.asarray(sigmas, dtype=float)
+        super().__init__(float(sigmas.min()), seed)  # checks the smallest sigma and the seed
+        self.sigmas = sigmas
+
+    def perturb(self, x: np.ndarray) -> np.ndarray:
+        sigma = self.sigmas.reshape((-1,) + (1,) * (x.ndim - 1))
+        return x + sigma * self.rng.standard_normal(x.shape)
+
+
+class TestCurve(Callback):
+    """A callback that scores the test items every ``every`` epochs (test accuracy).
+
+    ``accuracy[k]`` holds one accuracy per network after epoch ``epochs[k]``; cheaper
+    than ``fit``'s ``test_data``, which scores every epoch.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, x_test, t_test, every: int) -> None:
+        self.x_test, self.t_test = x_test, t_test
+        self.every = check_positive_int(every, "every")
+        self.epochs: list[int] = []
+        self.accuracy: list[np.ndarray] = []
+
+    def on_epoch_end(self, epoch: int, run: TrainingRun) -> None:
+        if epoch % self.every == 0:
+            o = forward(param_views(run.flat, run.net.shapes), self.x_test)[1]
+            self.epochs.append(epoch)
+            self.accuracy.append(np.atleast_1d(hit_rate(o, self.t_test)))
+
+
+def _network(init_seed: int) -> Network:
+    """The demo's 10-8-4 network with its initial weights, without a penalty (rules apply it)."""
+    return Network(N_INPUT, N_HIDDEN, N_OUTPUT, seed=init_seed)
 
 
 def _repeat(a: np.ndarray, n: int) -> np.ndarray:
