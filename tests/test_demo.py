@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from l1reg.data import make_generator
-from l1reg.demo import demo_data, demo_large_test, demo_seeds
+from l1reg.demo import LAM, demo_data, demo_large_test, demo_seeds, run_demo, seed_study
 
 
 def test_large_test_set_is_labelled_by_the_seed_sets_own_generator():
@@ -27,3 +27,22 @@ def test_large_test_sets_differ_between_seed_sets_and_from_the_articles_items():
 def test_large_test_set_refuses_a_bad_size():
     with pytest.raises(ValueError, match="n_items"):
         demo_large_test(0, n_items=0)
+
+
+def test_seed_study_scores_each_seed_sets_networks_on_its_own_large_test_set():
+    study = seed_study(n_runs=2, epochs=2, large_test_items=50)
+    assert sorted(study) == sorted(
+        f"{which}_{label}" for which in ("train", "test", "large_test") for label in ("plain", "l1"))
+    assert all(v.shape == (2,) for v in study.values())
+    for run in (0, 1):
+        for label, lam in (("plain", 0.0), ("l1", LAM)):
+            alone = run_demo(lam, run=run, epochs=2, test_data=demo_large_test(run, n_items=50))
+            assert study[f"large_test_{label}"][run] == pytest.approx(alone.test_accuracy)
+            # the article's 40 items, as before
+            data = demo_data(run)
+            assert study[f"test_{label}"][run] == pytest.approx(alone.net.accuracy(data.x_test, data.t_test))
+
+
+def test_seed_study_refuses_a_bad_large_test_size():
+    with pytest.raises(ValueError, match="large_test_items"):
+        seed_study(n_runs=2, epochs=1, large_test_items=0)

@@ -101,29 +101,39 @@ class DemoRun:
         return self.history.test_accuracy[-1]
 
 
-def run_demo(lam: float, run: int = 0, epochs: int = EPOCHS) -> DemoRun:
-    """Train the demo network with penalty strength ``lam`` on seed set ``run``."""
+def run_demo(lam: float, run: int = 0, epochs: int = EPOCHS, test_data: tuple | None = None) -> DemoRun:
+    """Train the demo network with penalty strength ``lam`` on seed set ``run``.
+
+    The history's test accuracy is measured on the article's 40 items, or on
+    ``test_data`` (inputs, one-hot targets) if given, e.g. ``demo_large_test(run)``.
+    """
     data = demo_data(run)
     net = demo_network(lam, run)
     history = fit(
         net, data.x_train, data.t_train, epochs=epochs, lr=LR,
-        seed=demo_seeds(run)["order_seed"], test_data=(data.x_test, data.t_test),
+        seed=demo_seeds(run)["order_seed"],
+        test_data=(data.x_test, data.t_test) if test_data is None else test_data,
     )
     return DemoRun(net, history)
 
 
-def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS) -> dict[str, np.ndarray]:
+def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS,
+               large_test_items: int = LARGE_TEST_ITEMS) -> dict[str, np.ndarray]:
     """Final accuracies of the demo without and with L1 over seed sets 0..n_runs-1.
 
     Each run has its own generator, data, initial weights and visiting order; within
     a run the two models share all of them, so their difference is L1's effect alone.
     Returns arrays of length ``n_runs`` under ``"train_plain"``, ``"test_plain"``,
-    ``"train_l1"`` and ``"test_l1"``.
+    ``"train_l1"`` and ``"test_l1"`` (test: the article's 40 items), and under
+    ``"large_test_plain"`` and ``"large_test_l1"`` the accuracies on each seed set's
+    large test set of ``large_test_items`` items (:func:`demo_large_test`).
     """
     n_runs = check_positive_int(n_runs, "n_runs")
+    large_test_items = check_positive_int(large_test_items, "large_test_items")
     runs = range(n_runs)
     datas = [demo_data(r) for r in runs]
     stacked = {k: np.stack([getattr(d, k) for d in datas]) for k in DemoData._fields}
+    large = [demo_large_test(r, large_test_items) for r in runs]
     orders = [demo_seeds(r)["order_seed"] for r in runs]
     result = {}
     for label, strength in (("plain", 0.0), ("l1", lam)):
@@ -134,6 +144,9 @@ def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS) -> dict[str,
         )
         result[f"train_{label}"] = np.array([h.train_accuracy[-1] for h in histories])
         result[f"test_{label}"] = np.array([h.test_accuracy[-1] for h in histories])
+        # the trained networks, each on its own seed set's large test set, once at the end
+        result[f"large_test_{label}"] = np.array(
+            [net.accuracy(x, t) for net, (x, t) in zip(nets, large, strict=True)])
     return result
 
 
