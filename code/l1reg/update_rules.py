@@ -294,6 +294,18 @@ def _as_columns(rules: list[UpdateRule]) -> UpdateRule:
     return stacked
 
 
+def rule_groups(rule: UpdateRule, n_rep: int) -> list[tuple[slice, UpdateRule]]:
+    """The rows of a stack of ``n_rep`` networks and the rule of one kind that acts on them.
+
+    One pair for a rule of one kind (its settings may be columns, one row per network);
+    one pair per run of neighbouring networks of one kind for a rule from
+    :func:`stack_rules` that mixes kinds.
+    """
+    if isinstance(rule, _PerReplica):
+        return list(rule.groups)
+    return [(slice(0, n_rep), rule)]
+
+
 class _PerReplica(UpdateRule):
     """Rules of several kinds in one stack, each acting on its own (contiguous) rows."""
 
