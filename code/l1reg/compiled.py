@@ -78,13 +78,19 @@ def compiled_engine(run) -> None:
         t = jnp.asarray(run.t_train.reshape((-1,) + run.t_train.shape[-2:]))
         settings = {key: jnp.asarray(value, dtype=dtype) for key, value in strengths.items()}
         lr = jnp.asarray(run.lr, dtype=dtype)
+        test = None
+        if run.test_data is not None:
+            test = tuple(jnp.asarray(a.reshape((-1,) + a.shape[-2:])) for a in run.test_data)
         n = run.x_train.shape[-2]
+        sizes = {"train": n, "test": None if test is None else test[0].shape[-2]}
         for epoch in range(1, run.epochs + 1):
             order = np.stack([rng.permutation(n) for rng in run.rngs])  # as numpy_engine draws them
             # the parameters go up and come back every epoch: a callback may change them
-            done = epoch_fn(jnp.asarray(flat_rows), settings, lr, x, t, jnp.asarray(order))
+            done, scores = epoch_fn(jnp.asarray(flat_rows), settings, lr, x, t, jnp.asarray(order), test)
             flat_rows[...] = np.asarray(done)
-            if run.end_epoch(epoch):
+            scores = {which: (np.asarray(errors), np.asarray(hits) / sizes[which])
+                      for which, (errors, hits) in scores.items()}
+            if run.end_epoch(epoch, scores):
                 break
 
 
@@ -182,62 +188,84 @@ def _penalty_gradient(jnp, w, l1, twice_l2, terms: tuple[bool, bool]):
 def _compiled_epoch(terms: Terms):
     """One epoch for a stack of networks, jitted: ``vmap`` over networks of a ``scan`` over batches.
 
-    Cached on ``terms``; jax.jit caches again on the array shapes (networks, items).
+    The scan carries the four parameter arrays (not the flat vector: slicing and
+    re-joining it at every step would cost more than the step). Returns the new flat
+    parameters and the epoch's scores. Cached on ``terms``; jax.jit caches again on the
+    array shapes (networks, items).
     """
     import jax
     import jax.numpy as jnp
 
-    (n_in, n_hidden), (_, n_out) = terms.shapes[0], terms.shapes[1]
-    n_ih = n_in * n_hidden
-    n_w, (on_start, on_stop) = terms.n_weights, terms.on
+    shapes = terms.shapes
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    bounds = np.cumsum([0] + sizes)
+    # which weight matrices the rule acts on: on is one of the slices weight_slice gives
+    on_ih, on_ho = terms.on[0] == 0, terms.on[1] == terms.n_weights
 
-    def data_gradient(flat, x, t):
-        """Forward, the loss's signal, backward (network.py, losses.py), as one flat gradient."""
-        w_ih = flat[:n_ih].reshape(n_in, n_hidden)
-        w_ho = flat[n_ih:n_w].reshape(n_hidden, n_out)
-        b_h, b_o = flat[n_w : n_w + n_hidden], flat[n_w + n_hidden :]
+    def unflatten(flat):
+        pieces = zip(bounds[:-1], bounds[1:], shapes, strict=True)
+        return tuple(flat[a:b].reshape(shape) for a, b, shape in pieces)
+
+    def forward(p, x):
+        w_ih, w_ho, b_h, b_o = p
         h = jnp.tanh(x @ w_ih + b_h)
         z = h @ w_ho + b_o
         e = jnp.exp(z - z.max(axis=-1, keepdims=True))
-        o = e / e.sum(axis=-1, keepdims=True)
+        return h, e / e.sum(axis=-1, keepdims=True)
+
+    def data_gradient(p, x, t):
+        """Forward, the loss's signal, backward (network.py, losses.py): the four gradients."""
+        h, o = forward(p, x)
         if terms.loss == "squared":  # through the full softmax Jacobian
             g = o - t
             z_signal = o * (g - jnp.sum(g * o, axis=-1, keepdims=True)) / x.shape[0]
         else:
             z_signal = (o - t) / x.shape[0]
-        h_signal = (z_signal @ w_ho.T) * (1.0 - h * h)
-        return jnp.concatenate([(x.T @ h_signal).ravel(), (h.T @ z_signal).ravel(),
-                                h_signal.sum(axis=0), z_signal.sum(axis=0)])
+        h_signal = (z_signal @ p[1].T) * (1.0 - h * h)
+        return [x.T @ h_signal, h.T @ z_signal, h_signal.sum(axis=0), z_signal.sum(axis=0)]
 
-    def step(flat, s, lr, x, t):
-        """One update: data gradient, penalties, the rule's hooks around ``flat - lr * grad``."""
-        grad = data_gradient(flat, x, t)
-        if any(terms.weights):
-            grad = grad.at[:n_w].add(_penalty_gradient(jnp, flat[:n_w], s["w_l1"], s["w_l2"], terms.weights))
-        if any(terms.biases):
-            grad = grad.at[n_w:].add(_penalty_gradient(jnp, flat[n_w:], s["b_l1"], s["b_l2"], terms.biases))
-        if any(terms.rule):
-            w = flat[on_start:on_stop]
-            grad = grad.at[on_start:on_stop].add(_penalty_gradient(jnp, w, s["rule_l1"], s["rule_l2"],
-                                                                   terms.rule))
-        flat = flat - lr * grad
-        if terms.prox:  # soft_threshold(w, lr * lam), on the Proximal networks only
-            w = flat[on_start:on_stop]
-            shrunk = jnp.sign(w) * jnp.maximum(jnp.abs(w) - lr * s["prox"], 0.0)
-            flat = flat.at[on_start:on_stop].set(jnp.where(s["is_prox"] > 0, shrunk, w))
-        return flat
+    def step(p, s, lr, x, t):
+        """One update: data gradient, penalties, the rule's hooks around ``p - lr * grad``."""
+        grad = data_gradient(p, x, t)
+        for i, (l1, l2, present) in enumerate([("w_l1", "w_l2", terms.weights)] * 2
+                                              + [("b_l1", "b_l2", terms.biases)] * 2):
+            if any(present):
+                grad[i] = grad[i] + _penalty_gradient(jnp, p[i], s[l1], s[l2], present)
+        for i in [i for i, on in enumerate((on_ih, on_ho)) if on and any(terms.rule)]:
+            grad[i] = grad[i] + _penalty_gradient(jnp, p[i], s["rule_l1"], s["rule_l2"], terms.rule)
+        p = [a - lr * g for a, g in zip(p, grad, strict=True)]
+        for i in [i for i, on in enumerate((on_ih, on_ho)) if on and terms.prox]:
+            # soft_threshold(w, lr * lam), on the Proximal networks only
+            shrunk = jnp.sign(p[i]) * jnp.maximum(jnp.abs(p[i]) - lr * s["prox"], 0.0)
+            p[i] = jnp.where(s["is_prox"] > 0, shrunk, p[i])
+        return tuple(p)
 
-    def epoch(flat, s, lr, x, t, order):
+    def scores(p, x, t):
+        """The data error and the hit rate, as losses.py and network.hit_rate compute them."""
+        o = forward(p, x)[1]
+        if terms.loss == "squared":
+            error = 0.5 * jnp.sum((t - o) ** 2) / x.shape[0]
+        else:
+            floor = 1e-300 if o.dtype == jnp.float64 else jnp.finfo(o.dtype).tiny
+            error = -jnp.sum(t * jnp.log(jnp.maximum(o, floor))) / x.shape[0]
+        # the number of hits; the engine divides, as NumPy does (XLA would multiply by 1/n)
+        return error, jnp.sum(jnp.argmax(o, axis=-1) == jnp.argmax(t, axis=-1))
+
+    def epoch(flat, s, lr, x, t, order, test):
         """One network's epoch: its items in ``order``, full batches first, then the rest."""
+        p = unflatten(flat)
         xs, ts = x[order], t[order]
         size = terms.batch_size
         n_full = xs.shape[0] // size
         full = n_full * size
         batches = (xs[:full].reshape(n_full, size, -1), ts[:full].reshape(n_full, size, -1))
         if n_full:
-            flat, _ = jax.lax.scan(lambda f, b: (step(f, s, lr, *b), None), flat, batches)
+            p, _ = jax.lax.scan(lambda q, b: (step(q, s, lr, *b), None), p, batches)
         if xs.shape[0] > full:
-            flat = step(flat, s, lr, xs[full:], ts[full:])
-        return flat
+            p = step(p, s, lr, xs[full:], ts[full:])
+        done = {"train": scores(p, x, t)}
+        if test is not None:
+            done["test"] = scores(p, *test)
+        return jnp.concatenate([a.ravel() for a in p]), done
 
-    return jax.jit(jax.vmap(epoch, in_axes=(0, 0, None, 0, 0, 0)))
+    return jax.jit(jax.vmap(epoch, in_axes=(0, 0, None, 0, 0, 0, 0)))

@@ -123,9 +123,20 @@ class TrainingRun:
         """The first network: its shapes, loss and penalties are the whole stack's."""
         return self.nets[0]
 
-    def end_epoch(self, epoch: int) -> bool:
-        """Record the epoch in the histories and call the callbacks; True if one says stop."""
-        _record(self.histories, self.net, self.params, self.x_train, self.t_train, self.test_data)
+    def end_epoch(self, epoch: int, scores: dict | None = None) -> bool:
+        """Record the epoch in the histories and call the callbacks; True if one says stop.
+
+        ``scores`` are the epoch's errors and accuracies if the engine computed them
+        itself, as :func:`epoch_scores` does (``{"train": (errors, accuracies), ...}``,
+        one number per network); by default they are computed here, with NumPy.
+        """
+        if scores is None:
+            scores = epoch_scores(self.net, self.params, self.x_train, self.t_train, self.test_data)
+        for which, (errors, hits) in scores.items():
+            errors, hits = np.atleast_1d(errors), np.atleast_1d(hits)
+            for history, err, acc in zip(self.histories, errors, hits, strict=True):
+                getattr(history, f"{which}_error").append(float(err))
+                getattr(history, f"{which}_accuracy").append(float(acc))
         stops = [bool(callback.on_epoch_end(epoch, self)) for callback in self.callbacks]
         return any(stops)
 
@@ -498,16 +509,14 @@ def _in_place(obj, base: type, method: str, scratch_method: str, like: np.ndarra
 # --- recording and checking ----------------------------------------------------------------------
 
 
-def _record(histories: list[History], net: Network, p, x, t, test_data) -> None:
-    """Append this epoch's errors and accuracies (one history per replica)."""
+def epoch_scores(net: Network, p, x, t, test_data) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The data error and accuracy on the training (and test) items, one of each per replica."""
     sets = [(x, t, "train")] + ([(*test_data, "test")] if test_data is not None else [])
+    scores = {}
     for xx, tt, which in sets:
         o = forward(p, xx)[1]
-        errors = np.atleast_1d(net.loss.error(o, tt))
-        hits = np.atleast_1d(hit_rate(o, tt))
-        for history, err, acc in zip(histories, errors, hits, strict=True):
-            getattr(history, f"{which}_error").append(float(err))
-            getattr(history, f"{which}_accuracy").append(float(acc))
+        scores[which] = (net.loss.error(o, tt), hit_rate(o, tt))
+    return scores
 
 
 def _check_networks_and_data(net, x_train, t_train, seed, test_data) -> dict:
