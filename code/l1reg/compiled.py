@@ -11,7 +11,7 @@ and ``run.end_epoch`` records the histories and calls the callbacks, unchanged.
 
 What it buys: NumPy pays a fixed cost of about a microsecond per call, a few dozen
 calls per step, whatever the network's size; the compiled epoch pays it once. What it
-costs: the first call for a new configuration compiles (a second or so); later calls
+costs: the first call for a new configuration compiles (a few seconds); later calls
 with the same shapes, loss, batch size and kinds of rule reuse the compiled function.
 
 Supported: rules :class:`~l1reg.update_rules.Plain`, ``SubGradient``, ``Proximal``,
@@ -62,7 +62,7 @@ class Terms:
 def compiled_engine(run) -> None:
     """Train ``run`` (a :class:`~l1reg.training.TrainingRun`) with one compiled epoch at a time.
 
-    The first call for a configuration compiles the epoch (about a second); later calls
+    The first call for a configuration compiles the epoch (a few seconds); later calls
     with the same shapes, loss, batch size and kinds of rule and penalty reuse it.
     """
     terms, strengths = _check_and_describe(run)

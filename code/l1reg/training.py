@@ -207,8 +207,8 @@ def fit(
         What computes the steps: NumPy (:func:`numpy_engine`), or the same arithmetic
         compiled by JAX, one epoch of all the networks per call
         (:func:`l1reg.compiled.compiled_engine`): many times faster for a stack of
-        small networks, but its first call for a configuration compiles (about a
-        second), and it refuses noise, rules and penalties other than the book's
+        small networks, but its first call for a configuration compiles (a few
+        seconds), and it refuses noise, rules and penalties other than the book's
         (a ValueError saying so).
 
     Returns
