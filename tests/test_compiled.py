@@ -10,12 +10,21 @@ import pytest
 
 pytest.importorskip("jax")
 
-from l1reg import L1, L1L2, L2, Network, Penalty, fit  # noqa: E402
-from l1reg.compiled import _compiled_epoch  # noqa: E402
+from l1reg import (  # noqa: E402
+    L1,
+    L1L2,
+    L2,
+    Network,
+    Penalty,
+    compiled,  # noqa: E402
+    fit,
+)
+from l1reg.compiled import _compiled_epoch, _compiled_epochs  # noqa: E402
 from l1reg.constraints import MaxNorm  # noqa: E402
 from l1reg.dropout import Dropout  # noqa: E402
 from l1reg.early_stopping import EarlyStopping  # noqa: E402
 from l1reg.losses import Loss, squared_error, squared_error_signal  # noqa: E402
+from l1reg.training import Callback  # noqa: E402
 from l1reg.update_rules import (  # noqa: E402
     CumulativePenalty,
     ElasticNetGradient,
@@ -129,12 +138,53 @@ def test_early_stopping_stops_and_restores_as_with_numpy():
 
 def test_a_second_fit_of_the_same_configuration_does_not_compile_again():
     nets, x, t = _stack(2, weight_penalty=L1(0.01))
-    fit(nets, x, t, epochs=1, lr=0.1, seed=[1, 2], engine="compiled", batch_size=8)
-    before = _compiled_epoch.cache_info()
-    nets, x, t = _stack(2, weight_penalty=L1(0.02), seed=5)  # another strength: the same compiled epoch
-    fit(nets, x, t, epochs=1, lr=0.2, seed=[1, 2], engine="compiled", batch_size=8)
-    after = _compiled_epoch.cache_info()
+    fit(nets, x, t, epochs=4, lr=0.1, seed=[1, 2], engine="compiled", batch_size=8)
+    before = _compiled_epochs.cache_info()
+    nets, x, t = _stack(2, weight_penalty=L1(0.02), seed=5)  # another strength: the same compiled epochs
+    fit(nets, x, t, epochs=3, lr=0.2, seed=[1, 2], engine="compiled", batch_size=8)  # padded to 4
+    after = _compiled_epochs.cache_info()
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    before = _compiled_epoch.cache_info()  # with a callback: one compiled epoch per call
+    for _ in range(2):
+        fit(nets, x, t, epochs=1, lr=0.2, seed=[1, 2], engine="compiled", batch_size=8, callbacks=[_Watch()])
+    after = _compiled_epoch.cache_info()
+    assert after.hits == before.hits + 1 and after.misses <= before.misses + 1
+
+
+class _Watch(Callback):
+    """A callback that only looks: it sends the engine down the one-epoch-per-call path."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_epoch_end(self, epoch, run):
+        self.seen.append((epoch, run.flat.copy()))
+
+
+@pytest.mark.parametrize("budget", [None, 2 * 3 * 40], ids=["one-call", "calls-of-2-last-padded"])
+def test_all_epochs_in_one_call_give_what_one_epoch_per_call_gives(monkeypatch, budget):
+    """No callback: all epochs in one compiled call (or, past the budget, a few, the last
+    padded); with one, a call per epoch. The same parameters and histories, exactly."""
+    if budget is not None:
+        monkeypatch.setattr(compiled, "ORDERS_BUDGET", budget)  # calls of 2 epochs: 2, 2, 1 + padding
+    results, watch = [], _Watch()
+    for callbacks in ([], [watch]):
+        nets, x, t = _stack(3, loss="cross_entropy", bias_penalty=L2(0.01))
+        histories = fit(nets, x, t, epochs=5, lr=0.1, seed=[4, 5, 6], engine="compiled", batch_size=3,
+                        rule=[SubGradient(0.01), Proximal(0.02), Plain()], callbacks=callbacks,
+                        test_data=(x[:, :9], t[:, :9]))
+        results.append((np.stack([net.flat for net in nets]), histories))
+    (flat_all, h_all), (flat_each, h_each) = results
+    assert [epoch for epoch, _ in watch.seen] == [1, 2, 3, 4, 5]
+    np.testing.assert_array_equal(flat_all, flat_each)
+    assert h_all == h_each  # train and test errors and accuracies, every epoch, every network
+    assert len(h_all[0].test_error) == 5
+
+
+def test_epochs_per_call_are_a_power_of_two_within_the_budget():
+    assert [compiled._chunk_epochs(e, 64 * 200) for e in (1, 2, 3, 5, 8, 9, 500)] == [1, 2, 4, 8, 8, 16, 256]
+    assert compiled._chunk_epochs(500, 256 * 200) == 64  # 64 x 256 x 200 <= 2**22 entries
+    assert compiled._chunk_epochs(7, 10 * compiled.ORDERS_BUDGET) == 1
 
 
 def test_jax_default_precision_is_left_as_it_was():

@@ -60,10 +60,16 @@ class Terms:
 
 
 def compiled_engine(run) -> None:
-    """Train ``run`` (a :class:`~l1reg.training.TrainingRun`) with one compiled epoch at a time.
+    """Train ``run`` (a :class:`~l1reg.training.TrainingRun`) with compiled epochs.
 
-    The first call for a configuration compiles the epoch (a few seconds); later calls
-    with the same shapes, loss, batch size and kinds of rule and penalty reuse it.
+    Without callbacks nothing needs the parameters between epochs, so all the epochs
+    run in one compiled call (:func:`_compiled_epochs`; a few calls for a long run of
+    many networks, see :data:`ORDERS_BUDGET`), their visiting orders drawn up front and
+    their scores recorded afterwards; with callbacks, one compiled epoch per call
+    (:func:`_compiled_epoch`), the parameters back in ``run.flat`` before each
+    ``run.end_epoch``. The two give the same numbers (``tests/test_compiled.py``).
+    The first call for a configuration compiles (a few seconds); later calls with
+    the same shapes, loss, batch size and kinds of rule and penalty reuse it.
     """
     terms, strengths = _check_and_describe(run)
     import jax
@@ -71,7 +77,6 @@ def compiled_engine(run) -> None:
     with jax.enable_x64(True):
         import jax.numpy as jnp
 
-        epoch_fn = _compiled_epoch(terms)
         dtype = run.flat.dtype
         flat_rows = np.atleast_2d(run.flat)  # a view: one network's flat is net.flat itself
         x = jnp.asarray(run.x_train.reshape((-1,) + run.x_train.shape[-2:]))
@@ -83,15 +88,63 @@ def compiled_engine(run) -> None:
             test = tuple(jnp.asarray(a.reshape((-1,) + a.shape[-2:])) for a in run.test_data)
         n = run.x_train.shape[-2]
         sizes = {"train": n, "test": None if test is None else test[0].shape[-2]}
+
+        def host_scores(scores, index=()):
+            return {which: (np.asarray(errors)[index], np.asarray(hits)[index] / sizes[which])
+                    for which, (errors, hits) in scores.items()}
+
+        if not run.callbacks:
+            _all_epochs(run, terms, flat_rows, (settings, lr, x, t, test), host_scores)
+            return
+        epoch_fn = _compiled_epoch(terms)
         for epoch in range(1, run.epochs + 1):
             order = np.stack([rng.permutation(n) for rng in run.rngs])  # as numpy_engine draws them
             # the parameters go up and come back every epoch: a callback may change them
             done, scores = epoch_fn(jnp.asarray(flat_rows), settings, lr, x, t, jnp.asarray(order), test)
             flat_rows[...] = np.asarray(done)
-            scores = {which: (np.asarray(errors), np.asarray(hits) / sizes[which])
-                      for which, (errors, hits) in scores.items()}
-            if run.end_epoch(epoch, scores):
+            if run.end_epoch(epoch, host_scores(scores)):
                 break
+
+
+#: The most visiting-order entries (epochs x networks x items, int32) one call of
+#: :func:`_compiled_epochs` takes: 4M entries, 16 MB. A longer run is cut into calls
+#: of a power-of-two number of epochs; the last is padded with epochs that are skipped.
+ORDERS_BUDGET = 1 << 22
+
+
+def _chunk_epochs(epochs: int, per_epoch: int) -> int:
+    """Epochs per call: the power of two >= ``epochs`` (so that few lengths ever compile),
+    at most what :data:`ORDERS_BUDGET` allows (and at least 1)."""
+    cap = 1 << max((ORDERS_BUDGET // max(per_epoch, 1)).bit_length() - 1, 0)
+    return min(1 << (epochs - 1).bit_length(), cap)
+
+
+def _all_epochs(run, terms: Terms, flat_rows: np.ndarray, data: tuple, host_scores) -> None:
+    """All of ``run``'s epochs in as few compiled calls as the budget allows; then the histories.
+
+    The orders are drawn up front epoch by epoch, network by network, as numpy_engine
+    draws them: the same numbers, since nothing else draws from those generators.
+    """
+    import jax.numpy as jnp
+
+    n_rows, n = flat_rows.shape[0], run.x_train.shape[-2]
+    chunk = _chunk_epochs(run.epochs, n_rows * n)
+    train = _compiled_epochs(terms)
+    params = jnp.asarray(flat_rows)
+    scores = []
+    for first in range(0, run.epochs, chunk):
+        count = min(chunk, run.epochs - first)
+        orders = np.zeros((chunk, n_rows, n), dtype=np.int32)  # padding: epochs that are skipped
+        for epoch in range(count):
+            orders[epoch] = np.stack([rng.permutation(n) for rng in run.rngs])
+        params, done = train(params, *data[:2], jnp.asarray(count), *data[2:4], jnp.asarray(orders), data[4])
+        scores.append((count, done))
+    flat_rows[...] = np.asarray(params)
+    epoch = 0
+    for count, done in scores:
+        for i in range(count):
+            epoch += 1
+            run.end_epoch(epoch, host_scores(done, i))  # no callbacks: it records the histories
 
 
 # --- what the engine supports ------------------------------------------------------------------
@@ -184,14 +237,12 @@ def _penalty_gradient(jnp, w, l1, twice_l2, terms: tuple[bool, bool]):
     return l1 * jnp.sign(w) if sign else twice_l2 * w
 
 
-@lru_cache(maxsize=32)
-def _compiled_epoch(terms: Terms):
-    """One epoch for a stack of networks, jitted: ``vmap`` over networks of a ``scan`` over batches.
+def _epoch_function(terms: Terms):
+    """One network's epoch in jax.numpy, ``epoch(p, s, lr, x, t, order, test) -> (p, scores)``.
 
-    The scan carries the four parameter arrays (not the flat vector: slicing and
-    re-joining it at every step would cost more than the step). Returns the new flat
-    parameters and the epoch's scores. Cached on ``terms``; jax.jit caches again on the
-    array shapes (networks, items).
+    ``p`` is the four parameter arrays: the scan over batches carries them, not the flat
+    vector (slicing and re-joining it at every step would cost more than the step).
+    Also returns ``unflatten`` (flat vector to the four arrays).
     """
     import jax
     import jax.numpy as jnp
@@ -251,9 +302,8 @@ def _compiled_epoch(terms: Terms):
         # the number of hits; the engine divides, as NumPy does (XLA would multiply by 1/n)
         return error, jnp.sum(jnp.argmax(o, axis=-1) == jnp.argmax(t, axis=-1))
 
-    def epoch(flat, s, lr, x, t, order, test):
+    def epoch(p, s, lr, x, t, order, test):
         """One network's epoch: its items in ``order``, full batches first, then the rest."""
-        p = unflatten(flat)
         xs, ts = x[order], t[order]
         size = terms.batch_size
         n_full = xs.shape[0] // size
@@ -266,6 +316,59 @@ def _compiled_epoch(terms: Terms):
         done = {"train": scores(p, x, t)}
         if test is not None:
             done["test"] = scores(p, *test)
+        return p, done
+
+    return epoch, unflatten
+
+
+@lru_cache(maxsize=32)
+def _compiled_epoch(terms: Terms):
+    """One epoch for a stack of networks, jitted: ``vmap`` over networks of a ``scan`` over batches.
+
+    Takes and returns the flat parameters (one row per network; the input's buffer is
+    donated) with the epoch's scores. Cached on ``terms``; jax.jit caches again on the
+    array shapes (networks, items).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    epoch, unflatten = _epoch_function(terms)
+
+    def one(flat, s, lr, x, t, order, test):
+        p, done = epoch(unflatten(flat), s, lr, x, t, order, test)
         return jnp.concatenate([a.ravel() for a in p]), done
 
-    return jax.jit(jax.vmap(epoch, in_axes=(0, 0, None, 0, 0, 0, 0)))
+    return jax.jit(jax.vmap(one, in_axes=(0, 0, None, 0, 0, 0, 0)), donate_argnums=0)
+
+
+@lru_cache(maxsize=32)
+def _compiled_epochs(terms: Terms):
+    """Many epochs for a stack of networks, jitted: a ``scan`` over epochs of the vmapped epoch.
+
+    ``train(flat, s, lr, count, x, t, orders, test)``: ``orders`` is (epochs x networks x
+    items); epochs from ``count`` on are padding and skipped (``lax.cond`` on one flag
+    for the whole stack: no work). Returns the flat parameters (the input's buffer is
+    donated) and each epoch's scores, stacked (epochs x networks). Cached on ``terms``;
+    jax.jit caches again on the shapes (epochs per call, networks, items).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    epoch, unflatten = _epoch_function(terms)
+    stack_epoch = jax.vmap(epoch, in_axes=(0, 0, None, 0, 0, 0, 0))
+
+    def train(flat, s, lr, count, x, t, orders, test):
+        p = jax.vmap(unflatten)(flat)
+
+        def one_epoch(p, index_and_order):
+            index, order = index_and_order
+
+            def skip(p):
+                return p, jax.tree.map(jnp.zeros_like, jax.eval_shape(stack_epoch, p, s, lr, x, t, order,
+                                                                       test)[1])
+            return jax.lax.cond(index < count, lambda p: stack_epoch(p, s, lr, x, t, order, test), skip, p)
+
+        p, scores = jax.lax.scan(one_epoch, p, (jnp.arange(orders.shape[0]), orders))
+        return jnp.concatenate([a.reshape(a.shape[0], -1) for a in p], axis=1), scores
+
+    return jax.jit(train, donate_argnums=0)
