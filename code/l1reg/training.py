@@ -577,12 +577,21 @@ def check_replicas(nets) -> Network:
 
 
 def check_stack(net: Network, x, t, n_rep: int, x_name: str, t_name: str):
-    """Check stacked data replica by replica, with names like ``x_train[3]``."""
+    """Check stacked data; an error names the replica, like ``x_train[3]``."""
     x, t = np.asarray(x), np.asarray(t)
     if x.ndim != 3 or len(x) != n_rep:
         raise ValueError(f"{x_name} must have shape (replicas={n_rep}, items, n_input), got {x.shape}")
     if t.ndim != 3 or len(t) != n_rep:
         raise ValueError(f"{t_name} must have shape (replicas={n_rep}, items, n_output), got {t.shape}")
+    if x.shape[1] == t.shape[1]:
+        # all replicas at once (a few calls instead of a few per replica); what fails is
+        # checked again replica by replica below, for an error that names the replica
+        try:
+            xs, ts = check_data(net, x.reshape(-1, x.shape[-1]), t.reshape(-1, t.shape[-1]), x_name, t_name)
+        except (TypeError, ValueError):
+            pass
+        else:
+            return np.array(xs.reshape(x.shape)), np.array(ts.reshape(t.shape))  # copies, as np.stack
     checked = [check_data(net, xi, ti, f"{x_name}[{i}]", f"{t_name}[{i}]")
                for i, (xi, ti) in enumerate(zip(x, t, strict=True))]
     return np.stack([c[0] for c in checked]), np.stack([c[1] for c in checked])
