@@ -93,6 +93,16 @@ def _replica_rows(bench, numpy=10.0, compiled=1.0, peer=1.0):
             bench.Row(section, bench.REP_PEER, 64_000, [peer * us])]
 
 
+def test_the_peer_target_shows_the_ratio_to_a_peer_with_fits_history_beside_it(bench):
+    rows = _replica_rows(bench, compiled=1.0, peer=0.8)
+    section = rows[0].section
+    (_, _, plain), = [r for r in bench.check_targets(rows) if "plain jit(vmap)" in r[1]]
+    assert plain == "0.80x"  # no row with history: the target's ratio alone
+    rows.append(bench.Row(section, bench.REP_PEER_HISTORY, 64_000, [0.95 * 1e-6 * 64_000]))
+    (status, _, measured), = [r for r in bench.check_targets(rows) if "plain jit(vmap)" in r[1]]
+    assert (status, measured) == ("FAIL", "0.80x (0.95x a peer recording fit's per-epoch history)")
+
+
 def test_targets_pass_when_met(bench):
     rows = _rows(bench) + _replica_rows(bench)
     results = bench.check_targets(rows)
@@ -271,9 +281,9 @@ def test_a_tiny_replicas_run_times_three_engines_and_reports_rates_and_compile_t
     assert code == 0
     for batch_size in bench.REPLICA_BATCHES:
         section = bench.replicas_section(2, batch_size)
-        for variant in (bench.REP_NUMPY, bench.REP_COMPILED, bench.REP_PEER):
+        for variant in (bench.REP_NUMPY, bench.REP_COMPILED, bench.REP_PEER, bench.REP_PEER_HISTORY):
             assert any(line.startswith(section) and variant in line and "of matmul rate" in line
                        for line in out.splitlines())
     assert "attainable rate (float64 1024 x 1024 np.matmul)" in out
-    assert out.count("compiling took about") == 2 * len(bench.REPLICA_BATCHES)
+    assert out.count("compiling took about") == 3 * len(bench.REPLICA_BATCHES)
     assert "SKIP  replicas: compiled >= 5x NumPy's rate at 64 networks" in out  # 64 was not run
