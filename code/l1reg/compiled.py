@@ -189,7 +189,7 @@ def _rule_rows(rule, rows: slice, n_rows: int, name: str, out: dict, kinds: set)
         out["is_prox"][rows] = 1.0
         kinds.add("prox")
     else:
-        # the type's name: a rule stacked from several (settings as columns) has no repr
+        # the type's name: the settings (for a stacked rule, one per network) would say little
         raise ValueError(f"{name}={kind.__name__} is not supported by engine='compiled' (only Plain, "
                          f"SubGradient, Proximal, L2Gradient and ElasticNetGradient); {USE_NUMPY}")
 
