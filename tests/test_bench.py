@@ -273,7 +273,7 @@ def test_flops_per_update_counts_the_products_and_the_elementwise_work(bench):
     assert per_item == 6 * 112 + (8 + 8 + 4 + 20) + (24 + 4 + 24 + 8)
 
 
-def test_a_tiny_replicas_run_times_three_engines_and_reports_rates_and_compile_times(bench, capsys):
+def test_a_tiny_replicas_run_times_the_engines_and_peers_and_reports_rates_and_compile_times(bench, capsys):
     pytest.importorskip("jax")
     code = bench.main(["--sections", "replicas", "--repeats", "1", "--warmup", "0",
                        "--replicas-networks", "2", "--replicas-epochs", "1"])

@@ -2,15 +2,19 @@
 
 ``fit(nets, ..., engine="compiled")`` trains with the same forward pass, backward pass,
 penalties and update rules as the NumPy engine, written again by hand in
-``jax.numpy`` (no automatic differentiation), compiled by XLA. One compiled function
-runs one epoch: ``lax.scan`` over that epoch's batches, ``vmap`` over the networks.
-Python loops over the epochs, so the visiting orders come from the very same NumPy
-generators as in :func:`l1reg.training.numpy_engine` (one ``permutation(n)`` per
-network per epoch), and after every epoch the parameters go back into ``run.flat``
-and ``run.end_epoch`` records the histories and calls the callbacks, unchanged.
+``jax.numpy`` (no automatic differentiation), compiled by XLA: ``lax.scan`` over an
+epoch's batches, ``vmap`` over the networks. The visiting orders come from the very
+same NumPy generators as in :func:`l1reg.training.numpy_engine` (one
+``permutation(n)`` per network per epoch, in the same sequence). Without callbacks,
+one compiled call runs all the epochs (a ``scan`` over epochs; its orders drawn up
+front, each epoch's scores computed in it and recorded by ``run.end_epoch``
+afterwards), so nothing goes back to Python between epochs. With callbacks, one call
+per epoch: after every epoch the parameters go back into ``run.flat`` and
+``run.end_epoch`` records the histories and calls the callbacks, unchanged. Both
+give the same numbers.
 
 What it buys: NumPy pays a fixed cost of about a microsecond per call, a few dozen
-calls per step, whatever the network's size; the compiled epoch pays it once. What it
+calls per step, whatever the network's size; the compiled run pays it once. What it
 costs: the first call for a new configuration compiles (a few seconds); later calls
 with the same shapes, loss, batch size and kinds of rule reuse the compiled function.
 

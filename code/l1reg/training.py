@@ -205,7 +205,8 @@ def fit(
         training data for a list of networks.
     engine : {"numpy", "compiled"}, default "numpy"
         What computes the steps: NumPy (:func:`numpy_engine`), or the same arithmetic
-        compiled by JAX, one epoch of all the networks per call
+        compiled by JAX, all the networks at once and all the epochs in one call
+        unless a callback needs the parameters after each
         (:func:`l1reg.compiled.compiled_engine`): many times faster for a stack of
         small networks, but its first call for a configuration compiles (a few
         seconds), and it refuses noise, rules and penalties other than the book's
