@@ -18,6 +18,16 @@ sizes
     there is almost no arithmetic, so the vectorized step's time there is the fixed
     cost of its NumPy calls; the loop step at 10-8-4 divided by it bounds the speed-up
     any step made of those calls can reach at the demo's size.
+replicas
+    Many same-shaped networks at once (the demo's 10-8-4 with L1 by the sub-gradient
+    rule, 200 random items each, per-item steps and mini-batches of 10) at 1, 16, 64 and
+    256 networks: ``fit(stack, engine="numpy")``, ``fit(stack, engine="compiled")`` and
+    a plain ``jax.jit(jax.vmap(...))`` + ``lax.scan`` peer of the same step written here
+    (what a practitioner would write), with and without the per-epoch history ``fit``
+    records (training error and accuracy), in network updates per second and as a fraction
+    of the machine's attainable rate (the flop rate of a large ``np.matmul``, measured in
+    the same run, against the flop count of one network update). The compiled variants'
+    first call compiles: its extra time is printed apart, not in the per-update figures.
 digits
     scikit-learn's bundled digits (1797 items, 64-32-10, cross-entropy, L1 on the
     weights), mini-batches of 32 for 50 epochs: ``l1reg.fit`` (float64 and float32)
@@ -51,10 +61,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("demo", "sizes", "digits", "suite")
+SECTIONS = ("demo", "sizes", "replicas", "digits", "suite")
 
-# The issue's targets
-LOOP_RATIO = 20.0  # vectorized per-item SGD at least this many times faster than the loop version
+# The issue's targets. The old one of 20x for the vectorized per-item step over the loop
+# version is withdrawn: NumPy's fixed cost per call bounds it (the sizes section shows the
+# bound); the ratio is still printed, as information.
+LOOP_RATIO_WITHDRAWN = 20.0
+REPLICAS_NUMPY_RATIO = 5.0  # compiled engine >= this many times NumPy's rate, 64 networks, per item
+REPLICAS_PEER_RATIO = 0.9  # ... and >= this fraction of the plain jit(vmap) + scan peer's rate
+REPLICAS_TARGET_AT = 64
 KERAS_RATIO = 5.0  # ... and than Keras at batch size 1
 FULL_DEMO_SECONDS = 5.0  # the 500-epoch demo, both runs
 SUITE_SECONDS = 300.0  # make test
@@ -157,9 +172,9 @@ def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
 
     results = []
     r = ratio(("demo", LOOP), ("demo", VEC_1))
-    results.append((verdict(None if r is None else r >= LOOP_RATIO),
-                    f"demo: vectorized >= {LOOP_RATIO:g}x faster than the loop version",
-                    "not run" if r is None else f"{r:.1f}x"))
+    results.append(("INFO", f"demo: vectorized against the loop version (the {LOOP_RATIO_WITHDRAWN:g}x "
+                    "target was withdrawn: NumPy's fixed per-call cost bounds it, see the sizes section)",
+                    "not run" if r is None else f"{r:.1f}x faster"))
     r = ratio(("demo", KERAS_1), ("demo", VEC_1))
     results.append((verdict(None if r is None else r >= KERAS_RATIO),
                     f"demo: vectorized >= {KERAS_RATIO:g}x faster than Keras at batch size 1",
@@ -172,6 +187,21 @@ def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
     results.append((verdict(None if r is None else r >= 1.0),
                     "digits: l1reg no slower than Keras at batch size 32",
                     "not run" if r is None else f"Keras takes {r:.1f}x l1reg's time"))
+    section = replicas_section(REPLICAS_TARGET_AT, 1)
+    r = ratio((section, REP_NUMPY), (section, REP_COMPILED))
+    results.append((verdict(None if r is None else r >= REPLICAS_NUMPY_RATIO),
+                    f"replicas: compiled >= {REPLICAS_NUMPY_RATIO:g}x NumPy's rate at {REPLICAS_TARGET_AT} "
+                    "networks, per item", "not run" if r is None else f"{r:.1f}x"))
+    r = ratio((section, REP_PEER), (section, REP_COMPILED))
+    # fit records a per-epoch history, which the plain peer does not: the ratio to a peer
+    # that records the same history is printed beside the target's, as information
+    with_history = ratio((section, REP_PEER_HISTORY), (section, REP_COMPILED))
+    measured = "not run" if r is None else f"{r:.2f}x"
+    if r is not None and with_history is not None:
+        measured += f" ({with_history:.2f}x a peer recording fit's per-epoch history)"
+    results.append((verdict(None if r is None else r >= REPLICAS_PEER_RATIO),
+                    f"replicas: compiled >= {REPLICAS_PEER_RATIO:g}x the rate of a plain jit(vmap) + scan "
+                    f"peer at {REPLICAS_TARGET_AT} networks, per item", measured))
     suite = by_name.get(("suite", SUITE_TEST))
     results.append((verdict(None if suite is None else suite.median < SUITE_SECONDS),
                     f"make test < {SUITE_SECONDS / 60:g} min",
@@ -356,6 +386,168 @@ def call_floor(rows: list[Row]) -> str | None:
             f"{loop.per_update_us / floor.per_update_us:.1f}x faster than the loops at {loop.section}")
 
 
+REPLICAS = (1, 16, 64, 256)
+REPLICA_BATCHES = (1, 10)
+REPLICA_SIZES = (10, 8, 4)
+REP_NUMPY = "fit(stack, engine='numpy')"
+REP_COMPILED = "fit(stack, engine='compiled')"
+REP_PEER = "peer: jax.jit(vmap) + lax.scan"
+REP_PEER_HISTORY = "peer + fit's per-epoch history"
+
+
+def replicas_section(n_networks: int, batch_size: int) -> str:
+    """The table's section for a stack of ``n_networks`` at one batch size, e.g. ``64x b1``."""
+    return f"{n_networks}x b{batch_size}"
+
+
+def flops_per_update(sizes: tuple[int, int, int], batch_size: int) -> int:
+    """Floating-point operations of one SGD update of one network (squared error, L1 sub-gradient).
+
+    Per item: the three products of each layer (forward, weight gradient, signal back) at
+    2 flops per multiply-add, ``6 * n_weights``, plus the element-wise work (biases, tanh,
+    softmax, the loss's signal, tanh's slope, the bias gradients), one flop each; per
+    update: ``lam * sign(w)`` added to the weights' gradient (3 per weight) and
+    ``flat - lr * grad`` (2 per parameter).
+    """
+    n_in, n_h, n_out = sizes
+    n_weights, n_params = n_in * n_h + n_h * n_out, n_in * n_h + n_h * n_out + n_h + n_out
+    forward = n_h + n_h + n_out + 5 * n_out  # + b_h, tanh, + b_o, softmax (max, -, exp, sum, /)
+    backward = 6 * n_out + n_out + 3 * n_h + n_h  # signal, b_o grad, 1 - h*h and * slope, b_h grad
+    return batch_size * (6 * n_weights + forward + backward) + 3 * n_weights + 2 * n_params
+
+
+def matmul_flop_rate(n: int = 1024, tries: int = 5) -> float:
+    """The machine's attainable flop rate: a float64 ``n x n`` matmul, the fastest of ``tries``."""
+    import numpy as np
+
+    a = np.random.default_rng(0).uniform(size=(n, n))
+    best = min(measure(lambda: a @ a, repeats=tries, warmup=1)[0])
+    return 2.0 * n**3 / best
+
+
+def peer_epoch(lam: float, lr: float, history: bool = False):
+    """The same SGD step as ``fit``'s, written as a practitioner would: jit(vmap(scan)).
+
+    Squared error through softmax, tanh hidden layer, L1 sub-gradient on the weights;
+    one call trains every network for one epoch of batches (replicas x batches x items).
+    With ``history``, the call takes the training set too (``epoch(p, xb, tb, x, t)``)
+    and also returns what ``fit`` records after every epoch: each network's error and
+    number of hits on its whole training set.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    def step(p, batch):
+        (w1, b1, w2, b2), (x, t) = p, batch
+        h = jnp.tanh(x @ w1 + b1)
+        z = h @ w2 + b2
+        e = jnp.exp(z - z.max(-1, keepdims=True))
+        o = e / e.sum(-1, keepdims=True)
+        g = o - t
+        dz = o * (g - (g * o).sum(-1, keepdims=True)) / x.shape[0]
+        dh = (dz @ w2.T) * (1.0 - h * h)
+        grads = (x.T @ dh + lam * jnp.sign(w1), dh.sum(0), h.T @ dz + lam * jnp.sign(w2), dz.sum(0))
+        return tuple(a - lr * d for a, d in zip(p, grads, strict=True)), None
+
+    def epoch(p, xb, tb):
+        return jax.lax.scan(step, p, (xb, tb))[0]
+
+    def epoch_and_scores(p, xb, tb, x, t):
+        p = epoch(p, xb, tb)
+        w1, b1, w2, b2 = p
+        z = jnp.tanh(x @ w1 + b1) @ w2 + b2
+        e = jnp.exp(z - z.max(-1, keepdims=True))
+        o = e / e.sum(-1, keepdims=True)
+        return p, (0.5 * jnp.sum((t - o) ** 2) / x.shape[0], jnp.sum(o.argmax(-1) == t.argmax(-1)))
+
+    return jax.jit(jax.vmap(epoch_and_scores if history else epoch))
+
+
+def bench_replicas(args) -> tuple[list[Row], list[str]]:
+    """The replicas section's rows, and its lines about the machine's rate and compile times."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from l1reg import Network, fit, one_hot
+    from l1reg.update_rules import SubGradient
+
+    lam, lr, n = 0.001, 0.01, 200
+    peak = matmul_flop_rate()
+    notes = [f"attainable rate (float64 1024 x 1024 np.matmul): {peak / 1e9:.1f} GFLOP/s"]
+    compile_lines, rows = [], []
+    for batch_size in REPLICA_BATCHES:
+        flops = flops_per_update(REPLICA_SIZES, batch_size)
+        notes.append(f"one update of one {size_label(REPLICA_SIZES)} network, batch size {batch_size}: "
+                     f"{flops} flops")
+        for count in args.replicas_networks:
+            rng = np.random.default_rng(0)
+            x = rng.uniform(-1.0, 1.0, (count, n, REPLICA_SIZES[0]))
+            t = one_hot(rng.integers(0, REPLICA_SIZES[2], count * n), REPLICA_SIZES[2]).reshape(count, n, -1)
+            nets: list = []
+
+            def fresh(count=count, nets=nets):  # untimed: every run starts from the same networks
+                nets[:] = [Network(*REPLICA_SIZES, seed=i) for i in range(count)]
+
+            def run_fit(engine, count=count, x=x, t=t, nets=nets, batch_size=batch_size):
+                fit(nets, x, t, epochs=args.replicas_epochs, lr=lr, seed=list(range(count)),
+                    batch_size=batch_size, rule=SubGradient(lam), engine=engine)
+
+            epoch = peer_epoch(lam, lr)
+
+            def run_peer(epoch=epoch, count=count, x=x, t=t, nets=nets, batch_size=batch_size):
+                with jax.enable_x64(True):  # float64, as fit
+                    p = tuple(jnp.asarray(np.stack([net.params[k] for net in nets]))
+                              for k in ("ih_weights", "h_biases", "ho_weights", "o_biases"))
+                    rngs, rows = [np.random.default_rng(i) for i in range(count)], np.arange(count)[:, None]
+                    for _ in range(args.replicas_epochs):  # the same visiting orders as fit
+                        order = np.stack([g.permutation(n) for g in rngs])
+                        xb = x[rows, order].reshape(count, -1, batch_size, x.shape[-1])
+                        tb = t[rows, order].reshape(count, -1, batch_size, t.shape[-1])
+                        p = epoch(p, xb, tb)
+                    jax.block_until_ready(p)
+
+            epoch_history = peer_epoch(lam, lr, history=True)
+
+            def run_peer_history(epoch=epoch_history, count=count, x=x, t=t, nets=nets,
+                                 batch_size=batch_size):
+                """The peer recording fit's history: each epoch's errors and accuracies, on the host."""
+                with jax.enable_x64(True):
+                    p = tuple(jnp.asarray(np.stack([net.params[k] for net in nets]))
+                              for k in ("ih_weights", "h_biases", "ho_weights", "o_biases"))
+                    rngs, rows = [np.random.default_rng(i) for i in range(count)], np.arange(count)[:, None]
+                    xd, td, scores = jnp.asarray(x), jnp.asarray(t), []
+                    for _ in range(args.replicas_epochs):
+                        order = np.stack([g.permutation(n) for g in rngs])
+                        xb = x[rows, order].reshape(count, -1, batch_size, x.shape[-1])
+                        tb = t[rows, order].reshape(count, -1, batch_size, t.shape[-1])
+                        p, done = epoch(p, xb, tb, xd, td)
+                        scores.append(done)
+                    history = [(np.asarray(errors), np.asarray(hits) / n) for errors, hits in scores]
+                    jax.block_until_ready(p)
+                    return history
+
+            jobs = {REP_NUMPY: lambda run_fit=run_fit: run_fit("numpy"),
+                    REP_COMPILED: lambda run_fit=run_fit: run_fit("compiled"), REP_PEER: run_peer,
+                    REP_PEER_HISTORY: run_peer_history}
+            first = {name: measure(jobs[name], repeats=1, warmup=0, setup=fresh)[0][0]  # compiles
+                     for name in (REP_COMPILED, REP_PEER, REP_PEER_HISTORY)}
+            measured = measure_in_turns([(job, fresh) for job in jobs.values()], repeats=args.repeats,
+                                        warmup=args.warmup)
+            section = replicas_section(count, batch_size)
+            updates = count * args.replicas_epochs * math.ceil(n / batch_size)
+            for name, (times, cpus) in zip(jobs, measured, strict=True):
+                row = Row(section, name, updates, times, cpus, reference=name == REP_NUMPY)
+                rate = updates / row.median
+                row.note = f"{rate / 1e6:.3f} M updates/s, {rate * flops / peak:.2%} of matmul rate"
+                rows.append(row)
+                if name in first:
+                    compile_lines.append(f"  {section:<8} {name:<32} first call {first[name]:.2f} s: "
+                                         f"compiling took about {max(first[name] - row.median, 0.0):.2f} s")
+    notes.append("compile time (first call minus a timed call; kept out of the table):")
+    return rows, notes + compile_lines
+
+
 def bench_digits(args) -> list[Row]:
     import numpy as np
     from sklearn.datasets import load_digits
@@ -443,6 +635,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="epochs of the full demo, both runs (default 500; the target needs 500)")
     parser.add_argument("--sizes-epochs", type=int, default=5,
                         help="epochs of 200 items per network size in the sizes section (default 5)")
+    parser.add_argument("--replicas-networks", default=",".join(map(str, REPLICAS)),
+                        help="comma-separated stack sizes for the replicas section (default 1,16,64,256)")
+    parser.add_argument("--replicas-epochs", type=int, default=5,
+                        help="epochs of 200 items per stack in the replicas section (default 5)")
     parser.add_argument("--digits-epochs", type=int, default=50, help="epochs on digits (default 50)")
     parser.add_argument("--no-keras", action="store_true", help="leave out the Keras variants")
     parser.add_argument("--blas-threads", type=int, default=None,
@@ -454,7 +650,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = sorted(set(args.sections) - set(SECTIONS))
     if unknown or not args.sections:
         parser.error(f"--sections must name some of {', '.join(SECTIONS)}, got {unknown or 'nothing'}")
-    for name in ("repeats", "demo_epochs", "full_demo_epochs", "sizes_epochs", "digits_epochs"):
+    try:
+        args.replicas_networks = [int(v) for v in args.replicas_networks.split(",") if v.strip()]
+    except ValueError:
+        args.replicas_networks = []
+    if not args.replicas_networks or min(args.replicas_networks) < 1:
+        parser.error("--replicas-networks must be a comma-separated list of positive integers")
+    for name in ("repeats", "demo_epochs", "full_demo_epochs", "sizes_epochs", "replicas_epochs",
+                 "digits_epochs"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     if args.warmup < 0:
@@ -481,18 +684,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 5:
         print("note: fewer than 5 repetitions, below the issue's standard")
     rows: list[Row] = []
-    for section, bench in (("demo", bench_demo), ("sizes", bench_sizes), ("digits", bench_digits),
-                           ("suite", bench_suite)):
+    replica_notes: list[str] = []
+    for section, bench in (("demo", bench_demo), ("sizes", bench_sizes), ("replicas", bench_replicas),
+                           ("digits", bench_digits), ("suite", bench_suite)):
         if section in args.sections:
-            rows.extend(bench(args))
+            found = bench(args)
+            if section == "replicas":
+                found, replica_notes = found
+            rows.extend(found)
     set_ratios(rows)
     print()
     print(format_table(rows))
     print("\nratio: median time per update over the section's reference row (ref); "
           "for the suite, total time over make test's")
+    if replica_notes:
+        print("replicas: section NxbB is N networks at batch size B; ratio < 1 is faster than NumPy")
     floor = call_floor(rows)
     if floor is not None:
         print(f"\n{floor}")
+    if replica_notes:
+        print("\n" + "\n".join(replica_notes))
     print()
     for status, target, measured in check_targets(rows):
         print(f"{status}  {target}: {measured}")

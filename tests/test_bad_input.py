@@ -35,7 +35,7 @@ from l1reg import (
     update_rules,
 )
 from l1reg.early_stopping import EarlyStopping
-from l1reg.training import TrainingDiverged
+from l1reg.training import Callback, TrainingDiverged
 
 
 @contextmanager
@@ -105,6 +105,26 @@ def test_divergence_in_a_stack_names_the_replica_and_fills_every_network(demo):
         fit(nets, xs, ts, epochs=30, lr=10.0, seed=[0, 0], rule=rule)
     assert all(np.all(np.isfinite(n.flat)) for n in nets)
     assert not np.array_equal(nets[0].flat, starts[0])  # the networks hold the last finite epoch
+
+
+@pytest.mark.parametrize("with_callback", [False, True])
+def test_the_compiled_engine_reports_divergence_as_the_numpy_engine_does(demo, with_callback):
+    # Without callbacks the compiled engine runs all epochs in one call; a divergence
+    # sends it back to train epoch by epoch, so it names the same epoch and keeps the
+    # same last finite parameters as the NumPy engine.
+    class Nothing(Callback):
+        pass
+
+    callbacks = [Nothing()] if with_callback else []
+    found = {}
+    for engine in ("numpy", "compiled"):
+        net = Network(10, 8, 4, seed=3, weight_penalty=L2(0.2))
+        with pytest.raises(TrainingDiverged, match=r"diverged in epoch 4") as caught:
+            fit(net, demo.x_train, demo.t_train, epochs=30, lr=10.0, seed=0, engine=engine,
+                callbacks=callbacks)
+        found[engine] = (str(caught.value), net.get_flat())
+    assert found["numpy"][0] == found["compiled"][0]
+    np.testing.assert_allclose(found["compiled"][1], found["numpy"][1], rtol=1e-9)  # weights near 1e286
 
 
 def test_a_first_epoch_that_diverges_leaves_the_initial_parameters(demo):

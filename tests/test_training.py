@@ -341,8 +341,8 @@ def test_a_callback_changing_the_parameters_at_the_end_changes_the_networks(rand
     assert all(np.all(net.get_flat() == 0.0) for net in nets)
 
 
-def test_numpy_is_the_only_engine_so_far(data):
+def test_the_engines_are_numpy_and_compiled(data):
     x, t, _, _ = data
-    assert list(ENGINES) == ["numpy"]
-    with pytest.raises(ValueError, match=r"^engine must be one of \['numpy'\], got 'jax'"):
+    assert list(ENGINES) == ["numpy", "compiled"]
+    with pytest.raises(ValueError, match=r"^engine must be one of \['compiled', 'numpy'\], got 'jax'"):
         fit(_net(), x, t, epochs=1, lr=0.1, seed=7, engine="jax")

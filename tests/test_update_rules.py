@@ -293,6 +293,19 @@ def test_rule_settings_and_repr():
     assert repr(Plain()) == "Plain()"
 
 
+def test_a_stacked_rule_shows_its_settings_one_per_replica():
+    net = Network(3, 2, 2, seed=0)
+    two = stack_rules([SubGradient(0.01), SubGradient(0.02)], 2, net)
+    assert repr(two) == "SubGradient(lam=[0.01, 0.02])"
+    elastic = stack_rules([ElasticNetGradient(0.01, 0.5), ElasticNetGradient(0.02, 1.0)], 2, net)
+    assert repr(elastic) == "ElasticNetGradient(l1=[0.01, 0.02], l2=[0.5, 1])"
+    mixed = stack_rules([Plain(), SubGradient(0.02), Proximal(0.1), Proximal(1e-5)], 4, net)
+    assert repr(mixed) == ("_PerReplica(0:1=Plain(), 1:2=SubGradient(lam=[0.02]), "
+                           "2:4=Proximal(lam=[0.1, 1e-05]))")
+    many = repr(stack_rules([SubGradient(0.001 * i) for i in range(30)], 30, net))
+    assert many == "SubGradient(lam=[0, 0.001, 0.002, ..., 0.027, 0.028, 0.029])"  # summarized
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 

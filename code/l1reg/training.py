@@ -28,6 +28,7 @@ from functools import partial
 import numpy as np
 
 from l1reg._validation import check_positive_int, check_real, check_rng
+from l1reg.compiled import compiled_engine
 from l1reg.losses import Loss
 from l1reg.network import WEIGHT_NAMES, Network, check_network, forward, hit_rate, param_views
 from l1reg.penalties import Penalty
@@ -124,16 +125,25 @@ class TrainingRun:
         """The first network: its shapes, loss and penalties are the whole stack's."""
         return self.nets[0]
 
-    def end_epoch(self, epoch: int) -> bool:
+    def end_epoch(self, epoch: int, scores: dict | None = None) -> bool:
         """Check, record the epoch in the histories and call the callbacks; True if one says stop.
 
         Every engine calls this after each epoch. If a parameter became NaN or infinite,
         training has diverged: the parameters go back to those at the end of the last
         finite epoch (the initial ones if it was the first), in every network of a
-        stack, and :class:`TrainingDiverged` is raised.
+        stack, and :class:`TrainingDiverged` is raised. ``scores`` are the epoch's errors
+        and accuracies if the engine computed them itself, as :func:`epoch_scores` does
+        (``{"train": (errors, accuracies), ...}``, one number per network); by default
+        they are computed here, with NumPy.
         """
         self.check_finite(epoch)
-        _record(self.histories, self.net, self.params, self.x_train, self.t_train, self.test_data)
+        if scores is None:
+            scores = epoch_scores(self.net, self.params, self.x_train, self.t_train, self.test_data)
+        for which, (errors, hits) in scores.items():
+            errors, hits = np.atleast_1d(errors), np.atleast_1d(hits)
+            for history, err, acc in zip(self.histories, errors, hits, strict=True):
+                getattr(history, f"{which}_error").append(float(err))
+                getattr(history, f"{which}_accuracy").append(float(acc))
         stops = [bool(callback.on_epoch_end(epoch, self)) for callback in self.callbacks]
         return any(stops)
 
@@ -229,8 +239,14 @@ def fit(
     test_data : (x_test, t_test), optional
         Held-out data, evaluated after each epoch (never trained on); stacked like the
         training data for a list of networks.
-    engine : {"numpy"}, default "numpy"
-        What computes the steps (the only one so far: NumPy, :func:`numpy_engine`).
+    engine : {"numpy", "compiled"}, default "numpy"
+        What computes the steps: NumPy (:func:`numpy_engine`), or the same arithmetic
+        compiled by JAX, all the networks at once and all the epochs in one call
+        unless a callback needs the parameters after each
+        (:func:`l1reg.compiled.compiled_engine`): many times faster for a stack of
+        small networks, but its first call for a configuration compiles (a few
+        seconds), and it refuses noise, rules and penalties other than the book's
+        (a ValueError saying so).
 
     Returns
     -------
@@ -311,8 +327,8 @@ def numpy_engine(run: TrainingRun) -> None:
             break
 
 
-#: The engines ``fit(engine=...)`` can run on; a compiled engine plugs in here.
-ENGINES: dict[str, Callable[[TrainingRun], None]] = {"numpy": numpy_engine}
+#: The engines ``fit(engine=...)`` can run on (the compiled one imports JAX when it runs).
+ENGINES: dict[str, Callable[[TrainingRun], None]] = {"numpy": numpy_engine, "compiled": compiled_engine}
 
 
 # --- the buffered step -------------------------------------------------------------------------
@@ -543,16 +559,14 @@ def _in_place(obj, base: type, method: str, scratch_method: str, like: np.ndarra
 # --- recording and checking ----------------------------------------------------------------------
 
 
-def _record(histories: list[History], net: Network, p, x, t, test_data) -> None:
-    """Append this epoch's errors and accuracies (one history per replica)."""
+def epoch_scores(net: Network, p, x, t, test_data) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The data error and accuracy on the training (and test) items, one of each per replica."""
     sets = [(x, t, "train")] + ([(*test_data, "test")] if test_data is not None else [])
+    scores = {}
     for xx, tt, which in sets:
         o = forward(p, xx)[1]
-        errors = np.atleast_1d(net.loss.error(o, tt))
-        hits = np.atleast_1d(hit_rate(o, tt))
-        for history, err, acc in zip(histories, errors, hits, strict=True):
-            getattr(history, f"{which}_error").append(float(err))
-            getattr(history, f"{which}_accuracy").append(float(acc))
+        scores[which] = (net.loss.error(o, tt), hit_rate(o, tt))
+    return scores
 
 
 def _check_networks_and_data(net, x_train, t_train, seed, test_data) -> dict:
@@ -613,12 +627,21 @@ def check_replicas(nets) -> Network:
 
 
 def check_stack(net: Network, x, t, n_rep: int, x_name: str, t_name: str):
-    """Check stacked data replica by replica, with names like ``x_train[3]``."""
+    """Check stacked data; an error names the replica, like ``x_train[3]``."""
     x, t = np.asarray(x), np.asarray(t)
     if x.ndim != 3 or len(x) != n_rep:
         raise ValueError(f"{x_name} must have shape (replicas={n_rep}, items, n_input), got {x.shape}")
     if t.ndim != 3 or len(t) != n_rep:
         raise ValueError(f"{t_name} must have shape (replicas={n_rep}, items, n_output), got {t.shape}")
+    if x.shape[1] == t.shape[1]:
+        # all replicas at once (a few calls instead of a few per replica); what fails is
+        # checked again replica by replica below, for an error that names the replica
+        try:
+            xs, ts = check_data(net, x.reshape(-1, x.shape[-1]), t.reshape(-1, t.shape[-1]), x_name, t_name)
+        except (TypeError, ValueError):
+            pass
+        else:
+            return np.array(xs.reshape(x.shape)), np.array(ts.reshape(t.shape))  # copies, as np.stack
     checked = [check_data(net, xi, ti, f"{x_name}[{i}]", f"{t_name}[{i}]")
                for i, (xi, ti) in enumerate(zip(x, t, strict=True))]
     return np.stack([c[0] for c in checked]), np.stack([c[1] for c in checked])

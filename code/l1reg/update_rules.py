@@ -78,8 +78,16 @@ class UpdateRule:
         """Move the weights ``w`` in place after the step (default: leave them)."""
 
     def __repr__(self) -> str:
-        settings = ", ".join(f"{k}={v:g}" for k, v in self.get_config().items())
+        settings = ", ".join(f"{k}={_format_setting(v)}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({settings})"
+
+
+def _format_setting(value) -> str:
+    """A setting for a repr: ``0.01``; a stacked rule's column, one per replica: ``[0.01, 0.02]``."""
+    if np.ndim(value) == 0:
+        return f"{value:g}"
+    return np.array2string(np.asarray(value).ravel(), separator=", ", threshold=20,
+                           formatter={"float_kind": lambda v: f"{v:g}"})
 
 
 class Plain(UpdateRule):
@@ -297,11 +305,27 @@ def _as_columns(rules: list[UpdateRule]) -> UpdateRule:
     return stacked
 
 
+def rule_groups(rule: UpdateRule, n_rep: int) -> list[tuple[slice, UpdateRule]]:
+    """The rows of a stack of ``n_rep`` networks and the rule of one kind that acts on them.
+
+    One pair for a rule of one kind (its settings may be columns, one row per network);
+    one pair per run of neighbouring networks of one kind for a rule from
+    :func:`stack_rules` that mixes kinds.
+    """
+    if isinstance(rule, _PerReplica):
+        return list(rule.groups)
+    return [(slice(0, n_rep), rule)]
+
+
 class _PerReplica(UpdateRule):
     """Rules of several kinds in one stack, each acting on its own (contiguous) rows."""
 
     def __init__(self, groups: list[tuple[slice, UpdateRule]]) -> None:
         self.groups = groups
+
+    def __repr__(self) -> str:
+        groups = ", ".join(f"{rows.start}:{rows.stop}={rule!r}" for rows, rule in self.groups)
+        return f"{type(self).__name__}({groups})"
 
     def start(self, w, matrices):
         return [rule.start(w[rows], [m[rows] for m in matrices]) for rows, rule in self.groups]

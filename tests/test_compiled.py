@@ -1,0 +1,237 @@
+"""The compiled engine (``fit(..., engine="compiled")``) against the NumPy engine.
+
+Same visiting orders, same arithmetic: after a few hundred steps the parameters agree
+to 1e-12 in float64, and so do the per-epoch histories. Each case compiles once (about
+a second), so the cases are few and each covers several settings.
+"""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("jax")
+
+from l1reg import (  # noqa: E402
+    L1,
+    L1L2,
+    L2,
+    Network,
+    Penalty,
+    compiled,  # noqa: E402
+    fit,
+)
+from l1reg.compiled import _compiled_epoch, _compiled_epochs  # noqa: E402
+from l1reg.constraints import MaxNorm  # noqa: E402
+from l1reg.dropout import Dropout  # noqa: E402
+from l1reg.early_stopping import EarlyStopping  # noqa: E402
+from l1reg.losses import Loss, squared_error, squared_error_signal  # noqa: E402
+from l1reg.training import Callback  # noqa: E402
+from l1reg.update_rules import (  # noqa: E402
+    CumulativePenalty,
+    ElasticNetGradient,
+    L2Gradient,
+    Plain,
+    Proximal,
+    SubGradient,
+    TackOn,
+)
+
+N_ITEMS, SIZES = 40, (5, 4, 3)
+
+
+def _stack(n_rep, *, loss="squared", weight_penalty=None, bias_penalty=None, dtype=np.float64, seed=0):
+    nets = [Network(*SIZES, seed=seed + i, init_range=0.5, loss=loss, weight_penalty=weight_penalty,
+                    bias_penalty=bias_penalty, dtype=dtype) for i in range(n_rep)]
+    rng = np.random.default_rng(seed + 100)
+    x = rng.uniform(-1.0, 1.0, (n_rep, N_ITEMS, SIZES[0]))
+    t = np.eye(SIZES[2])[rng.integers(0, SIZES[2], (n_rep, N_ITEMS))]
+    return nets, x, t
+
+
+def _both(make, **settings):
+    """Train two identical stacks, one per engine; return (nets, histories) of each."""
+    results = []
+    for engine in ("numpy", "compiled"):
+        nets, x, t = make()
+        seeds = [np.random.default_rng(7 + i) for i in range(len(nets))]
+        histories = fit(nets, x, t, seed=seeds, engine=engine, **settings)
+        results.append((nets, histories))
+    return results
+
+
+def _max_difference(results) -> float:
+    (a, _), (b, _) = results
+    return max(float(np.abs(p.flat - q.flat).max()) for p, q in zip(a, b, strict=True))
+
+
+CASES = [
+    pytest.param({"rule": [SubGradient(lam) for lam in (0.0, 0.01, 0.03)], "batch_size": 1}, {},
+                 id="subgradient-per-item"),
+    pytest.param({"rule": [Proximal(lam) for lam in (0.001, 0.01, 0.05)], "batch_size": 7,
+                  "on": ("ih_weights",)}, {"loss": "cross_entropy"}, id="proximal-ih-batches-of-7"),
+    pytest.param({"rule": [L2Gradient(0.01), L2Gradient(0.02), L2Gradient(0.0)], "batch_size": 40}, {},
+                 id="l2-full-batch"),
+    pytest.param({"rule": [ElasticNetGradient(0.01, l2) for l2 in (0.0, 0.01, 0.1)], "batch_size": 3},
+                 {"loss": "cross_entropy", "bias_penalty": L2(0.01)}, id="elastic-net-batches-of-3"),
+    pytest.param({"rule": [Plain(), SubGradient(0.02), Proximal(0.02), L2Gradient(0.02),
+                           ElasticNetGradient(0.01, 0.01)], "batch_size": 1}, {},
+                 id="a-mix-of-kinds"),
+    pytest.param({"batch_size": 6, "on": ("ho_weights",)},
+                 {"loss": "cross_entropy", "weight_penalty": L1L2(0.01, 0.02), "bias_penalty": L1(0.01)},
+                 id="network-penalties-plain-rule"),
+]
+
+
+@pytest.mark.parametrize(("settings", "net_settings"), CASES)
+def test_a_stack_ends_where_the_numpy_engine_ends_and_records_the_same_history(settings, net_settings):
+    n_rep = len(settings["rule"]) if "rule" in settings else 3
+    results = _both(lambda: _stack(n_rep, **net_settings), epochs=5, lr=0.1, **settings)
+    assert _max_difference(results) < 1e-12
+    moved = max(float(np.abs(n.flat - m.flat).max())
+                for n, m in zip(results[1][0], _stack(n_rep, **net_settings)[0], strict=True))
+    assert moved > 0.01  # the networks did train (5 steps at full batch, 200 per item)
+    (_, ha), (_, hb) = results
+    for one, other in zip(ha, hb, strict=True):
+        np.testing.assert_allclose(one.train_error, other.train_error, rtol=0, atol=1e-12)
+        assert one.train_accuracy == other.train_accuracy
+
+
+def test_one_network_with_its_own_l1_penalty_matches_the_numpy_engine():
+    def make():
+        nets, x, t = _stack(1, weight_penalty=L1(0.01))
+        return nets[0], x[0], t[0]
+
+    flats, histories = [], []
+    for engine in ("numpy", "compiled"):
+        net, x, t = make()
+        histories.append(fit(net, x, t, epochs=5, lr=0.1, seed=3, engine=engine, test_data=(x[:9], t[:9])))
+        flats.append(net.flat)
+    assert np.abs(flats[0] - flats[1]).max() < 1e-12
+    assert histories[0].test_accuracy == histories[1].test_accuracy
+    np.testing.assert_allclose(histories[0].test_error, histories[1].test_error, rtol=0, atol=1e-12)
+
+
+def test_float32_networks_train_in_float32_close_to_the_numpy_engine():
+    results = _both(lambda: _stack(2, weight_penalty=L1(0.01), dtype=np.float32), epochs=2, lr=0.1,
+                    batch_size=4)
+    assert all(net.flat.dtype == np.float32 for net in results[1][0])
+    assert _max_difference(results) < 1e-5
+
+
+def test_early_stopping_stops_and_restores_as_with_numpy():
+    stops = []
+
+    def make():
+        nets, x, t = _stack(2, weight_penalty=L1(0.01))
+        _, x_val, t_val = _stack(2, seed=50)  # other random labels: fitting x, t makes them worse
+        stops.append(EarlyStopping(x_val[:, :10], t_val[:, :10], patience=2))
+        return nets, x, t
+
+    results = []
+    for engine in ("numpy", "compiled"):
+        nets, x, t = make()
+        fit(nets, x, t, epochs=30, lr=0.5, seed=[1, 2], engine=engine, batch_size=10, callbacks=[stops[-1]])
+        results.append((nets, None))
+    assert stops[0].best_epoch == stops[1].best_epoch
+    assert len(stops[0].val_error[0]) == len(stops[1].val_error[0]) < 30  # it did stop early
+    assert _max_difference(results) < 1e-12
+
+
+def test_a_second_fit_of_the_same_configuration_does_not_compile_again():
+    nets, x, t = _stack(2, weight_penalty=L1(0.01))
+    fit(nets, x, t, epochs=4, lr=0.1, seed=[1, 2], engine="compiled", batch_size=8)
+    before = _compiled_epochs.cache_info()
+    nets, x, t = _stack(2, weight_penalty=L1(0.02), seed=5)  # another strength: the same compiled epochs
+    fit(nets, x, t, epochs=3, lr=0.2, seed=[1, 2], engine="compiled", batch_size=8)  # padded to 4
+    after = _compiled_epochs.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    before = _compiled_epoch.cache_info()  # with a callback: one compiled epoch per call
+    for _ in range(2):
+        fit(nets, x, t, epochs=1, lr=0.2, seed=[1, 2], engine="compiled", batch_size=8, callbacks=[_Watch()])
+    after = _compiled_epoch.cache_info()
+    assert after.hits == before.hits + 1 and after.misses <= before.misses + 1
+
+
+class _Watch(Callback):
+    """A callback that only looks: it sends the engine down the one-epoch-per-call path."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_epoch_end(self, epoch, run):
+        self.seen.append((epoch, run.flat.copy()))
+
+
+@pytest.mark.parametrize("budget", [None, 2 * 3 * 40], ids=["one-call", "calls-of-2-last-padded"])
+def test_all_epochs_in_one_call_give_what_one_epoch_per_call_gives(monkeypatch, budget):
+    """No callback: all epochs in one compiled call (or, past the budget, a few, the last
+    padded); with one, a call per epoch. The same parameters and histories, exactly."""
+    if budget is not None:
+        monkeypatch.setattr(compiled, "ORDERS_BUDGET", budget)  # calls of 2 epochs: 2, 2, 1 + padding
+    results, watch = [], _Watch()
+    for callbacks in ([], [watch]):
+        nets, x, t = _stack(3, loss="cross_entropy", bias_penalty=L2(0.01))
+        histories = fit(nets, x, t, epochs=5, lr=0.1, seed=[4, 5, 6], engine="compiled", batch_size=3,
+                        rule=[SubGradient(0.01), Proximal(0.02), Plain()], callbacks=callbacks,
+                        test_data=(x[:, :9], t[:, :9]))
+        results.append((np.stack([net.flat for net in nets]), histories))
+    (flat_all, h_all), (flat_each, h_each) = results
+    assert [epoch for epoch, _ in watch.seen] == [1, 2, 3, 4, 5]
+    np.testing.assert_array_equal(flat_all, flat_each)
+    assert h_all == h_each  # train and test errors and accuracies, every epoch, every network
+    assert len(h_all[0].test_error) == 5
+
+
+def test_epochs_per_call_are_a_power_of_two_within_the_budget():
+    assert [compiled._chunk_epochs(e, 64 * 200) for e in (1, 2, 3, 5, 8, 9, 500)] == [1, 2, 4, 8, 8, 16, 256]
+    assert compiled._chunk_epochs(500, 256 * 200) == 64  # 64 x 256 x 200 <= 2**22 entries
+    assert compiled._chunk_epochs(7, 10 * compiled.ORDERS_BUDGET) == 1
+
+
+def test_jax_default_precision_is_left_as_it_was():
+    import jax
+
+    before = jax.config.jax_enable_x64
+    nets, x, t = _stack(2, weight_penalty=L1(0.01))
+    fit(nets, x, t, epochs=1, lr=0.1, seed=[1, 2], engine="compiled", batch_size=8)
+    assert jax.config.jax_enable_x64 == before
+
+
+class _OwnPenalty(Penalty):
+    settings = ("lam",)
+
+    def __init__(self, lam):
+        self.lam = lam
+
+    def __call__(self, w):
+        return self.lam * float(np.sum(w**4))
+
+    def gradient(self, w):
+        return 4 * self.lam * w**3
+
+
+@pytest.mark.parametrize(
+    ("net_settings", "settings", "message"),
+    [
+        ({}, {"noise": Dropout(0.5, seed=0)}, "noise=Dropout"),
+        ({}, {"rule": TackOn(0.001)}, "rule=TackOn"),
+        ({}, {"rule": CumulativePenalty(0.001)}, "rule=CumulativePenalty"),
+        ({}, {"rule": MaxNorm(2.0)}, "rule=MaxNorm"),
+        ({}, {"rule": [SubGradient(0.01), TackOn(0.01)]}, r"rule\[1\]=TackOn"),
+        ({"weight_penalty": _OwnPenalty(0.1)}, {}, "weight_penalty=_OwnPenalty"),
+        ({"bias_penalty": _OwnPenalty(0.1)}, {}, "bias_penalty=_OwnPenalty"),
+        ({"loss": Loss("quartic", squared_error, squared_error_signal)}, {}, "loss Loss"),
+    ],
+)
+def test_what_the_compiled_engine_does_not_compute_is_refused_naming_it(net_settings, settings, message):
+    nets, x, t = _stack(2, **net_settings)
+    before = [net.flat.copy() for net in nets]
+    with pytest.raises(ValueError, match=message) as error:
+        fit(nets, x, t, epochs=1, lr=0.1, seed=[1, 2], engine="compiled", **settings)
+    assert 'use engine="numpy"' in str(error.value)
+    assert all(np.array_equal(net.flat, b) for net, b in zip(nets, before, strict=True))
+
+
+def test_an_unknown_engine_is_refused_listing_both():
+    nets, x, t = _stack(1)
+    with pytest.raises(ValueError, match=r"engine must be one of \['compiled', 'numpy'\], got 'xla'"):
+        fit(nets[0], x[0], t[0], epochs=1, lr=0.1, seed=1, engine="xla")
