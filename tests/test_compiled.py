@@ -235,3 +235,23 @@ def test_an_unknown_engine_is_refused_listing_both():
     nets, x, t = _stack(1)
     with pytest.raises(ValueError, match=r"engine must be one of \['compiled', 'numpy'\], got 'xla'"):
         fit(nets[0], x[0], t[0], epochs=1, lr=0.1, seed=1, engine="xla")
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_without_a_history_the_parameters_are_the_same_and_the_histories_empty(engine):
+    recorded, _, _ = _stack(3)
+    bare, x, t = _stack(3)
+    rule = [SubGradient(0.01), Proximal(0.02), L2Gradient(0.01)]
+    settings = dict(epochs=3, lr=0.1, seed=[0, 1, 2], rule=rule, engine=engine, test_data=(x, t))
+    full = fit(recorded, x, t, **settings)
+    empty = fit(bare, x, t, record_history=False, **settings)
+    assert len(full[0].train_error) == 3 and len(full[0].test_accuracy) == 3
+    assert all(h.train_error == [] and h.test_accuracy == [] for h in empty)
+    for a, b in zip(recorded, bare, strict=True):
+        np.testing.assert_array_equal(a.flat, b.flat)
+
+
+def test_record_history_must_be_a_flag():
+    nets, x, t = _stack(1)
+    with pytest.raises(TypeError, match="record_history must be True or False"):
+        fit(nets[0], x[0], t[0], epochs=1, lr=0.1, seed=0, record_history="no")

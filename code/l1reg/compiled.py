@@ -61,6 +61,7 @@ class Terms:
     biases: tuple[bool, bool]  # the bias penalty's
     rule: tuple[bool, bool]  # the rule's gradient terms
     prox: bool
+    scores: bool = True  # each epoch's errors and hit counts (fit's record_history)
 
 
 def compiled_engine(run) -> None:
@@ -83,13 +84,17 @@ def compiled_engine(run) -> None:
 
         dtype = run.flat.dtype
         flat_rows = np.atleast_2d(run.flat)  # a view: one network's flat is net.flat itself
-        x = jnp.asarray(run.x_train.reshape((-1,) + run.x_train.shape[-2:]))
-        t = jnp.asarray(run.t_train.reshape((-1,) + run.t_train.shape[-2:]))
-        settings = {key: jnp.asarray(value, dtype=dtype) for key, value in strengths.items()}
-        lr = jnp.asarray(run.lr, dtype=dtype)
+        # One batched transfer of everything the calls read (one jnp.asarray each costs more).
         test = None
         if run.test_data is not None:
-            test = tuple(jnp.asarray(a.reshape((-1,) + a.shape[-2:])) for a in run.test_data)
+            test = tuple(a.reshape((-1,) + a.shape[-2:]) for a in run.test_data)
+        x, t, settings, lr, test = jax.device_put((
+            run.x_train.reshape((-1,) + run.x_train.shape[-2:]),
+            run.t_train.reshape((-1,) + run.t_train.shape[-2:]),
+            {key: np.asarray(value, dtype=dtype) for key, value in strengths.items()},
+            np.asarray(run.lr, dtype=dtype),
+            test,
+        ))
         n = run.x_train.shape[-2]
         sizes = {"train": n, "test": None if test is None else test[0].shape[-2]}
 
@@ -149,7 +154,7 @@ def _all_epochs(run, terms: Terms, flat_rows: np.ndarray, data: tuple, host_scor
         orders = np.zeros((chunk, n_rows, n), dtype=np.int32)  # padding: epochs that are skipped
         for epoch in range(count):
             orders[epoch] = np.stack([rng.permutation(n) for rng in run.rngs])
-        params, done = train(params, *data[:2], jnp.asarray(count), *data[2:4], jnp.asarray(orders), data[4])
+        params, done = train(params, *data[:2], np.asarray(count), *data[2:4], orders, data[4])
         scores.append((count, done))
     final = np.asarray(params)
     if not np.isfinite(final).all():
@@ -238,6 +243,7 @@ def _check_and_describe(run) -> tuple[Terms, dict[str, np.ndarray]]:
         biases=biases,
         rule=("sign" in kinds, "linear" in kinds),
         prox="prox" in kinds,
+        scores=run.record_history,
     )
     return terms, strengths
 
@@ -329,6 +335,8 @@ def _epoch_function(terms: Terms):
             p, _ = jax.lax.scan(lambda q, b: (step(q, s, lr, *b), None), p, batches)
         if xs.shape[0] > full:
             p = step(p, s, lr, xs[full:], ts[full:])
+        if not terms.scores:
+            return p, {}
         done = {"train": scores(p, x, t)}
         if test is not None:
             done["test"] = scores(p, *test)
