@@ -287,7 +287,7 @@ def _run_method(method: Method, data: SeedSets, n_runs: int, epochs: int) -> Res
     callbacks = [c for c in (stopper, curve) if c is not None]
     start = time.perf_counter()
     fit(nets, stack.x, stack.t, rule=rules, epochs=epochs, lr=LR, seed=seeds,
-        noise=_noise(method, n_runs), callbacks=callbacks)
+        noise=_noise(method, n_runs), callbacks=callbacks, record_history=False)  # scored below
     seconds = time.perf_counter() - start
     val_error = np.array([net.error(x, t) for net, x, t in zip(nets, stack.x_val, stack.t_val,
                                                                   strict=True)]).reshape(n_runs, n_cand)

@@ -213,7 +213,7 @@ def run_setting(n_input: int, n_train: int, seed_sets, grids: dict[str, list[Upd
     t = np.tile(np.stack([one["train"].t for one in sets]), (n_copies, 1, 1))
     orders = [_rng(s, n_input, n_train, "order") for _ in range(n_copies) for s in seed_sets]
     fit(nets, x, t, epochs=design.epochs(n_train), lr=design.lr, seed=orders,
-        batch_size=design.batch_size, rule=rules)
+        batch_size=design.batch_size, rule=rules, record_history=False)  # only the trained networks count
     params = {name: np.stack([net.params[name] for net in nets]) for name in nets[0].params}
     accuracy = {part: _accuracies(params, sets, part, len(seed_sets)) for part in ("validation", "test")}
     return _summarize(n_input, n_train, sets, grids, accuracy, params, len(nets))
