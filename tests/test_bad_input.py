@@ -177,7 +177,7 @@ def test_a_nan_or_inf_is_never_agreement(function, bad):
 # --- constraints, losses, softmax ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("limit", [-1.0, 0.0, np.nan, np.inf, "1"])
+@pytest.mark.parametrize("limit", [-1.0, 0.0, np.nan, np.inf, "1", [1, [2, 3]]])  # the last found by Hypothesis
 def test_cap_column_norms_refuses_a_bad_limit(limit):
     w = np.array([[3.0, 0.3], [4.0, 0.4]])
     with pytest.raises((ValueError, TypeError), match="max_norm"):

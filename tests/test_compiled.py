@@ -10,12 +10,13 @@ import pytest
 
 pytest.importorskip("jax")
 
+from test_penalties import Quartic  # noqa: E402  (the book's example of a penalty of one's own)
+
 from l1reg import (  # noqa: E402
     L1,
     L1L2,
     L2,
     Network,
-    Penalty,
     compiled,  # noqa: E402
     fit,
 )
@@ -196,19 +197,6 @@ def test_jax_default_precision_is_left_as_it_was():
     assert jax.config.jax_enable_x64 == before
 
 
-class _OwnPenalty(Penalty):
-    settings = ("lam",)
-
-    def __init__(self, lam):
-        self.lam = lam
-
-    def __call__(self, w):
-        return self.lam * float(np.sum(w**4))
-
-    def gradient(self, w):
-        return 4 * self.lam * w**3
-
-
 @pytest.mark.parametrize(
     ("net_settings", "settings", "message"),
     [
@@ -217,8 +205,8 @@ class _OwnPenalty(Penalty):
         ({}, {"rule": CumulativePenalty(0.001)}, "rule=CumulativePenalty"),
         ({}, {"rule": MaxNorm(2.0)}, "rule=MaxNorm"),
         ({}, {"rule": [SubGradient(0.01), TackOn(0.01)]}, r"rule\[1\]=TackOn"),
-        ({"weight_penalty": _OwnPenalty(0.1)}, {}, "weight_penalty=_OwnPenalty"),
-        ({"bias_penalty": _OwnPenalty(0.1)}, {}, "bias_penalty=_OwnPenalty"),
+        ({"weight_penalty": Quartic(0.1)}, {}, "weight_penalty=Quartic"),
+        ({"bias_penalty": Quartic(0.1)}, {}, "bias_penalty=Quartic"),
         ({"loss": Loss("quartic", squared_error, squared_error_signal)}, {}, "loss Loss"),
     ],
 )

@@ -25,10 +25,13 @@ def cap_column_norms(w: np.ndarray, max_norm) -> None:
     if not isinstance(w, np.ndarray) or w.dtype.kind != "f" or w.ndim < 2:
         got = f"{w.dtype} array of shape {w.shape}" if isinstance(w, np.ndarray) else type(w).__name__
         raise TypeError(f"w must be a float array (inputs x units) to scale in place, got {got}")
-    if np.ndim(max_norm) == 0:
+    try:
+        limits = np.asarray(max_norm)
+    except (ValueError, TypeError) as error:  # a ragged list
+        raise TypeError(f"max_norm must be a number or one number per replica, got {max_norm!r}") from error
+    if limits.ndim == 0:
         check_real(max_norm, "max_norm", minimum=0.0, strict=True)
     else:
-        limits = np.asarray(max_norm)
         if limits.dtype.kind not in "iuf" or not np.all(np.isfinite(limits)) or not np.all(limits > 0):
             raise ValueError("max_norm must hold finite numbers > 0")
     _cap(w, max_norm)

@@ -22,7 +22,7 @@ import numpy as np
 
 from l1reg._validation import check_positive_int, check_real, check_rng
 from l1reg.data import make_generator, make_inputs, one_hot
-from l1reg.network import Network, forward
+from l1reg.network import Network, forward, hit_rate
 from l1reg.training import fit
 from l1reg.update_rules import UpdateRule
 
@@ -235,7 +235,7 @@ def _accuracies(params: dict, sets: list, part: str, n_sets: int) -> np.ndarray:
     for i, one in enumerate(sets):
         rows = slice(i, None, n_sets)  # the networks of seed set i, one per method and strength
         _, o = forward({k: v[rows] for k, v in params.items()}, one[part].x)
-        acc[rows] = np.mean(np.argmax(o, axis=-1) == np.argmax(one[part].t, axis=-1), axis=-1)
+        acc[rows] = hit_rate(o, one[part].t)
     return acc
 
 
