@@ -6,6 +6,7 @@ import pytest
 
 from l1reg import L1, L2, Network, fit
 from l1reg.gradcheck import (
+    TOLERANCE,
     analytic_gradient,
     check_network_gradient,
     network_numerical_gradient,
@@ -176,7 +177,7 @@ def test_checker_passes_the_networks_own_gradient(loss, lam, params_away_from_ze
     before = net.get_flat()
     report = check_network_gradient(net, x, t)
     assert list(report) == BLOCKS
-    assert max(report.values()) < 1e-7
+    assert max(report.values()) < TOLERANCE
     np.testing.assert_array_equal(net.get_flat(), before)
 
 
@@ -208,7 +209,7 @@ def test_checker_catches_a_planted_sign_error_in_the_l1_term(params_away_from_ze
         expected = 2 * lam * np.sqrt(12) / max(np.linalg.norm(true[sl]), np.linalg.norm(bad[sl]))
         assert report[name] == pytest.approx(expected, rel=1e-5)
         assert report[name] > 1e-3
-    assert report["h_biases"] < 1e-7 and report["o_biases"] < 1e-7
+    assert report["h_biases"] < TOLERANCE and report["o_biases"] < TOLERANCE
 
 
 def test_checker_localizes_a_planted_bug_in_the_backward_pass(params_away_from_zero, random_problem):
@@ -224,7 +225,7 @@ def test_checker_localizes_a_planted_bug_in_the_backward_pass(params_away_from_z
     report = check_network_gradient(
         net, x, t, gradient=lambda n, xx, tt: analytic_gradient(n, xx, tt, backward=tanh_sign_bug)
     )
-    assert report["ho_weights"] < 1e-7 and report["o_biases"] < 1e-7
+    assert report["ho_weights"] < TOLERANCE and report["o_biases"] < TOLERANCE
     assert report["ih_weights"] > 0.1 and report["h_biases"] > 0.1
 
 
@@ -380,3 +381,23 @@ def test_plot_chattering_and_subgradient_show_their_data():
         assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in markers] == [(0.0, 0.0), (0.0, 1.0)]
     finally:
         plt.close(fig)
+
+
+def test_tolerance_sits_between_the_round_off_of_a_correct_gradient_and_a_bug(params_away_from_zero,
+                                                                              random_problem):
+    # the same gradient, off by one part in a million, fails; the correct one passes
+    net = _checked_net("squared", 0.01, params_away_from_zero)
+    x, t = random_problem(5, 3, 3, seed=2)
+    assert max(check_network_gradient(net, x, t).values()) < TOLERANCE
+    nudged = check_network_gradient(net, x, t, gradient=lambda n, xx, tt: (1 + 1e-6) * n.gradient(xx, tt))
+    assert min(nudged.values()) > TOLERANCE
+
+
+def test_the_float64_twin_of_a_float32_network_gives_the_same_differences(params_away_from_zero,
+                                                                          random_problem):
+    net = _checked_net("squared", 0.01, params_away_from_zero).replace(dtype=np.float32)
+    x, t = random_problem(5, 3, 3, seed=2)
+    twin = net.replace(dtype=np.float64)
+    np.testing.assert_array_equal(network_numerical_gradient(net, x, t),
+                                  network_numerical_gradient(twin, x, t))
+    assert net.dtype == np.float32  # the check leaves the network as it was

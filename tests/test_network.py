@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from l1reg import L1, Network
+from l1reg import L1, L2, Network
 from l1reg.network import backward, hidden_backward, hidden_forward, output_backward, output_forward
 
 
@@ -204,3 +204,86 @@ def test_describe_weight_names_every_connection_in_the_order_of_weights():
 def test_describe_weight_refuses_what_is_not_a_weight_number(j):
     with pytest.raises(ValueError, match="^j must be an int in"):
         Network(10, 8, 4, seed=0).describe_weight(j)
+
+
+def test_locate_maps_every_flat_index_to_its_block_and_entry():
+    net = Network(10, 8, 4, seed=0)
+    net.set_flat(np.arange(net.n_params, dtype=float))  # each entry holds its own index
+    seen = set()
+    for k in range(net.n_params):
+        block, index = net.locate(k)
+        assert net.params[block][index] == k
+        seen.add(block)
+    assert seen == {"ih_weights", "ho_weights", "h_biases", "o_biases"}
+
+
+@pytest.mark.parametrize(("k", "block", "index", "text"), [
+    (0, "ih_weights", (0, 0), "ih_weights[0, 0]"),
+    (79, "ih_weights", (9, 7), "ih_weights[9, 7]"),
+    (80, "ho_weights", (0, 0), "ho_weights[0, 0]"),
+    # the second block's first row: k - 80 = 3, not k % 80 read with the first block's shape
+    (83, "ho_weights", (0, 3), "ho_weights[0, 3]"),
+    (84, "ho_weights", (1, 0), "ho_weights[1, 0]"),
+    (111, "ho_weights", (7, 3), "ho_weights[7, 3]"),
+    (112, "h_biases", (0,), "h_biases[0]"),
+    (119, "h_biases", (7,), "h_biases[7]"),
+    (120, "o_biases", (0,), "o_biases[0]"),
+    (123, "o_biases", (3,), "o_biases[3]"),
+])
+def test_locate_worked_examples_in_every_block(k, block, index, text):
+    where = Network(10, 8, 4, seed=0).locate(k)
+    assert (where.block, where.index) == (block, index)
+    assert str(where) == text
+    assert all(type(i) is int for i in where.index)
+
+
+@pytest.mark.parametrize("k", [-1, 124, 1.0, True, "3", None])
+def test_locate_refuses_what_is_not_a_parameter_number(k):
+    with pytest.raises(ValueError, match=r"^k must be an int in \[0, 124\), got "):
+        Network(10, 8, 4, seed=0).locate(k)
+
+
+def test_describe_weight_agrees_with_locate():
+    net = Network(3, 4, 2, seed=0)
+    for j in range(net.n_weights):
+        block, (row, col) = net.locate(j)
+        words = ("input {} -> hidden unit {}" if block == "ih_weights" else "hidden unit {} -> output {}")
+        assert net.describe_weight(j) == words.format(row, col)
+
+
+def test_without_penalties_gives_the_data_gradient_at_the_same_parameters(random_problem):
+    net = Network(3, 4, 3, seed=1, init_range=0.5, weight_penalty=L1(0.01), bias_penalty=L2(0.1))
+    x, t = random_problem(5, 3, 3, seed=2)
+    plain = net.without_penalties()
+    assert plain.weight_penalty is None and plain.bias_penalty is None
+    assert net.weight_penalty == L1(0.01) and net.bias_penalty == L2(0.1)  # self unchanged
+    np.testing.assert_array_equal(plain.get_flat(), net.get_flat())
+    assert plain.objective(x, t) == plain.error(x, t) == net.error(x, t)
+    w, flat = net.n_weights, net.get_flat()
+    expected = net.gradient(x, t)
+    expected[:w] -= 0.01 * np.sign(flat[:w])
+    expected[w:] -= 2 * 0.1 * flat[w:]
+    np.testing.assert_allclose(plain.gradient(x, t), expected, rtol=0, atol=1e-15)
+
+
+def test_replace_copies_the_parameters_and_changes_only_the_settings_named():
+    net = Network(3, 4, 3, seed=1, weight_penalty=L1(0.01))
+    copy = net.replace(loss="cross_entropy")
+    assert copy.loss.name == "cross_entropy" and net.loss.name == "squared"
+    assert copy.weight_penalty == L1(0.01) and copy.dtype == net.dtype
+    np.testing.assert_array_equal(copy.get_flat(), net.get_flat())
+    copy.flat[0] += 1.0  # the copy owns its parameters
+    assert copy.flat[0] != net.flat[0]
+    single = net.replace(dtype=np.float32)
+    assert single.dtype == np.float32
+    np.testing.assert_array_equal(single.get_flat(), net.get_flat().astype(np.float32))
+
+
+def test_replace_refuses_unknown_settings_and_validates_the_known_ones():
+    net = Network(3, 4, 3, seed=1)
+    with pytest.raises(TypeError, match=r"^replace\(\) accepts only the settings .*got \['n_hidden'\]"):
+        net.replace(n_hidden=5)
+    with pytest.raises(ValueError, match="^loss must be"):
+        net.replace(loss="mse")
+    with pytest.raises(TypeError, match="^weight_penalty must be"):
+        net.replace(weight_penalty=0.01)

@@ -51,7 +51,13 @@ def problems(draw, *, dtype=None, penalties=PENALTIES):
 def test_back_propagation_matches_finite_differences(problem):
     net, x, t = problem
     errors = gradcheck.check_network_gradient(net, x, t)
-    assert max(errors.values()) < 1e-5, errors
+    # A block whose whole gradient is tiny (x = 0 leaves only a small L2 pull on the
+    # input weights) has a large *relative* error from the differences' round-off alone,
+    # about ulp(F) / eps = 1e-10 absolute: there, the absolute error is what must be small.
+    analytic = net.gradient(x, t)
+    numeric = gradcheck.network_numerical_gradient(net, x, t)
+    absolute = np.max(np.abs(analytic - numeric))
+    assert max(errors.values()) < 1e-5 or absolute < 1e-8, (errors, absolute)
 
 
 @given(problems(dtype=np.float32, penalties=SMOOTH_PENALTIES))

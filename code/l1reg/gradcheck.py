@@ -18,6 +18,11 @@ from l1reg.losses import SHORTCUTS
 from l1reg.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, forward, param_views
 from l1reg.network import backward as network_backward
 
+#: The pass mark of :func:`check_network_gradient` (float64, default ``eps = 1e-6``):
+#: a correct gradient of a network of moderate size and scale stays below it, the
+#: finite differences' own truncation and round-off; a bug gives 1e-2 or more.
+TOLERANCE = 1e-7
+
 
 def numerical_gradient(f: Callable[[np.ndarray], float], w, eps: float = 1e-6) -> np.ndarray:
     """Central differences ``(f(w + eps e_i) - f(w - eps e_i)) / (2 eps)`` for every i.
@@ -51,10 +56,7 @@ def network_numerical_gradient(net, x, t, eps: float = 1e-6) -> np.ndarray:
     """
     check_network(net)
     if net.dtype != np.float64:
-        twin = Network(net.n_input, net.n_hidden, net.n_output, seed=0, loss=net.loss,
-                       weight_penalty=net.weight_penalty, bias_penalty=net.bias_penalty)
-        twin.set_flat(net.get_flat())
-        net = twin
+        net = net.replace(dtype=np.float64)
     start = net.get_flat()
 
     def objective(flat: np.ndarray) -> float:
@@ -159,9 +161,9 @@ def check_network_gradient(
     For each block ``B`` (ih_weights, ho_weights, h_biases, o_biases) the error is
     ``||g_B - n_B|| / max(||g_B||, ||n_B||)``, where ``g`` is the analytic gradient and
     ``n`` the central differences of ``net.objective(x, t)`` (error plus penalties).
-    A correct gradient gives about 1e-7 or less (about 1e-6 or less for a float32
-    network, whose analytic gradient carries float32 round-off; the differences are
-    taken in float64 for both); a bug gives 1e-2 or more, in the blocks it touches.
+    A correct gradient gives below :data:`TOLERANCE` = 1e-7 (about 1e-6 or less for a
+    float32 network, whose analytic gradient carries float32 round-off; the differences
+    are taken in float64 for both); a bug gives 1e-2 or more, in the blocks it touches.
 
     Parameters
     ----------
@@ -227,11 +229,6 @@ def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
     if net.loss.name != "squared":
         raise ValueError(f"net must use loss='squared' for the {shortcut!r} shortcut, "
                          f"got loss={net.loss.name!r}")
-    copy = Network(
-        net.n_input, net.n_hidden, net.n_output, seed=0, loss=SHORTCUTS[shortcut],
-        weight_penalty=net.weight_penalty, bias_penalty=net.bias_penalty, dtype=net.dtype,
-    )
-    copy.set_flat(net.get_flat())
-    return copy
+    return net.replace(loss=SHORTCUTS[shortcut])
 
 

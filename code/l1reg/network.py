@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,6 +37,21 @@ from l1reg.penalties import Penalty, check_penalty
 
 PARAM_NAMES = ("ih_weights", "ho_weights", "h_biases", "o_biases")
 WEIGHT_NAMES = ("ih_weights", "ho_weights")
+#: The settings :meth:`Network.replace` can change in a copy.
+REPLACEABLE = ("loss", "weight_penalty", "bias_penalty", "dtype")
+
+
+class ParamLocation(NamedTuple):
+    """Where entry ``k`` of a network's flat vector lives: a block name and an index in it.
+
+    ``str()`` gives it as code reads it, e.g. ``ho_weights[0, 3]``.
+    """
+
+    block: str
+    index: tuple[int, ...]
+
+    def __str__(self) -> str:
+        return f"{self.block}[{', '.join(str(i) for i in self.index)}]"
 
 
 def forward(p: dict[str, np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -257,7 +273,7 @@ class Network:
         return forward(self.params, x)
 
     def backward(self, x: np.ndarray, h: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Gradient of ``E + penalty`` for the items ``x``; returns the flat gradient.
+        """Gradient of ``F = E + penalty`` for the items ``x``; returns the flat gradient.
 
         The named arrays in ``net.grads`` are views into the returned vector (which
         is overwritten by the next call; copy it to keep it).
@@ -307,11 +323,11 @@ class Network:
         return total
 
     def objective(self, x, t) -> float:
-        """What training minimizes: ``E + penalty``."""
+        """What training minimizes, the objective ``F = E + penalty``."""
         return self.error(x, t) + self.penalty()
 
     def gradient(self, x, t) -> np.ndarray:
-        """A copy of the flat gradient of ``E + penalty`` at the current parameters."""
+        """A copy of the flat gradient of ``F = E + penalty`` at the current parameters."""
         x = self.check_inputs(x)
         t = self.check_targets(t, len(x))
         h, o = self.forward(x)
@@ -355,11 +371,35 @@ class Network:
         """A copy of all weights (not biases) as one vector: what L1 penalizes."""
         return self.flat[: self.n_weights].copy()
 
+    def locate(self, k: int) -> ParamLocation:
+        """Which block, and which entry of it, entry ``k`` of ``net.flat`` is.
+
+        The inverse of the flat layout (module docstring): ``net.flat[k]`` is
+        ``net.params[block][index]``, for every ``k`` in ``[0, n_params)``, weights and
+        biases alike; for a weight, ``k`` is also its number in :meth:`weights`.
+
+        Examples
+        --------
+        >>> net = Network(10, 8, 4, seed=0)
+        >>> net.locate(3), str(net.locate(83)), str(net.locate(123))
+        (ParamLocation(block='ih_weights', index=(0, 3)), 'ho_weights[0, 3]', 'o_biases[3]')
+        """
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < self.n_params:
+            raise ValueError(f"k must be an int in [0, {self.n_params}), got {k!r}")
+        start = 0
+        for name in PARAM_NAMES:
+            size = int(np.prod(self.shapes[name]))
+            if k < start + size:
+                index = np.unravel_index(int(k) - start, self.shapes[name])
+                return ParamLocation(name, tuple(int(i) for i in index))
+            start += size
+        raise AssertionError("unreachable: k was checked against n_params")  # pragma: no cover
+
     def describe_weight(self, j: int) -> str:
         """Which connection weight ``j`` of :meth:`weights` is, in words.
 
         Weights are numbered as in ``net.weights()``: ``ih_weights`` row by row, then
-        ``ho_weights``.
+        ``ho_weights`` (:meth:`locate` gives the same place as a block and an index).
 
         Examples
         --------
@@ -369,10 +409,47 @@ class Network:
         """
         if isinstance(j, bool) or not isinstance(j, numbers.Integral) or not 0 <= j < self.n_weights:
             raise ValueError(f"j must be an int in [0, {self.n_weights}), got {j!r}")
-        n_ih = self.n_input * self.n_hidden
-        if j < n_ih:
-            return "input {} -> hidden unit {}".format(*divmod(int(j), self.n_hidden))
-        return "hidden unit {} -> output {}".format(*divmod(int(j) - n_ih, self.n_output))
+        block, (row, col) = self.locate(j)
+        if block == "ih_weights":
+            return f"input {row} -> hidden unit {col}"
+        return f"hidden unit {row} -> output {col}"
+
+    # --- copies -------------------------------------------------------------------------
+
+    def replace(self, **settings) -> Network:
+        """A copy with the same sizes and parameters, and some settings changed.
+
+        Like :func:`dataclasses.replace`: any of ``loss``, ``weight_penalty``,
+        ``bias_penalty`` and ``dtype`` given as a keyword is replaced (validated as the
+        constructor does), the others are kept. The copy owns its parameters: training
+        it leaves ``self`` as it is.
+
+        Examples
+        --------
+        >>> from l1reg import L1
+        >>> net = Network(10, 8, 4, seed=0, weight_penalty=L1(0.001))
+        >>> net.replace(loss="cross_entropy")
+        Network(10-8-4, loss='cross_entropy', weight_penalty=L1(lam=0.001), bias_penalty=None)
+        """
+        unknown = sorted(set(settings) - set(REPLACEABLE))
+        if unknown:
+            raise TypeError(f"replace() accepts only the settings {list(REPLACEABLE)}, got {unknown}")
+        kept = {name: getattr(self, name) for name in REPLACEABLE}
+        copy = Network(self.n_input, self.n_hidden, self.n_output, seed=0, **(kept | settings))
+        copy.set_flat(self.flat)
+        return copy
+
+    def without_penalties(self) -> Network:
+        """A copy with the same parameters and no penalty: its gradient is ``dE/dw`` alone.
+
+        Examples
+        --------
+        >>> from l1reg import L1
+        >>> net = Network(10, 8, 4, seed=0, weight_penalty=L1(0.001))
+        >>> net.without_penalties()
+        Network(10-8-4, loss='squared', weight_penalty=None, bias_penalty=None)
+        """
+        return self.replace(weight_penalty=None, bias_penalty=None)
 
     def __repr__(self) -> str:
         # float64, the default, is not shown (the chapters print networks)
