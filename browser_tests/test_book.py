@@ -5,7 +5,8 @@ loaded; every formula was typeset by MathJax (and no raw ``$$`` or ``$\\cmd`` is
 the text); the console has no errors; no request left localhost and none failed; the
 download menu offers the page's source (the ``.ipynb`` for a chapter), and a chapter's
 first code cell says how to run it locally. A screenshot of each page is saved. Then a
-search for "lambda" on the book's search page must list results.
+search for "lambda" on the book's search page must list results. Last, chapter 02's
+animation of the demo network as lambda grows must answer its slider and step buttons.
 
 Each failure names the page and every problem found on it.
 """
@@ -285,3 +286,69 @@ def test_search_finds_lambda(browser, server, screenshot_dir):
     if problems:
         pytest.fail(report("search.html?q=lambda", problems), pytrace=False)
 
+
+
+# --- the animation of chapter 02 -------------------------------------------------------------
+
+ANIMATION_PAGE = "chapters/02-l1-penalty.html"
+ANIMATION_TIMEOUT_S = 10
+
+ANIMATION_STATE = """
+const div = document.querySelector("div.animation");
+if (!div) return {found: false};
+const slider = div.querySelector("input[type=range]");
+const img = div.querySelector("img");
+return {found: true, slider: !!slider, max: slider ? Number(slider.max) : null,
+        value: slider ? Number(slider.value) : null,
+        src: img ? img.getAttribute("src") || "" : null};
+"""
+
+MOVE_SLIDER = """
+const slider = document.querySelector("div.animation input[type=range]");
+slider.value = arguments[0];
+slider.dispatchEvent(new Event("input", {bubbles: true}));
+slider.dispatchEvent(new Event("change", {bubbles: true}));
+"""
+
+
+def animation_state(browser, ready) -> dict:
+    """The animation's state once ``ready(state)`` holds, or as it is after the timeout."""
+    limit = time.monotonic() + ANIMATION_TIMEOUT_S
+    while True:
+        state = browser.execute_script(ANIMATION_STATE)
+        if ready(state) or time.monotonic() > limit:
+            return state
+        time.sleep(0.1)
+
+
+def test_chapter02_animation_slider_changes_the_frame(browser, server, book_html):
+    """Chapter 02's lam animation: moving its slider (or a step button) shows another frame."""
+    if not (book_html / ANIMATION_PAGE).is_file():
+        pytest.fail(f"{ANIMATION_PAGE} is not in the build", pytrace=False)
+    drain_logs(browser)
+    browser.get(server + ANIMATION_PAGE)
+    problems = []
+    # The animation sets its first frame from a timeout after the page has loaded.
+    start = animation_state(browser, lambda s: bool(s.get("found") and s.get("src")))
+    if not start["found"] or not start["slider"]:
+        pytest.fail(report(ANIMATION_PAGE, ["no div.animation with an input[type=range]"]),
+                    pytrace=False)
+    if not start["src"].startswith("data:image/png;base64,"):
+        problems.append(f"the first frame is not an embedded PNG: {start['src'][:60]!r}")
+    if start["max"] < 2:
+        problems.append(f"the slider has {start['max'] + 1} frames, expected several")
+    last = start["max"]
+    browser.execute_script(MOVE_SLIDER, last)
+    moved = animation_state(browser, lambda s: s["src"] != start["src"])
+    if moved["src"] == start["src"]:
+        problems.append(f"moving the slider to {last} did not change the frame's image")
+    if moved["value"] != last:
+        problems.append(f"the slider reads {moved['value']} after moving it to {last}")
+    browser.find_element("css selector", "div.animation button[title='Previous frame']").click()
+    back = animation_state(browser, lambda s: s["src"] != moved["src"])
+    if back["src"] == moved["src"] or back["value"] != last - 1:
+        problems.append(f"'Previous frame' did not step back to frame {last - 1} (at {back['value']})")
+    problems += [f"console error: {message}" for message in console_errors(browser)]
+    problems += network_problems(browser)
+    if problems:
+        pytest.fail(report(ANIMATION_PAGE, problems), pytrace=False)

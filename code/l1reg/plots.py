@@ -4,14 +4,19 @@ readers with the common kinds of colour blindness can tell apart."""
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
+from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
 
 from l1reg._validation import check_positive_int
 from l1reg.comparison import LamSweep
 from l1reg.data import LOAN_CLASSES, LOAN_INPUT_RANGE, loan_boundary
+from l1reg.gradcheck import TOLERANCE
+from l1reg.path import LamPath
 from l1reg.shrinkage import quadratic_error
 from l1reg.training import History
 
@@ -234,6 +239,249 @@ def plot_lam_sweep(axes, sweep: LamSweep, baseline: float | None = None) -> None
         ax.set_xticks(pos, [f"{lam:g}" for lam in sweep.lams])
     small.set_xlabel("lam")
 
+# --- Chapter 02: pictures of the penalties, the priors, the paths and the animation ----
+
+
+def plot_penalties_and_gradients(ax_value: plt.Axes, ax_slope: plt.Axes, lam: float = 1.0,
+                                 span: float = 2.0) -> None:
+    """``lam |w|`` and ``lam w^2`` (left) and their gradients (right), side by side.
+
+    The L1 gradient is ``lam * sign(w)``, the same size however small ``w`` is; the L2
+    gradient ``2 lam w`` fades to 0 with ``w``. The open circle at 0 marks where
+    ``sign(w)`` jumps.
+    """
+    w = np.linspace(-span, span, 401)
+    ax_value.plot(w, lam * np.abs(w), color=PENALTY_COLORS["L1"], linewidth=2.5,
+                  label=r"L1: $\lambda |w|$")
+    ax_value.plot(w, lam * w**2, color=PENALTY_COLORS["L2"], linewidth=2.5, linestyle="--",
+                  label=r"L2: $\lambda w^2$")
+    ax_value.set_xlabel("w")
+    ax_value.set_ylabel("penalty")
+    ax_value.legend(loc="upper center")
+    for side in (-1.0, 1.0):
+        part = w[np.sign(w) == side]
+        ax_slope.plot(part, lam * np.sign(part), color=PENALTY_COLORS["L1"], linewidth=2.5,
+                      label=r"L1: $\lambda\,\mathrm{sign}(w)$" if side > 0 else None)
+    ax_slope.plot([0.0], [0.0], "o", color=PENALTY_COLORS["L1"], markerfacecolor="white")
+    ax_slope.plot(w, 2.0 * lam * w, color=PENALTY_COLORS["L2"], linewidth=2.5, linestyle="--",
+                  label=r"L2: $2 \lambda w$")
+    ax_slope.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax_slope.set_xlabel("w")
+    ax_slope.set_ylabel("gradient (the pull toward 0 is its opposite)")
+    ax_slope.legend(loc="upper left")
+
+
+def plot_one_weight_objectives(ax: plt.Axes, w: np.ndarray, a: float, lam: float,
+                               w_stars, minimizers) -> None:
+    """``F(w) = a/2 (w - w0)^2 + lam |w|`` for each ``w0`` of ``w_stars``, its minimizer marked.
+
+    ``minimizers[i]`` is the minimizer for ``w_stars[i]`` (e.g. from
+    ``shrinkage.l1_minimizer``); a filled marker shows it, a cross the unpenalized
+    minimum ``w0``. Curves are shifted so that each minimum is at height 0.
+    """
+    colors = list(PALETTE.values())
+    w = np.asarray(w, dtype=np.float64)
+    for i, (w_star, w_min) in enumerate(zip(w_stars, minimizers, strict=True)):
+        def objective(v, w_star=w_star):
+            return 0.5 * a * (v - w_star) ** 2 + lam * np.abs(v)
+        low = objective(w_min)
+        color = colors[i % len(colors)]
+        ax.plot(w, objective(w) - low, color=color, linewidth=2, label=f"w0 = {w_star:g}")
+        ax.plot([w_min], [0.0], "o", color=color, markersize=9, markeredgecolor=PALETTE["black"])
+        ax.plot([w_star], [objective(w_star) - low], "x", color=color, markersize=9,
+                markeredgewidth=2)
+    ax.axvline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax.set_xlabel("w")
+    ax.set_ylabel("F(w) - min F")
+    ax.legend(loc="upper center", ncol=3, fontsize="small")
+
+
+def plot_priors(ax_density: plt.Axes, ax_neglog: plt.Axes, b: float = 1.0, span: float = 4.0) -> None:
+    """The Laplace prior (scale ``b``) and the Gaussian of the same variance, ``2 b^2``.
+
+    Left, the densities; right, minus their logarithms (up to a constant), which are
+    the penalties the MAP estimate adds to the error: ``|w| / b`` and ``w^2 / (4 b^2)``.
+    """
+    w = np.linspace(-span, span, 801)
+    var = 2.0 * b**2
+    laplace = np.exp(-np.abs(w) / b) / (2.0 * b)
+    gauss = np.exp(-(w**2) / (2.0 * var)) / np.sqrt(2.0 * np.pi * var)
+    ax_density.plot(w, laplace, color=PENALTY_COLORS["L1"], linewidth=2.5, label=f"Laplace, b = {b:g}")
+    ax_density.plot(w, gauss, color=PENALTY_COLORS["L2"], linewidth=2.5, linestyle="--",
+                    label=f"Gaussian, variance {var:g}")
+    ax_density.set_xlabel("w")
+    ax_density.set_ylabel("prior density p(w)")
+    ax_density.legend(loc="upper right", fontsize="small")
+    ax_neglog.plot(w, np.abs(w) / b, color=PENALTY_COLORS["L1"], linewidth=2.5,
+                   label=r"Laplace: $|w| / b$ (L1)")
+    ax_neglog.plot(w, w**2 / (2.0 * var), color=PENALTY_COLORS["L2"], linewidth=2.5, linestyle="--",
+                   label=r"Gaussian: $w^2 / (2\sigma^2)$ (L2)")
+    ax_neglog.set_xlabel("w")
+    ax_neglog.set_ylabel("-log p(w) + constant")
+    ax_neglog.legend(loc="upper center", fontsize="small")
+
+
+def plot_penalty_sweeps(axes, sweeps: dict[str, dict[str, np.ndarray]], *, tol: float,
+                        n_weights: int, plain: dict[str, float] | None = None,
+                        baseline: float | None = None) -> None:
+    """Accuracy, ``sum |w|`` and weights below ``tol`` against ``lam`` on a log axis.
+
+    ``axes`` are three Axes stacked top to bottom; ``sweeps[label]`` (label "L1" or "L2")
+    holds arrays ``lam`` (all > 0), ``train`` and ``test`` (fractions), ``sum_abs_w`` and
+    ``n_small``. ``plain`` holds the same four numbers for ``lam = 0`` (which has no
+    place on a log axis), drawn as dotted lines; ``baseline`` (a fraction) is the
+    accuracy of always answering the largest class.
+    """
+    if len(axes) != 3:
+        raise ValueError(f"axes must hold 3 Axes, got {len(axes)}")
+    acc, size, small = axes
+    markers = {"L1": "o", "L2": "s"}
+    for label, s in sweeps.items():
+        lam = np.asarray(s["lam"], dtype=np.float64)
+        if np.any(lam <= 0):
+            raise ValueError(f"sweeps[{label!r}]['lam'] must be > 0 (a log axis), got {lam.tolist()}")
+        color, marker = PENALTY_COLORS.get(label), markers.get(label, "o")
+        acc.plot(lam, 100 * np.asarray(s["train"]), marker=marker, linestyle="--", color=color,
+                 markerfacecolor="white", label=f"{label}, training")
+        acc.plot(lam, 100 * np.asarray(s["test"]), marker=marker, color=color, label=f"{label}, test")
+        size.plot(lam, s["sum_abs_w"], marker=marker, color=color, label=label)
+        small.plot(lam, s["n_small"], marker=marker, color=color, label=label)
+    gray = {"color": PALETTE["black"], "linestyle": ":", "linewidth": 1.2}
+    if plain is not None:
+        acc.axhline(100 * plain["train"], label=r"$\lambda = 0$, training", **gray)
+        size.axhline(plain["sum_abs_w"], label=r"$\lambda = 0$", **gray)
+    if baseline is not None:
+        acc.axhline(100 * baseline, color=PALETTE["purple"], linestyle="-.", linewidth=1.2,
+                    label="always the largest class")
+    small.axhline(n_weights, color=PALETTE["black"], linestyle="-.", linewidth=1,
+                  label=f"all {n_weights} weights")
+    acc.set_ylabel("accuracy (%)")
+    size.set_ylabel("sum of |w|")
+    small.set_ylabel(f"weights with |w| < {tol:g}")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.legend(fontsize="small", loc="lower left" if ax is acc else "best")
+    small.set_xlabel(r"penalty strength $\lambda$ (log scale)")
+
+
+LAYER_COLORS = {"ih_weights": PALETTE["blue"], "ho_weights": PALETTE["orange"]}
+
+
+def plot_lam_path(ax_w: plt.Axes, ax_zeros: plt.Axes, path: LamPath) -> None:
+    """Every weight of ``path`` against ``lam`` (top) and the exact zeros (bottom).
+
+    ``lam = 0`` has no place on the log axis and is left out. Input-to-hidden weights
+    are blue, hidden-to-output weights orange.
+    """
+    keep = path.lams > 0
+    lams = path.lams[keep]
+    if lams.size == 0:
+        raise ValueError("path must hold at least one lam > 0")
+    n = len(path.lams)
+    for name, block in (("ih_weights", path.ih_weights), ("ho_weights", path.ho_weights)):
+        values = block.reshape(n, -1)[keep]
+        label = {"ih_weights": "input -> hidden", "ho_weights": "hidden -> output"}[name]
+        for j in range(values.shape[1]):
+            ax_w.plot(lams, values[:, j], color=LAYER_COLORS[name], linewidth=0.9, alpha=0.7,
+                      label=label if j == 0 else None)
+    ax_w.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax_w.set_ylabel("w after training")
+    ax_w.legend(loc="upper right", fontsize="small")
+    ax_zeros.plot(lams, path.zeros[keep], "o-", color=PALETTE["green"], label="weights exactly 0")
+    ax_zeros.plot(lams, path.dead_hidden[keep], "s--", color=PALETTE["vermillion"],
+                  label="hidden units gone (all in- or outgoing weights 0)")
+    ax_zeros.set_ylabel("count")
+    ax_zeros.legend(loc="upper left", fontsize="small")
+    for ax in (ax_w, ax_zeros):
+        ax.set_xscale("log")
+    ax_zeros.set_xlabel(r"penalty strength $\lambda$ (log scale)")
+
+
+def animate_lam_path(path: LamPath, *, interval: int = 800, dpi: int = 72):
+    """An animation of the weight matrices of ``path``, one frame per ``lam``.
+
+    Returns ``(fig, anim, drawn)``: the figure, a ``matplotlib.animation.FuncAnimation``
+    and a dict that each drawn frame fills, ``drawn[i] = (ih, ho)``, the arrays shown
+    (for a check that the frames show the path's numbers). Exact zeros are black;
+    other weights on a diverging scale, symmetric about 0.
+    """
+    from matplotlib.animation import FuncAnimation
+
+    cmap = plt.get_cmap("PuOr").with_extremes(bad=PALETTE["black"])
+    vmax = float(max(np.abs(path.ih_weights).max(), np.abs(path.ho_weights).max(), 1e-12))
+    # A symmetric log scale near 0, so that small weights are not lost beside large ones.
+    norm = SymLogNorm(linthresh=0.05, vmin=-vmax, vmax=vmax)
+    fig, (ax_ih, ax_ho) = plt.subplots(1, 2, figsize=(7.2, 4.0), dpi=dpi, layout="constrained",
+                                       gridspec_kw={"width_ratios": [8, 4], "wspace": 0.08})
+    blank = {"ih": np.zeros(path.ih_weights.shape[1:]), "ho": np.zeros(path.ho_weights.shape[1:])}
+    images = {}
+    for key, ax, (ylabel, xlabel) in (("ih", ax_ih, ("input", "hidden unit")),
+                                      ("ho", ax_ho, ("hidden unit", "output"))):
+        images[key] = ax.imshow(blank[key], cmap=cmap, norm=norm)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(False)
+        ax.set_xticks(range(blank[key].shape[1]))
+        ax.set_yticks(range(blank[key].shape[0]))
+    ax_ih.set_title("input -> hidden")
+    ax_ho.set_title("hidden -> output")
+    ticks = [t for t in (-2.0, -1.0, -0.1, 0.0, 0.1, 1.0, 2.0) if abs(t) <= vmax]
+    bar = fig.colorbar(images["ho"], ax=[ax_ih, ax_ho], shrink=0.9, label="w (black: exactly 0)")
+    bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+    heading = fig.suptitle("")
+    drawn: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def update(i: int):
+        ih, ho = path.ih_weights[i], path.ho_weights[i]
+        images["ih"].set_data(np.ma.masked_equal(ih, 0.0))
+        images["ho"].set_data(np.ma.masked_equal(ho, 0.0))
+        heading.set_text(f"λ = {path.lams[i]:g}: {int(path.zeros[i])} of {ih.size + ho.size} "
+                         f"weights exactly 0\ntraining accuracy {100 * path.train_accuracy[i]:.1f} %")
+        drawn[i] = (ih.copy(), ho.copy())
+        return [images["ih"], images["ho"], heading]
+
+    update(len(path.lams) - 1)
+    fig.canvas.draw()  # lay the figure out once, then keep it: every frame has the same layout
+    fig.set_layout_engine("none")
+    anim = FuncAnimation(fig, update, frames=len(path.lams), interval=interval, blit=False)
+    return fig, anim, drawn
+
+
+# Font Awesome icons of matplotlib's HTML animation controls, as plain characters: the
+# stylesheet would come from a CDN, and the book loads nothing from the network.
+# Characters that common fonts have (DejaVu, Liberation, the system UI fonts).
+_ANIMATION_ICONS = {
+    "fa-minus": "\u2212", "fa-fast-backward": "\u21e4", "fa-step-backward": "\u2039",
+    "fa-play fa-flip-horizontal": "\u25c0", "fa-pause": "\u2016", "fa-play": "\u25b6",
+    "fa-step-forward": "\u203a", "fa-fast-forward": "\u21e5", "fa-plus": "+",
+}
+
+
+def animation_html(anim, anim_id: str, fps: float | None = None) -> str:
+    """``anim.to_jshtml()`` made self-contained and reproducible, for a built book.
+
+    The random id matplotlib gives the animation's elements becomes ``anim_id``
+    (letters and digits), so two runs give the same HTML apart from the frames'
+    pixels; the Font Awesome stylesheet (from a CDN) is dropped and the button icons
+    become plain characters. Raises ValueError if anything else in the HTML points to
+    the network.
+    """
+    if not isinstance(anim_id, str) or not anim_id.isalnum():
+        raise ValueError(f"anim_id must be a non-empty string of letters and digits, got {anim_id!r}")
+    with plt.rc_context({"savefig.dpi": "figure"}):  # the frames at the figure's own dpi
+        html = anim.to_jshtml(fps=fps, default_mode="once")
+    ids = set(re.findall(r"_anim_img([0-9a-f]+)\"", html))
+    if len(ids) != 1:
+        raise ValueError(f"expected one animation in the HTML, found ids {sorted(ids)}")
+    html = html.replace(ids.pop(), anim_id)
+    html = re.sub(r"<link rel=\"stylesheet\"\s+href=\"https?://[^\"]*font-awesome[^\"]*\">\s*", "", html)
+    html = re.sub(r"<i class=\"fa ([^\"]+)\"></i>",
+                  lambda m: _ANIMATION_ICONS.get(m.group(1), m.group(1)), html)
+    outside = re.findall(r"(?:https?:)?//[\w.-]+\.\w+/[^\s\"']*", html)
+    if outside:
+        raise ValueError(f"the animation's HTML still points to the network: {outside[:3]}")
+    return html
+
 # --- Chapter 03: the derivative -------------------------------------------------------
 
 
@@ -269,13 +517,14 @@ def plot_abs_and_subgradient(ax_value: plt.Axes, ax_slope: plt.Axes, at_zero: di
     ax_slope.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small")
 
 
-def plot_gradient_check(ax: plt.Axes, reports: dict[str, dict[str, float]], tolerance: float = 1e-6,
+def plot_gradient_check(ax: plt.Axes, reports: dict[str, dict[str, float]], tolerance: float = TOLERANCE,
                         floor: float = 1e-16) -> None:
     """Relative errors per parameter block as grouped bars on a log scale, one colour per report.
 
     ``reports`` maps a label to the dict returned by
     ``l1reg.gradcheck.check_network_gradient``; errors below ``floor`` (exact zeros
-    too) are drawn at the floor. The dashed line is the pass/fail ``tolerance``.
+    too) are drawn at the floor. The dashed line is the pass/fail ``tolerance``, by default
+    ``l1reg.gradcheck.TOLERANCE``, the mark the chapters quote.
     """
     names = list(next(iter(reports.values())))
     pos = np.arange(len(names))
