@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from l1reg import label_items, make_demo_data, make_generator, make_inputs, one_hot
+from l1reg.data import DemoData, add_noise_inputs, load_digits_data, standardize
 from l1reg.demo import demo_data, demo_seeds
 
 
@@ -153,3 +154,48 @@ def test_demo_seeds_accepts_numpy_ints():
 
 def test_one_hot_of_no_items_is_empty():
     assert one_hot([], 4).shape == (0, 4)
+
+
+# --- noise inputs for the digits (alternatives chapter) -----------------------------------
+
+
+def test_noise_inputs_copy_real_columns_shuffled_over_the_items():
+    digits = load_digits_data(n_test=450, seed=0)
+    noisy = add_noise_inputs(digits, 64, seed=5)
+    x, xt = noisy.data.x_train, noisy.data.x_test
+    assert noisy.n_real == 64 and x.shape == (1347, 128) and xt.shape == (450, 128)
+    np.testing.assert_array_equal(x[:, :64], digits.x_train)  # the real inputs are untouched
+    np.testing.assert_array_equal(noisy.data.t_train, digits.t_train)
+    for j, c in enumerate(noisy.sources):  # the same values, in another order
+        np.testing.assert_array_equal(np.sort(x[:, 64 + j]), np.sort(digits.x_train[:, c]))
+        np.testing.assert_array_equal(np.sort(xt[:, 64 + j]), np.sort(digits.x_test[:, c]))
+    assert np.all(np.ptp(digits.x_train[:, noisy.sources], axis=0) > 0)  # only columns that vary
+    # shuffled: a noise column is nearly uncorrelated with the column it copies
+    r = [np.corrcoef(x[:, 64 + j], digits.x_train[:, c])[0, 1] for j, c in enumerate(noisy.sources)]
+    assert np.max(np.abs(r)) < 0.15
+    again = add_noise_inputs(digits, 64, seed=5)
+    np.testing.assert_array_equal(again.data.x_train, x)
+
+
+def test_noise_inputs_refuse_bad_arguments():
+    d = DemoData(np.ones((3, 2)), np.eye(2)[[0, 1, 0]], np.ones((1, 2)), np.eye(2)[[1]])
+    with pytest.raises(ValueError, match="data.x_train must have a column that varies"):
+        add_noise_inputs(d, 2, seed=0)
+    with pytest.raises(TypeError, match="data must be a DemoData"):
+        add_noise_inputs((d.x_train, d.t_train), 2, seed=0)
+    with pytest.raises(ValueError, match="n_noise must be a positive int, got 0"):
+        add_noise_inputs(d, 0, seed=0)
+
+
+def test_standardize_uses_the_training_statistics_for_both_parts():
+    digits = load_digits_data(n_test=450, seed=0)
+    d = standardize(digits)
+    varies = digits.x_train.std(axis=0) > 0
+    np.testing.assert_allclose(d.x_train.mean(axis=0), 0.0, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(d.x_train.std(axis=0)[varies], 1.0, rtol=0, atol=1e-12)
+    assert np.all(d.x_train[:, ~varies] == 0.0)  # constant columns: centred only
+    mean, std = digits.x_train.mean(axis=0), digits.x_train.std(axis=0)
+    scaled = (digits.x_test[:, varies] - mean[varies]) / std[varies]
+    np.testing.assert_allclose(d.x_test[:, varies], scaled, rtol=0, atol=1e-12)
+    with pytest.raises(TypeError, match="data must be a DemoData"):
+        standardize(digits.x_train)

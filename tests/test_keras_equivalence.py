@@ -1,4 +1,5 @@
-"""Keras (JAX backend) against l1reg: one epoch of the demo, step for step.
+"""Keras (JAX backend) against l1reg: one epoch of the demo, step for step; the
+SoftThreshold constraint against the proximal rule; the L1 share of an optimizer's step.
 
 Run alone with ``pytest -m keras``. If a Keras or JAX upgrade changes how a
 regularizer, a loss or SGD is computed, the one-epoch equivalence fails here first.
@@ -9,6 +10,7 @@ import pytest
 
 from l1reg import L1, L1L2, L2, Network, demo, fit
 from l1reg import keras_bridge as kb
+from l1reg.update_rules import Proximal
 
 keras = kb.keras  # the module set the backend before its first import
 
@@ -84,6 +86,63 @@ def test_mse_with_converted_settings_matches_l1reg(scratch_after_one_epoch, kera
     assert _largest_difference(after, scratch_after_one_epoch) < _tolerance(scratch_after_one_epoch)
     # With K = 4 every conversion factor is a power of two, exact in floating point.
     assert _largest_difference(after, keras_after_one_epoch) == 0.0
+
+
+def test_soft_threshold_constraint_matches_the_proximal_rule():
+    # SGD plus SoftThreshold(lr * lam) on the kernels is l1reg's Proximal(lam): the same
+    # start, data and order for 5 epochs (1000 steps), float32 against float64.
+    epochs = 5
+    scratch = _start(0.0)
+    data = demo.demo_data()
+    seed = demo.demo_seeds()["order_seed"]
+    model = kb.to_keras(scratch, kernel_constraint=kb.SoftThreshold(demo.LR * demo.LAM))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=demo.LR), loss=kb.half_squared_error,
+                  steps_per_execution=N_ITEMS)
+    kb.fit_in_order(model, data.x_train, data.t_train, epochs=epochs, seed=seed)
+    fit(scratch, data.x_train, data.t_train, epochs=epochs, lr=demo.LR, seed=seed, rule=Proximal(demo.LAM))
+    after = kb.keras_params(model)
+    # The round-off bound of one epoch, once per epoch; measured about 2e-6.
+    assert _largest_difference(after, scratch.get_params()) < epochs * _tolerance(scratch.get_params())
+    w_keras = np.concatenate([after["ih_weights"].ravel(), after["ho_weights"].ravel()])
+    zeros = scratch.weights() == 0.0
+    np.testing.assert_array_equal(w_keras == 0.0, zeros)
+    assert zeros.sum() >= 20  # 26 for the demo: the constraint acted (SGD alone gives none)
+    assert not np.any(np.signbit(w_keras[w_keras == 0.0]))  # +0.0, never -0.0
+
+
+def test_l1_share_of_step_under_sgd_is_lr_times_lam():
+    net = _start(0.0)
+    model = kb.to_keras(net)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss=kb.half_squared_error)
+    before = [np.asarray(v.value).copy() for v in model.trainable_variables]
+    data = demo.demo_data()
+    share = kb.l1_share_of_step(model, data.x_train[:3], data.t_train[:3], 0.001)
+    # Exact up to the float32 rounding of the two steps: one spacing at the largest weight.
+    ulp = float(np.spacing(np.float32(np.max(np.abs(net.weights())))))
+    np.testing.assert_allclose(share, -1e-5 * np.sign(net.weights()), rtol=0, atol=2 * ulp)
+    for v, old in zip(model.trainable_variables, before, strict=True):  # the model did not move
+        np.testing.assert_array_equal(np.asarray(v.value), old)
+
+
+def test_l1_share_of_step_under_rmsprop_matches_its_formula_on_l1reg_gradients():
+    # A fresh RMSprop (velocity 0): v = (1 - rho) g^2, step = lr g / sqrt(v + eps), with g
+    # the data gradient from l1reg's backprop, once with lam * sign(w) added and once without.
+    net = _start(0.0)
+    lr, lam, rho, eps = 0.01, 0.001, 0.9, 1e-7
+    model = kb.to_keras(net)
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=lr, rho=rho, epsilon=eps),
+                  loss=kb.half_squared_error)
+    data = demo.demo_data()
+    x, t = data.x_train[:2], data.t_train[:2]
+    g = net.gradient(x, t)[: net.n_weights]
+    with_l1 = g + lam * np.sign(net.weights())
+
+    def step(grad):
+        return -lr * grad / np.sqrt((1 - rho) * grad**2 + eps)
+
+    expected = step(with_l1) - step(g)
+    np.testing.assert_allclose(kb.l1_share_of_step(model, x, t, lam), expected, rtol=1e-3, atol=1e-8)
+    assert np.ptp(np.abs(expected)) > 1e-4  # rescaled weight by weight, unlike SGD's 1e-5 for all
 
 
 # --- the pieces ---------------------------------------------------------------------------
@@ -259,3 +318,70 @@ def test_fit_in_order_with_batches_matches_train_with_batches():
     fit(net, x, T4, epochs=3, lr=0.5, seed=5, batch_size=2)
     assert _largest_difference(kb.keras_params(model), net.get_params()) < 1e-6
     assert len(history.history["val_loss"]) == 3
+
+
+# --- SoftThreshold ------------------------------------------------------------------------
+
+
+def test_soft_threshold_worked_example():
+    shrink = kb.SoftThreshold(0.5)
+    w = np.array([[-2.0, -0.25], [0.0, 0.5], [0.75, 1.5]], dtype=np.float32)
+    out = np.asarray(shrink(w))
+    np.testing.assert_array_equal(out, [[-1.5, 0.0], [0.0, 0.0], [0.25, 1.0]])
+    assert out.dtype == np.float32
+    assert not np.any(np.signbit(out[out == 0]))
+
+
+def test_soft_threshold_is_l1reg_soft_threshold():
+    from l1reg import soft_threshold
+
+    w = np.random.default_rng(3).normal(scale=0.01, size=(6, 5)).astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(kb.SoftThreshold(0.004)(w)),
+                                  soft_threshold(w, np.float32(0.004)).astype(np.float32))
+
+
+def test_soft_threshold_config_round_trip():
+    shrink = kb.SoftThreshold(1e-5)
+    assert shrink.get_config() == {"threshold": 1e-5}
+    again = kb.SoftThreshold.from_config(shrink.get_config())
+    assert again.threshold == 1e-5
+    assert repr(again) == "SoftThreshold(threshold=1e-05)"
+    assert kb.SoftThreshold(0).threshold == 0.0
+
+
+def test_soft_threshold_is_used_as_a_kernel_constraint():
+    shrink = kb.SoftThreshold(0.1)
+    model = kb.to_keras(Network(2, 3, 2, seed=0), kernel_constraint=shrink)
+    assert [layer.kernel.constraint for layer in model.layers] == [shrink, shrink]
+    assert all(layer.bias.constraint is None for layer in model.layers)
+
+
+@pytest.mark.parametrize(
+    ("threshold", "error", "message"),
+    [
+        (-0.1, ValueError, "threshold must be a finite number >= 0, got -0.1"),
+        (float("nan"), ValueError, "threshold must be finite, got nan"),
+        ("0.1", TypeError, "threshold must be a real number, got str"),
+        (True, TypeError, "threshold must be a real number, got bool"),
+    ],
+)
+def test_soft_threshold_rejects_bad_input(threshold, error, message):
+    with pytest.raises(error, match=message):
+        kb.SoftThreshold(threshold)
+
+
+def test_to_keras_rejects_a_non_constraint():
+    message = "kernel_constraint must be a keras.constraints.Constraint or None, got float"
+    with pytest.raises(TypeError, match=message):
+        kb.to_keras(Network(2, 2, 2, seed=0), kernel_constraint=0.1)
+
+
+def test_l1_share_of_step_rejects_bad_input(compiled_small):
+    with pytest.raises(TypeError, match="model must be a keras.Model, got str"):
+        kb.l1_share_of_step("model", X4, T4, 0.1)
+    with pytest.raises(ValueError, match="model must be compiled"):
+        kb.l1_share_of_step(kb.to_keras(Network(2, 2, 2, seed=0)), X4, T4, 0.1)
+    with pytest.raises(ValueError, match="lam must be a finite number >= 0"):
+        kb.l1_share_of_step(compiled_small, X4, T4, -0.1)
+    with pytest.raises(ValueError, match=r"t must have 2 columns"):
+        kb.l1_share_of_step(compiled_small, X4, T4[:, :1], 0.1)

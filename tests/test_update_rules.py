@@ -10,12 +10,15 @@ from l1reg.constraints import MaxNorm
 from l1reg.update_rules import (
     CumulativePenalty,
     ElasticNetGradient,
+    GroupProximal,
     L2Gradient,
     Plain,
     Proximal,
     SubGradient,
     TackOn,
+    TruncatedGradient,
     UpdateRule,
+    group_soft_threshold,
     stack_rules,
     step_once,
 )
@@ -358,3 +361,128 @@ def test_bad_input_is_refused_with_its_name(problem, call, error, name):
     x, t, _, _ = problem
     with pytest.raises(error, match=_names(name)):
         call(x, t)
+
+
+# --- the truncated gradient (Langford, Li and Zhang 2009) ----------------------------------
+
+
+def test_truncated_gradient_with_k_1_and_no_theta_is_the_proximal_step():
+    rng = np.random.default_rng(3)
+    w, g = rng.normal(size=40), rng.normal(size=40)
+    np.testing.assert_array_equal(_step(TruncatedGradient(0.7), w, g, 0.1), _step(Proximal(0.7), w, g, 0.1))
+
+
+def test_truncated_gradient_truncates_every_k_steps_by_k_lr_lam():
+    rule = TruncatedGradient(0.5, k=3)
+    state = rule.start(np.zeros(2), [])
+    w = [1.0, -0.1]
+    seen = []
+    for _ in range(3):
+        w = _step(rule, w, [0.0, 0.0], 0.1, state)
+        seen.append(w.tolist())
+    # steps 1 and 2 are plain; step 3 moves 3 * 0.1 * 0.5 = 0.15 toward zero and stops at 0
+    assert seen == [[1.0, -0.1], [1.0, -0.1], [0.85, 0.0]]
+
+
+def test_truncated_gradient_leaves_weights_above_theta_alone():
+    got = _step(TruncatedGradient(1.0, theta=0.5), [0.4, 0.6, -2.0, -0.45], [0.0] * 4, 0.1)
+    np.testing.assert_allclose(got, [0.3, 0.6, -2.0, -0.35], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"k": 0}, ValueError, "k must be a positive int, got 0"),
+    ({"k": 2.0}, TypeError, "k must be an int, got float"),
+    ({"theta": 0.0}, ValueError, "theta must be a finite number > 0, got 0"),
+    ({"theta": -np.inf}, ValueError, "theta must be finite, got -inf"),
+])
+def test_truncated_gradient_refuses_bad_settings(kwargs, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        TruncatedGradient(0.1, **kwargs)
+
+
+def test_truncated_gradient_stacks_one_setting_per_network():
+    nets = [Network(2, 2, 2, seed=0) for _ in range(3)]
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 6, 2))
+    t = np.eye(2)[np.random.default_rng(1).integers(0, 2, (3, 6))]
+    rules = [TruncatedGradient(0.3, k=2), TruncatedGradient(0.1, k=1, theta=0.005), TruncatedGradient(0.0)]
+    fit(nets, x, t, rule=rules, epochs=3, lr=0.5, seed=[5, 5, 5])
+    for i, rule in enumerate(rules):
+        alone = Network(2, 2, 2, seed=0)
+        fit(alone, x[i], t[i], rule=rule, epochs=3, lr=0.5, seed=5)
+        np.testing.assert_allclose(nets[i].flat, alone.flat, rtol=0, atol=1e-14)
+
+
+# --- the group lasso's proximal step (Yuan and Lin 2006) -----------------------------------
+
+
+def test_group_soft_threshold_worked_example():
+    # the row (3, 4) has length 5: scaled by 1 - 1/5 = 0.8; the row (0.3, 0.4) is shorter than 1
+    np.testing.assert_allclose(group_soft_threshold([[3.0, 4.0], [0.3, 0.4]], 1.0),
+                               [[2.4, 3.2], [0.0, 0.0]], rtol=0, atol=1e-15)
+
+
+def test_group_soft_threshold_with_groups_of_one_is_the_soft_threshold():
+    w = np.random.default_rng(4).normal(size=(7, 1))
+    np.testing.assert_allclose(group_soft_threshold(w, 0.4), soft_threshold(w, 0.4), rtol=0, atol=1e-15)
+
+
+def test_group_soft_threshold_minimizes_its_proximal_objective():
+    # prox(v) = argmin_w 0.5 * ||w - v||^2 + tau * ||w||: no nearby point does better
+    rng = np.random.default_rng(5)
+    v, tau = rng.normal(size=(1, 5)), 0.6
+
+    def objective(w):
+        return 0.5 * np.sum((w - v) ** 2) + tau * np.linalg.norm(w)
+
+    best = group_soft_threshold(v, tau)
+    for _ in range(200):
+        assert objective(best) <= objective(best + 1e-3 * rng.normal(size=v.shape)) + 1e-15
+
+
+@pytest.mark.parametrize(("w", "threshold", "error", "message"), [
+    (3.0, 1.0, ValueError, "w must be an array with at least one axis"),
+    ([[1.0, np.nan]], 1.0, ValueError, "w must hold only finite values"),
+    ([[1.0, 2.0]], -0.1, ValueError, "threshold must be >= 0"),
+    ([["a"]], 1.0, TypeError, "w must be a real number or an array of real numbers"),
+])
+def test_group_soft_threshold_refuses_bad_input(w, threshold, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        group_soft_threshold(w, threshold)
+
+
+def test_group_proximal_removes_whole_inputs_of_a_network():
+    net = Network(4, 3, 2, seed=0, init_range=1.0)
+    w_ih = net.params["ih_weights"]
+    w_ih[1] *= 1e-3  # input 1's weights are short: it goes; the others shrink as rows
+    before = w_ih.copy()
+    rule = GroupProximal(0.5)
+    rule.after_step(net.flat[:12], 0.1, rule.start(net.flat[:12], [w_ih]))
+    np.testing.assert_array_equal(w_ih[1], 0.0)
+    np.testing.assert_allclose(w_ih[[0, 2, 3]], group_soft_threshold(before[[0, 2, 3]], 0.05),
+                               rtol=0, atol=1e-15)
+
+
+def test_group_proximal_stacks_one_lam_per_network():
+    nets = [Network(3, 2, 2, seed=1, init_range=0.5) for _ in range(2)]
+    x = np.random.default_rng(2).uniform(-1, 1, (2, 8, 3))
+    t = np.eye(2)[np.random.default_rng(3).integers(0, 2, (2, 8))]
+    rules = [GroupProximal(0.05), GroupProximal(0.2)]
+    fit(nets, x, t, rule=rules, on=("ih_weights",), epochs=2, lr=0.3, seed=[4, 4])
+    for i, rule in enumerate(rules):
+        alone = Network(3, 2, 2, seed=1, init_range=0.5)
+        fit(alone, x[i], t[i], rule=rule, on=("ih_weights",), epochs=2, lr=0.3, seed=4)
+        np.testing.assert_allclose(nets[i].flat, alone.flat, rtol=0, atol=1e-14)
+
+
+def test_group_proximal_refuses_a_network_that_already_applies_l1():
+    net = Network(3, 2, 2, seed=0, weight_penalty=L1(0.1))
+    with pytest.raises(ValueError, match="rule applies L1 and the network already has"):
+        fit(net, np.zeros((2, 3)), np.eye(2), rule=GroupProximal(0.1), epochs=1, lr=0.1, seed=0)
+
+
+@pytest.mark.parametrize("rule", [TruncatedGradient(0.01, k=2), GroupProximal(0.01)],
+                         ids=["TruncatedGradient", "GroupProximal"])
+def test_the_compiled_engine_refuses_the_new_rules_by_name(rule):
+    net = Network(3, 2, 2, seed=0)
+    with pytest.raises(ValueError, match=f"rule={type(rule).__name__} is not supported by engine='compiled'"):
+        fit(net, np.zeros((2, 3)), np.eye(2), rule=rule, epochs=1, lr=0.1, seed=0, engine="compiled")

@@ -198,6 +198,82 @@ def load_digits_data(n_test: int = 450, seed: int | np.random.Generator = 0) -> 
     return DemoData(x[train], t[train], x[test], t[test])
 
 
+class NoisyInputs(NamedTuple):
+    """Data with noise inputs appended: the data, and where each noise column came from.
+
+    ``data`` holds the original inputs followed by the noise columns; ``sources[j]``
+    is the original column that noise column ``j`` (input ``n_real + j``) copies.
+    """
+
+    data: DemoData
+    sources: np.ndarray
+    n_real: int
+
+
+def add_noise_inputs(data: DemoData, n_noise: int, seed: int | np.random.Generator) -> NoisyInputs:
+    """Append ``n_noise`` inputs that look like real ones but carry no information.
+
+    Each noise column copies an original column that varies over the training items
+    (drawn at random, with replacement) and shuffles its values over the items,
+    training and test items separately. So every noise input has exactly the mean,
+    variance and distribution of a real input on the training items, and no relation
+    to the targets (a "shadow" or permuted copy): no filter that looks at the inputs
+    alone, such as a variance threshold, can tell it from the input it copies.
+
+    Examples
+    --------
+    >>> d = DemoData(np.arange(8.0).reshape(4, 2), np.eye(2)[[0, 1, 0, 1]],
+    ...              np.ones((2, 2)), np.eye(2)[[0, 1]])
+    >>> noisy = add_noise_inputs(d, 3, seed=0)
+    >>> noisy.data.x_train.shape, noisy.n_real
+    ((4, 5), 2)
+    >>> bool(np.allclose(noisy.data.x_train.var(axis=0)[2:], d.x_train.var(axis=0)[noisy.sources]))
+    True
+    """
+    if not isinstance(data, DemoData):
+        raise TypeError("data must be a DemoData (x_train, t_train, x_test, t_test), "
+                        f"got {type(data).__name__}")
+    n_noise = check_positive_int(n_noise, "n_noise")
+    rng = check_rng(seed)
+    varies = np.flatnonzero(np.ptp(data.x_train, axis=0) > 0)
+    if varies.size == 0:
+        raise ValueError("data.x_train must have a column that varies to copy; all are constant")
+    sources = rng.choice(varies, size=n_noise)
+
+    def shuffled(x: np.ndarray) -> np.ndarray:
+        # each noise column gets its own permutation of the items
+        return np.stack([x[rng.permutation(len(x)), c] for c in sources], axis=1)
+
+    x_train = np.hstack([data.x_train, shuffled(data.x_train)])
+    x_test = np.hstack([data.x_test, shuffled(data.x_test)])
+    noisy = DemoData(x_train, data.t_train, x_test, data.t_test)
+    return NoisyInputs(noisy, sources, data.x_train.shape[1])
+
+
+def standardize(data: DemoData) -> DemoData:
+    """Centre and scale every input by its training mean and standard deviation.
+
+    ``x <- (x - mean) / std`` with the statistics of the training items only (the test
+    items are scaled with them too, never with their own). A column that is constant
+    on the training items is only centred: it becomes 0. L1 pulls every weight alike,
+    so an input on a small scale, which needs a large weight to matter, is cut first;
+    on a common scale the inputs compete on what they tell about the targets.
+
+    Examples
+    --------
+    >>> d = standardize(DemoData(np.array([[1.0, 5.0], [3.0, 5.0]]), np.eye(2),
+    ...                          np.array([[2.0, 6.0]]), np.eye(2)[:1]))
+    >>> d.x_train.tolist(), d.x_test.tolist()
+    ([[-1.0, 0.0], [1.0, 0.0]], [[0.0, 1.0]])
+    """
+    if not isinstance(data, DemoData):
+        raise TypeError("data must be a DemoData (x_train, t_train, x_test, t_test), "
+                        f"got {type(data).__name__}")
+    mean, std = data.x_train.mean(axis=0), data.x_train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return DemoData((data.x_train - mean) / std, data.t_train, (data.x_test - mean) / std, data.t_test)
+
+
 def load_diabetes_data() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled diabetes data: inputs (442 x 10) and targets (442,).
 

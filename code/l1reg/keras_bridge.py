@@ -10,6 +10,11 @@ Everything needed to train a Keras model that takes the very same steps as
 * :func:`visiting_order` and :func:`fit_in_order` feed Keras the items in the order
   ``l1reg.fit`` visits them.
 * :func:`mse_settings` converts ``lam`` and ``lr`` for Keras's standard ``"mse"`` loss.
+* :class:`SoftThreshold` is a Keras weight constraint that makes plain SGD take the
+  proximal step of :class:`l1reg.update_rules.Proximal`, and so gives exact zeros.
+* :func:`l1_share_of_step` measures how far an optimizer's next step moves each weight
+  because of the L1 gradient: ``lr * lam`` for plain SGD, rescaled weight by weight by
+  Adam or RMSprop.
 
 This module imports Keras, so ``l1reg/__init__.py`` never imports it: the rest of
 the library stays NumPy only. Import it as ``from l1reg import keras_bridge``.
@@ -78,15 +83,21 @@ def keras_regularizer(penalty: L1 | L2 | L1L2 | None) -> keras.regularizers.Regu
     raise TypeError(f"penalty must be an l1reg.L1, L2 or L1L2 penalty or None, got {type(penalty).__name__}")
 
 
-def to_keras(net: Network) -> keras.Sequential:
+def to_keras(
+    net: Network, *, kernel_constraint: keras.constraints.Constraint | None = None
+) -> keras.Sequential:
     """A Keras model computing the same function as ``net``, with its parameters.
 
     Two ``Dense`` layers, ``tanh`` then ``softmax``; ``net.weight_penalty`` becomes
     both layers' ``kernel_regularizer`` and ``net.bias_penalty`` their
-    ``bias_regularizer``. The parameters are copied in as float32, Keras's default
-    precision. Compile the model before training it.
+    ``bias_regularizer``; ``kernel_constraint`` (a ``SoftThreshold``, say), if given,
+    is applied to both kernels after every optimizer step. The parameters are copied in
+    as float32, Keras's default precision. Compile the model before training it.
     """
     check_network(net)
+    if kernel_constraint is not None and not isinstance(kernel_constraint, keras.constraints.Constraint):
+        raise TypeError("kernel_constraint must be a keras.constraints.Constraint or None, "
+                        f"got {type(kernel_constraint).__name__}")
     if keras.backend.backend() != "jax":
         # The book's equivalences (and d|x|/dx = +1 at 0) are checked on JAX only.
         raise RuntimeError(f"keras_bridge needs the JAX backend; Keras runs on {keras.backend.backend()!r}")
@@ -96,10 +107,12 @@ def to_keras(net: Network) -> keras.Sequential:
         [
             keras.Input(shape=(net.n_input,)),
             keras.layers.Dense(
-                net.n_hidden, activation="tanh", kernel_regularizer=kernel, bias_regularizer=bias
+                net.n_hidden, activation="tanh", kernel_regularizer=kernel, bias_regularizer=bias,
+                kernel_constraint=kernel_constraint,
             ),
             keras.layers.Dense(
-                net.n_output, activation="softmax", kernel_regularizer=kernel, bias_regularizer=bias
+                net.n_output, activation="softmax", kernel_regularizer=kernel, bias_regularizer=bias,
+                kernel_constraint=kernel_constraint,
             ),
         ]
     )
@@ -208,3 +221,97 @@ def mse_settings(lam: float, lr: float, n_output: int) -> MseSettings:
     lr = check_real(lr, "lr", minimum=0.0, strict=True)
     n_output = check_positive_int(n_output, "n_output")
     return MseSettings(l1=lam * 2.0 / n_output, learning_rate=lr * n_output / 2.0)
+
+
+class SoftThreshold(keras.constraints.Constraint):
+    """Soft-threshold a weight after every step: ``w <- sign(w) * max(|w| - threshold, 0)``.
+
+    Keras applies a layer's ``kernel_constraint`` to the kernel after each optimizer
+    step. With plain SGD at a constant learning rate ``lr``, no L1 regularizer, and
+    ``threshold = lr * lam``, each step becomes the proximal step
+    ``w <- soft_threshold(w - lr * dE/dw, lr * lam)`` of
+    :class:`l1reg.update_rules.Proximal` (``lam``): a weight stops at zero instead of
+    crossing it, so the weights the data does not need become exactly 0. The constraint
+    does not know the learning rate; with a schedule or an adaptive optimizer the
+    threshold no longer equals ``lr * lam``.
+
+    Parameters
+    ----------
+    threshold : float
+        How far each step moves a weight toward zero, >= 0 (``lr * lam``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shrink = SoftThreshold(0.5)
+    >>> np.asarray(shrink(np.array([-2.0, -0.25, 0.0, 0.5, 1.5], dtype="float32"))).tolist()
+    [-1.5, 0.0, 0.0, 0.0, 1.0]
+    >>> shrink.get_config()
+    {'threshold': 0.5}
+    """
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = check_real(threshold, "threshold", minimum=0.0)
+
+    def __call__(self, w):
+        w = keras.ops.convert_to_tensor(w)
+        shrunk = keras.ops.abs(w) - keras.ops.cast(self.threshold, w.dtype)
+        # where(), not sign * max(): an entry that reaches zero is +0.0, never -0.0.
+        return keras.ops.where(shrunk > 0, keras.ops.sign(w) * shrunk, keras.ops.zeros_like(w))
+
+    def get_config(self) -> dict:
+        return {"threshold": self.threshold}
+
+    def __repr__(self) -> str:
+        return f"SoftThreshold(threshold={self.threshold:g})"
+
+
+def l1_share_of_step(model: keras.Model, x, t, lam: float) -> np.ndarray:
+    """How far an L1 gradient ``lam * sign(w)`` moves each weight in the optimizer's next step.
+
+    The compiled model's optimizer takes its next step on the items ``x``, ``t`` twice,
+    from the same state (weights and optimizer variables, both left unchanged): once on
+    the data gradient ``dE/dw`` alone (the model's loss, averaged over the items; the
+    model's own regularizers are left out) and once on ``dE/dw + lam * sign(w)`` for the
+    kernels. Returns the difference of the two steps for the weights, flat and as
+    float64, in ``l1reg``'s order (``W_ih``, then ``W_ho``, as ``Network.weights()``).
+    For plain SGD at rate ``lr`` it is ``-lr * lam * sign(w)`` for every weight; an
+    adaptive optimizer rescales it weight by weight.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        raise ValueError("model must be compiled (model.compile(...)) before l1_share_of_step")
+    keras_params(model)  # checks the architecture: two Dense layers
+    if keras.backend.backend() != "jax":
+        raise RuntimeError("l1_share_of_step needs the JAX backend; "
+                           f"Keras runs on {keras.backend.backend()!r}")
+    lam = check_real(lam, "lam", minimum=0.0)
+    x, t = _keras_data(model, x, t, "x", "t")
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    import jax  # the backend is JAX (to_keras checks): differentiate with it directly
+
+    loss = keras.losses.get(model.loss)
+    weights = [v.value for v in model.trainable_variables]
+    fixed = [v.value for v in model.non_trainable_variables]
+    state = [v.value for v in optimizer.variables]
+
+    def data_error(params):
+        o, _ = model.stateless_call(params, fixed, x)
+        return keras.ops.mean(loss(t, o))
+
+    @jax.jit  # one compiled computation: much faster than JAX's op-by-op dispatch here
+    def both_steps(weights, state):
+        grads = jax.grad(data_error)(weights)
+        with_l1 = [g + lam * keras.ops.sign(w) if w.ndim == 2 else g
+                   for g, w in zip(grads, weights, strict=True)]
+        after_with, _ = optimizer.stateless_apply(state, with_l1, weights)
+        after_without, _ = optimizer.stateless_apply(state, grads, weights)
+        return after_with, after_without
+
+    after_with, after_without = both_steps(weights, state)
+    shares = [np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+              for a, b, w in zip(after_with, after_without, weights, strict=True) if w.ndim == 2]
+    return np.concatenate([share.ravel() for share in shares])

@@ -23,6 +23,16 @@ learning rate, the rules here are:
   the proximal step does, but pull each weight by the penalty it *would* have received
   since training began minus what it did receive, which damps the noise of per-item
   gradients.
+* :class:`TruncatedGradient` -- Langford, Li and Zhang (2009): every ``k`` steps,
+  move the weights with ``|w| <= theta`` toward zero by ``k * lr * lam`` and stop at
+  zero; with ``k = 1`` and ``theta = inf`` it is the proximal step.
+* :class:`GroupProximal` -- the proximal step of the group lasso (Yuan and Lin 2006),
+  ``lam * sum_i ||W[i, :]||``: each row of a weight matrix (for ``ih_weights``, all
+  the weights out of one input) shrinks toward zero as a whole, and a row shorter
+  than ``lr * lam`` becomes exactly 0, which removes that input from the network.
+
+:mod:`l1reg.pruning` adds :class:`l1reg.pruning.KeepPruned`, the rule that fine-tunes
+a pruned network with its pruned weights held at zero.
 
 :func:`step_once` applies a rule to a few numbers by hand. To train with a rule, pass
 it to :func:`l1reg.fit` (``rule=Proximal(lam)``, and ``on=`` for the weight matrices it
@@ -36,7 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg._validation import Strength, check_real
+from l1reg._validation import Strength, check_positive_int, check_real, check_values
 from l1reg.network import WEIGHT_NAMES, Network
 from l1reg.penalties import soft_threshold
 
@@ -205,6 +215,134 @@ class CumulativePenalty(_L1Rule):
         shrunk_neg = np.minimum(0.0, before + (u - q))
         w[...] = np.where(before > 0, shrunk_pos, np.where(before < 0, shrunk_neg, before))
         q += w - before
+
+
+class TruncatedGradient(_L1Rule):
+    """Langford, Li and Zhang (2009): truncate the small weights every ``k`` steps.
+
+    After the plain step, on every ``k``-th step (the ``k``-th, ``2k``-th, ...), each
+    weight with ``|w| <= theta`` moves ``k * lr * lam`` toward zero and stops at zero;
+    the others are left alone: ``w <- sign(w) * max(|w| - k * lr * lam, 0)`` where
+    ``|w| <= theta``. On average the pull is ``lr * lam`` per step, as for
+    :class:`Proximal`, which is the case ``k = 1``, ``theta = inf``. A larger ``k``
+    lets a weight take ``k`` noisy steps before it is truncated; a finite ``theta``
+    leaves the large weights unshrunk.
+
+    Parameters
+    ----------
+    lam : float
+        The L1 strength (the paper's gravity ``g``), >= 0.
+    theta : float, default inf
+        Only weights with ``|w| <= theta`` are truncated, > 0.
+    k : int, default 1
+        Truncate every ``k`` steps, >= 1.
+
+    Examples
+    --------
+    >>> rule = TruncatedGradient(0.5, k=2)
+    >>> state = rule.start(np.zeros(1), [])
+    >>> [float(step_once(rule, [1.0], [0.0], lr=0.1, state=state)[0]) for _ in range(2)]
+    [1.0, 0.9]
+    """
+
+    def __init__(self, lam: float, *, theta: float = np.inf, k: int = 1) -> None:
+        self.lam = lam
+        if isinstance(theta, np.ndarray):  # a stacked rule's column, already checked
+            self.theta = theta
+        elif theta != np.inf:
+            self.theta = check_real(theta, "theta", minimum=0.0, strict=True)
+        else:
+            self.theta = np.inf
+        self.k = k if isinstance(k, np.ndarray) else check_positive_int(k, "k")
+
+    def get_config(self) -> dict:
+        return {"lam": self.lam, "theta": self.theta, "k": self.k}
+
+    def start(self, w: np.ndarray, matrices: list[np.ndarray]) -> dict[str, int]:
+        return {"steps": 0}
+
+    def after_step(self, w: np.ndarray, lr: float, state: dict[str, int]) -> None:
+        state["steps"] += 1
+        due = state["steps"] % np.asarray(self.k) == 0  # one flag, or one per replica
+        if not np.any(due):
+            return
+        shrunk = np.sign(w) * np.maximum(np.abs(w) - self.k * lr * self.lam, 0.0) + 0.0  # no -0.0
+        w[...] = np.where(due & (np.abs(w) <= self.theta), shrunk, w)
+
+
+def group_soft_threshold(w, threshold, axis: int = -1) -> np.ndarray:
+    """The proximal step of ``threshold * sum_i ||w_i||``, groups along ``axis``.
+
+    Each group (by default a row, the vector ``w[..., i, :]``) is scaled by
+    ``max(1 - threshold / ||w_i||, 0)``: it moves ``threshold`` toward zero along its
+    own direction and a group with ``||w_i|| <= threshold`` becomes exactly 0. With
+    groups of one entry it is :func:`l1reg.soft_threshold`.
+
+    Parameters
+    ----------
+    w : array_like of float
+        The values, grouped along ``axis``.
+    threshold : float or array
+        How far to move each group, >= 0 (``lr * lam`` after a gradient step); an array
+        broadcasts against ``w`` with ``axis`` kept (one per replica of a stack).
+
+    Examples
+    --------
+    >>> group_soft_threshold([[3.0, 4.0], [0.3, 0.4]], 1.0)
+    array([[2.4, 3.2],
+           [0. , 0. ]])
+    """
+    w = check_values(w, "w")
+    tau = check_values(threshold, "threshold")
+    if np.any(tau < 0):
+        raise ValueError(f"threshold must be >= 0, got {threshold!r}")
+    if w.ndim == 0:
+        raise ValueError("w must be an array with at least one axis to group along, got a number")
+    return _group_shrink(w, tau, axis)
+
+
+def _group_shrink(w: np.ndarray, tau, axis: int = -1) -> np.ndarray:
+    """:func:`group_soft_threshold` without the checks, for :class:`GroupProximal`'s every step."""
+    norms = np.sqrt(np.sum(w * w, axis=axis, keepdims=True))
+    # a zero group stays zero; the floor only avoids dividing by zero
+    return w * np.maximum(1.0 - tau / np.maximum(norms, np.finfo(np.float64).tiny), 0.0) + 0.0  # no -0.0
+
+
+class GroupProximal(UpdateRule):
+    """The group lasso's proximal step on each row: ``W[i, :] *= max(1 - lr * lam / ||W[i, :]||, 0)``.
+
+    The penalty is ``lam * sum_i ||W[i, :]||`` (Yuan and Lin 2006), over the rows of
+    every weight matrix the rule acts on: on ``ih_weights``, row ``i`` holds all the
+    weights out of input ``i``, so a row that reaches zero removes that input. (Yuan and
+    Lin weight each group by the square root of its size; all rows of a matrix have
+    the same size, so that factor is part of ``lam``.)
+
+    Examples
+    --------
+    >>> net = Network(3, 2, 2, seed=0)
+    >>> rule = GroupProximal(1.0)
+    >>> state = rule.start(net.flat[:6], [net.params["ih_weights"]])
+    >>> rule.after_step(net.flat[:6], 0.1, state)
+    >>> bool(np.all(net.params["ih_weights"] == 0))  # every row shorter than 0.1: all inputs removed
+    True
+    """
+
+    applies_l1 = True  # a norm penalty on the weights: not to be doubled by the network's L1
+    lam = Strength(columns=True)
+
+    def __init__(self, lam: float) -> None:
+        self.lam = lam
+
+    def get_config(self) -> dict:
+        return {"lam": self.lam}
+
+    def start(self, w: np.ndarray, matrices: list[np.ndarray]) -> list[np.ndarray]:
+        return matrices  # views into the parameters: shrinking them shrinks the weights
+
+    def after_step(self, w: np.ndarray, lr: float, state: list[np.ndarray]) -> None:
+        tau = lr * np.asarray(self.lam, dtype=np.float64)[..., None]  # one per replica: a column
+        for matrix in state:
+            matrix[...] = _group_shrink(matrix, tau)
 
 
 def step_once(rule: UpdateRule, w, g, lr: float, state=None) -> np.ndarray:

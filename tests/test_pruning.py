@@ -1,0 +1,97 @@
+"""Magnitude pruning: which weights go, pruning networks in place, fine-tuning with them held at 0."""
+
+import re
+
+import numpy as np
+import pytest
+
+from l1reg import Network, fit
+from l1reg.pruning import KeepPruned, magnitude_mask, prune_weights
+from l1reg.update_rules import Plain, step_once
+
+
+def test_magnitude_mask_drops_the_smallest_absolute_values():
+    keep = magnitude_mask([0.5, -0.1, 2.0, 0.2, -3.0], 3)
+    np.testing.assert_array_equal(keep, [False, False, True, False, True])
+
+
+def test_magnitude_mask_breaks_ties_by_position_and_counts_per_row():
+    keep = magnitude_mask([[1.0, -1.0, 1.0], [0.0, 5.0, 0.0]], [1, 2])
+    np.testing.assert_array_equal(keep, [[False, True, True], [False, True, False]])
+    assert magnitude_mask([1.0, 2.0], 0).all() and not magnitude_mask([1.0, 2.0], 2).any()
+
+
+@pytest.mark.parametrize(("w", "n", "error", "message"), [
+    ([1.0, 2.0], 3, ValueError, "n_pruned must lie in [0, 2] (the number of weights), got 3"),
+    ([1.0, 2.0], -1, ValueError, "n_pruned must lie in [0, 2]"),
+    ([1.0, 2.0], 1.5, TypeError, "n_pruned must be an int or one int per network (1), got 1.5"),
+    ([[1.0, 2.0]] * 2, [1], TypeError, "n_pruned must be an int or one int per network (2)"),
+    ([1.0, 2.0], True, TypeError, "n_pruned must be an int"),
+    (np.ones((2, 2, 2)), 1, ValueError, "w must be a non-empty weight vector or a stack of them"),
+    ([1.0, np.inf], 1, ValueError, "w must hold only finite values"),
+])
+def test_magnitude_mask_refuses_bad_input(w, n, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        magnitude_mask(w, n)
+
+
+def test_prune_weights_zeroes_the_smallest_weights_in_place_and_leaves_the_biases():
+    nets = [Network(3, 4, 2, seed=s, init_range=1.0) for s in (0, 1)]
+    before = [net.get_flat() for net in nets]
+    keep = prune_weights(nets, [5, 10])
+    assert keep.shape == (2, nets[0].n_weights)
+    for net, flat, row, n in zip(nets, before, keep, (5, 10), strict=True):
+        w = net.weights()
+        assert np.sum(w == 0) == n and np.all(np.signbit(w[w == 0]) == 0)  # +0.0, not -0.0
+        np.testing.assert_array_equal(w[row], flat[: net.n_weights][row])
+        dropped = np.abs(flat[: net.n_weights][~row])
+        assert dropped.max() <= np.abs(w[row]).min()
+        np.testing.assert_array_equal(net.get_flat()[net.n_weights:], flat[net.n_weights:])
+    one = Network(3, 4, 2, seed=0, init_range=1.0)
+    np.testing.assert_array_equal(prune_weights(one, 5), keep[0])
+
+
+def test_prune_weights_refuses_what_is_not_a_network():
+    with pytest.raises(TypeError, match="nets must be a Network or a non-empty list of Networks"):
+        prune_weights([np.zeros(3)], 1)
+
+
+def test_keep_pruned_holds_the_pruned_weights_at_zero():
+    np.testing.assert_allclose(step_once(KeepPruned(np.array([True, False, True])), [1.0, 0.0, -1.0],
+                                         [1.0, 1.0, 1.0], 0.1), [0.9, 0.0, -1.1], rtol=0, atol=1e-15)
+
+
+def test_fine_tuning_a_stack_trains_the_kept_weights_as_plain_sgd_does():
+    rng = np.random.default_rng(0)
+    x, t = rng.uniform(-1, 1, (2, 10, 3)), np.eye(2)[rng.integers(0, 2, (2, 10))]
+    nets = [Network(3, 4, 2, seed=s, init_range=0.5) for s in (0, 1)]
+    keep = prune_weights(nets, [0, 6])
+    fit(nets, x, t, rule=KeepPruned(keep), epochs=3, lr=0.2, seed=[7, 8])
+    assert np.sum(nets[1].weights() == 0) >= 6 and np.all(nets[1].weights()[~keep[1]] == 0)
+    plain = Network(3, 4, 2, seed=0, init_range=0.5)  # nothing pruned: plain SGD, bit for bit
+    fit(plain, x[0], t[0], rule=Plain(), epochs=3, lr=0.2, seed=7)
+    np.testing.assert_allclose(nets[0].flat, plain.flat, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize(("keep", "error", "message"), [
+    ([1, 0], TypeError, "keep must be a boolean array"),
+    (np.ones((2, 2, 2), dtype=bool), TypeError, "keep must be a boolean array"),
+])
+def test_keep_pruned_refuses_bad_masks(keep, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        KeepPruned(keep)
+
+
+def test_keep_pruned_refuses_a_mask_of_the_wrong_shape_when_training_starts():
+    net = Network(3, 2, 2, seed=0)
+    message = "keep must have the shape of the weights the rule acts on (10,), got (5,)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        fit(net, np.zeros((2, 3)), np.eye(2), rule=KeepPruned(np.ones(5, dtype=bool)), epochs=1, lr=0.1,
+            seed=0)
+
+
+def test_the_compiled_engine_refuses_keep_pruned_by_name():
+    net = Network(3, 2, 2, seed=0)
+    with pytest.raises(ValueError, match="rule=KeepPruned is not supported by engine='compiled'"):
+        fit(net, np.zeros((2, 3)), np.eye(2), rule=KeepPruned(np.ones(10, dtype=bool)), epochs=1, lr=0.1,
+            seed=0, engine="compiled")
