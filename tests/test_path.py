@@ -168,12 +168,12 @@ def test_penalty_gradients_are_constant_and_proportional():
 
 def test_priors_have_the_same_variance_and_their_logs_are_the_penalties():
     fig, (ax_d, ax_n) = plt.subplots(1, 2)
-    plots.plot_priors(ax_d, ax_n, b=0.5, span=30.0)
+    plots.plot_priors(ax_d, ax_n, beta=0.5, span=30.0)
     for line in ax_d.get_lines():
         w, p = line.get_xdata(), line.get_ydata()
         dw = w[1] - w[0]
         assert abs(np.sum(p) * dw - 1.0) < 5e-3  # a density (a Riemann sum over the grid)
-        assert abs(np.sum(w**2 * p) * dw - 2 * 0.5**2) < 5e-3  # variance 2 b^2
+        assert abs(np.sum(w**2 * p) * dw - 2 * 0.5**2) < 5e-3  # variance 2 beta^2
     laplace = ax_n.get_lines()[0]
     np.testing.assert_allclose(laplace.get_ydata(), np.abs(laplace.get_xdata()) / 0.5)
     plt.close(fig)

@@ -296,24 +296,25 @@ def plot_one_weight_objectives(ax: plt.Axes, w: np.ndarray, a: float, lam: float
     ax.legend(loc="upper center", ncol=3, fontsize="small")
 
 
-def plot_priors(ax_density: plt.Axes, ax_neglog: plt.Axes, b: float = 1.0, span: float = 4.0) -> None:
-    """The Laplace prior (scale ``b``) and the Gaussian of the same variance, ``2 b^2``.
+def plot_priors(ax_density: plt.Axes, ax_neglog: plt.Axes, beta: float = 1.0, span: float = 4.0) -> None:
+    """The Laplace prior (scale ``beta``) and the Gaussian of the same variance, ``2 beta^2``.
 
     Left, the densities; right, minus their logarithms (up to a constant), which are
-    the penalties the MAP estimate adds to the error: ``|w| / b`` and ``w^2 / (4 b^2)``.
+    the penalties the MAP estimate adds to the error: ``|w| / beta`` and ``w^2 / (4 beta^2)``.
     """
     w = np.linspace(-span, span, 801)
-    var = 2.0 * b**2
-    laplace = np.exp(-np.abs(w) / b) / (2.0 * b)
+    var = 2.0 * beta**2
+    laplace = np.exp(-np.abs(w) / beta) / (2.0 * beta)
     gauss = np.exp(-(w**2) / (2.0 * var)) / np.sqrt(2.0 * np.pi * var)
-    ax_density.plot(w, laplace, color=PENALTY_COLORS["L1"], linewidth=2.5, label=f"Laplace, b = {b:g}")
+    ax_density.plot(w, laplace, color=PENALTY_COLORS["L1"], linewidth=2.5,
+                    label=rf"Laplace, $\beta$ = {beta:g}")
     ax_density.plot(w, gauss, color=PENALTY_COLORS["L2"], linewidth=2.5, linestyle="--",
                     label=f"Gaussian, variance {var:g}")
     ax_density.set_xlabel("w")
     ax_density.set_ylabel("prior density p(w)")
     ax_density.legend(loc="upper right", fontsize="small")
-    ax_neglog.plot(w, np.abs(w) / b, color=PENALTY_COLORS["L1"], linewidth=2.5,
-                   label=r"Laplace: $|w| / b$ (L1)")
+    ax_neglog.plot(w, np.abs(w) / beta, color=PENALTY_COLORS["L1"], linewidth=2.5,
+                   label=r"Laplace: $|w| / \beta$ (L1)")
     ax_neglog.plot(w, w**2 / (2.0 * var), color=PENALTY_COLORS["L2"], linewidth=2.5, linestyle="--",
                    label=r"Gaussian: $w^2 / (2\sigma^2)$ (L2)")
     ax_neglog.set_xlabel("w")
@@ -328,7 +329,7 @@ def plot_penalty_sweeps(axes, sweeps: dict[str, dict[str, np.ndarray]], *, tol: 
 
     ``axes`` are three Axes stacked top to bottom; ``sweeps[label]`` (label "L1" or "L2")
     holds arrays ``lam`` (all > 0), ``train`` and ``test`` (fractions), ``sum_abs_w`` and
-    ``n_small``. ``plain`` holds the same four numbers for ``lam = 0`` (which has no
+    ``n_small``. ``plain`` holds ``train`` and ``sum_abs_w`` for ``lam = 0`` (which has no
     place on a log axis), drawn as dotted lines; ``baseline`` (a fraction) is the
     accuracy of always answering the largest class.
     """
