@@ -33,10 +33,13 @@ book: $(READY)
 lint: $(READY)
 	$(BIN)/ruff check code tests benchmarks browser_tests _ext
 
-# The docstring examples of l1reg run too (--doctest-modules over code/l1reg).
+# The docstring examples of l1reg run too (--doctest-modules over code/l1reg). One worker
+# per core (pytest-xdist); --dist loadscope keeps each notebook in one worker, cells in order.
+# JOBS=0 runs everything in this one process, JOBS=1 in one worker.
+JOBS ?= auto
 test: lint
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 --doctest-modules \
-		tests chapters code/l1reg
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
+		--nbval-cell-timeout=600 --doctest-modules tests chapters code/l1reg
 
 # The stored outputs must hold on other CPUs too: nbval once per variant (the machine, an
 # AVX2 laptop, an older AVX machine), NumPy's, OpenBLAS's and XLA's wider paths switched
@@ -44,7 +47,7 @@ test: lint
 VARIANTS ?= machine,avx2,avx
 .PHONY: test-portable
 test-portable: $(READY)
-	$(BIN)/python tests/run_portable.py --variants $(VARIANTS)
+	$(BIN)/python tests/run_portable.py --variants $(VARIANTS) --numprocesses=$(JOBS) --dist=loadscope
 
 # The browser test, kept out of `make test`: every page of _toc.yml in headless Chromium
 # (title, images, typeset math, console, no request leaving localhost) and a search;

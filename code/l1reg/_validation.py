@@ -8,6 +8,7 @@ NumPy traceback from deep inside the training loop.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,6 +43,21 @@ def check_real(value, name: str, *, minimum: float | None = None, strict: bool =
         if not strict and value < minimum:
             raise ValueError(f"{name} must be a finite number >= {minimum:g}, got {value:g}")
     return value
+
+
+def check_strengths(values, name: str = "lams") -> list[float]:
+    """A non-empty list (or 1-d array) of penalty strengths, each a finite real >= 0.
+
+    >>> check_strengths([0, 0.5])
+    [0.0, 0.5]
+    """
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        values = values.tolist()
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a list of penalty strengths, got {type(values).__name__}")
+    if len(values) == 0:
+        raise ValueError(f"{name} must hold at least one penalty strength, got an empty list")
+    return [check_real(value, f"{name}[{i}]", minimum=0.0) for i, value in enumerate(values)]
 
 
 def check_rng(seed, name: str = "seed") -> np.random.Generator:

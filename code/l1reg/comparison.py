@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_positive_int, check_real
+from l1reg._validation import check_positive_int, check_real, check_strengths
 from l1reg.data import DemoData, split_validation
 from l1reg.demo import (
     EPOCHS,
@@ -412,13 +412,7 @@ def lam_sweep(lams, run: int = 0, epochs: int = EPOCHS, tol: float = 1e-3) -> La
     (``tests/test_comparison.py`` checks it bit for bit): every run starts from the same
     data, weights and visiting order, so ``lam`` is the only thing that changes.
     """
-    if isinstance(lams, np.ndarray) and lams.ndim == 1:
-        lams = lams.tolist()
-    if isinstance(lams, (str, bytes)) or not isinstance(lams, Sequence):
-        raise TypeError(f"lams must be a list of penalty strengths, got {type(lams).__name__}")
-    if len(lams) == 0:
-        raise ValueError("lams must hold at least one penalty strength, got an empty list")
-    lams = [check_real(lam, f"lams[{i}]", minimum=0.0) for i, lam in enumerate(lams)]
+    lams = check_strengths(lams)
     tol = check_real(tol, "tol", minimum=0.0, strict=True)
     swept = sweep([SubGradient(lam) for lam in lams], epochs=epochs, run=run)
     abs_w = [np.abs(w) for w in swept.weights]

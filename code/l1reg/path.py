@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_positive_int, check_real
+from l1reg._validation import check_positive_int, check_strengths
 from l1reg.demo import EPOCHS, LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_data, demo_seeds
 from l1reg.network import Network
 from l1reg.training import fit
@@ -101,13 +101,7 @@ def demo_lam_path(lams: Sequence[float], *, rule: str = "proximal", run: int = 0
     >>> path.zeros.tolist()  # lam = 0.5 removes every weight in two epochs
     [0, 112]
     """
-    if isinstance(lams, np.ndarray) and lams.ndim == 1:
-        lams = lams.tolist()
-    if isinstance(lams, (str, bytes)) or not isinstance(lams, Sequence):
-        raise TypeError(f"lams must be a list of penalty strengths, got {type(lams).__name__}")
-    if len(lams) == 0:
-        raise ValueError("lams must hold at least one penalty strength, got an empty list")
-    lams = [check_real(lam, f"lams[{i}]", minimum=0.0) for i, lam in enumerate(lams)]
+    lams = check_strengths(lams)
     if not isinstance(rule, str) or rule not in RULES:
         raise ValueError(f"rule must be one of {sorted(RULES)}, got {rule!r}")
     epochs = check_positive_int(epochs, "epochs")
