@@ -204,6 +204,11 @@ def test_shading_tints_the_two_predicted_regions(ax):
     tint, line = ax.collections
     assert list(tint.levels) == [0.0, 0.5, 1.0]
     assert list(line.levels) == [0.5]
+    # rejected stays clear, approved is grey: colour is left to the models
+    assert tint.get_facecolor()[0][3] == 0.0
+    np.testing.assert_allclose(tint.get_facecolor()[1], plots.APPROVED_TINT)
+    ax.legend()
+    assert _legend(ax)[0] == "predicted approved"
 
 
 def test_true_boundary_plot_alone_labels_its_axes(ax):
@@ -238,18 +243,21 @@ def test_error_curves_plot_labels_its_axes_and_lines(ax):
     np.testing.assert_array_equal(ax.lines[1].get_ydata(), [0.6, 0.7])
 
 
-def test_largest_weights_plot_sorts_magnitudes(ax):
+def test_sorted_weights_plot_draws_every_magnitude_largest_first_with_zeros_at_the_floor(ax):
     weights = {"without L1": np.array([0.5, -3.0, 2.0, 0.1]), "with L1": np.array([0.0, 1.0, -0.2, 0.0])}
-    plots.plot_largest_weights(ax, weights, k=3)
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("rank of the weight (1 = largest |w|)", "|w|")
-    heights = [bar.get_height() for bar in ax.patches]
-    np.testing.assert_allclose(heights, [3.0, 2.0, 0.5, 1.0, 0.2, 0.0])
+    plots.plot_sorted_weights(ax, weights, floor=1e-6)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("rank of the weight (1 = largest |w|)", "|w| (log scale)")
+    assert ax.get_yscale() == "log"
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [3.0, 2.0, 0.5, 0.1])
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), [1.0, 0.2, 1e-6, 1e-6])
+    np.testing.assert_array_equal(ax.lines[1].get_xdata(), [1, 2, 3, 4])
+    assert [line.get_linestyle() for line in ax.lines] == ["-", "-."]
     assert _legend(ax) == ["without L1", "with L1"]
 
 
-def test_largest_weights_plot_refuses_a_bad_k(ax):
-    with pytest.raises(ValueError, match=_names("k")):
-        plots.plot_largest_weights(ax, {"with L1": np.ones(3)}, k=0)
+def test_sorted_weights_plot_refuses_a_bad_floor(ax):
+    with pytest.raises(ValueError, match=_names("floor")):
+        plots.plot_sorted_weights(ax, {"with L1": np.ones(3)}, floor=0.0)
 
 
 def test_learning_curve_plot_shows_means_in_percent(ax):

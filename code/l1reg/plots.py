@@ -12,7 +12,7 @@ from cycler import cycler
 from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
 
-from l1reg._validation import check_positive_int
+from l1reg._validation import check_positive_int, check_real
 from l1reg.comparison import LamSweep
 from l1reg.data import LOAN_CLASSES, LOAN_INPUT_RANGE, loan_boundary
 from l1reg.gradcheck import TOLERANCE
@@ -35,21 +35,28 @@ MODEL_COLORS = {"without L1": PALETTE["vermillion"], "with L1": PALETTE["blue"]}
 # --- Chapter 01: overfitting ----------------------------------------------------------
 
 
-CLASS_COLORS = {"rejected": PALETTE["orange"], "approved": PALETTE["sky"]}
+#: Colour means the model (``MODEL_COLORS``) and so does the line style, which survives a
+#: grey-scale print; the two classes differ by marker and fill instead.
+MODEL_LINESTYLES = {"without L1": "solid", "with L1": "dashdot"}
+CLASS_MARKERS = {
+    "rejected": {"marker": "X", "s": 60, "color": "white"},
+    "approved": {"marker": "o", "s": 36, "color": "0.45"},
+}
+#: The region a network approves: grey, so it does not compete with the models' colours.
+APPROVED_TINT = (0.6, 0.6, 0.6, 0.25)
 TRUE_BOUNDARY_STYLE = {"color": PALETTE["black"], "linestyle": "--", "linewidth": 1.5}
 
 
 def plot_loan_data(ax: plt.Axes, x: np.ndarray, t: np.ndarray, flipped: np.ndarray | None = None) -> None:
-    """The loan items coloured by their recorded class; flipped labels ringed in black."""
+    """The loan items by recorded class (grey dots approved, white crosses rejected); flips ringed."""
     x, classes = np.asarray(x), np.argmax(t, axis=1)
-    markers = {"rejected": "X", "approved": "o"}
     for k, name in enumerate(LOAN_CLASSES):
         mine = classes == k
-        ax.scatter(x[mine, 0], x[mine, 1], s=40, marker=markers[name], color=CLASS_COLORS[name],
-                   edgecolor=PALETTE["black"], linewidth=0.5, label=f"recorded {name}", zorder=3)
+        ax.scatter(x[mine, 0], x[mine, 1], edgecolor=PALETTE["black"], label=f"recorded {name}",
+                   zorder=3, **CLASS_MARKERS[name])
     if flipped is not None and np.any(flipped):
         f = np.asarray(flipped, dtype=bool)
-        ax.scatter(x[f, 0], x[f, 1], s=160, facecolor="none", edgecolor=PALETTE["black"],
+        ax.scatter(x[f, 0], x[f, 1], s=180, facecolor="none", edgecolor=PALETTE["black"],
                    linewidth=1.2, label="label flipped by noise", zorder=2)
     _loan_axes(ax)
 
@@ -62,27 +69,30 @@ def plot_true_boundary(ax: plt.Axes) -> None:
 
 
 def plot_decision_boundary(ax: plt.Axes, net, color: str, label: str, resolution: int = 201,
-                           shade: bool = False) -> None:
+                           shade: bool = False, *, linestyle: str = "solid", linewidth: float = 2.0,
+                           alpha: float = 1.0) -> None:
     """Where ``net`` switches class over the loan square: the contour ``o_approved = 0.5``.
 
-    With ``shade``, the two regions are tinted in the colours of the classes ``net``
-    predicts there, so islands of one class inside the other stand out.
+    The line takes ``color``, ``linestyle``, ``linewidth`` and ``alpha``. With ``shade``,
+    the region ``net`` approves is tinted grey (legend entry "predicted approved"), so
+    islands of one class inside the other stand out without a colour of their own.
     """
     if check_positive_int(resolution, "resolution") < 2:
         raise ValueError(f"resolution must be at least 2 grid points per side, got {resolution}")
     grid = np.linspace(-LOAN_INPUT_RANGE, LOAN_INPUT_RANGE, resolution)
     income, debt = np.meshgrid(grid, grid)
     approved = net.predict_proba(np.column_stack([income.ravel(), debt.ravel()]))[:, 1]
-    if shade:
-        tints = [CLASS_COLORS[name] for name in LOAN_CLASSES]
+    if shade:  # transparent where rejected, grey where approved
         ax.contourf(income, debt, approved.reshape(income.shape), levels=[0.0, 0.5, 1.0],
-                    colors=tints, alpha=0.15)
+                    colors=[(1.0, 1.0, 1.0, 0.0), APPROVED_TINT])
+        ax.fill([], [], color=APPROVED_TINT, label="predicted approved")
+    style = {"color": color, "linestyle": linestyle, "linewidth": linewidth, "alpha": alpha}
     if approved.min() < 0.5 < approved.max():
         ax.contour(income, debt, approved.reshape(income.shape), levels=[0.5], colors=[color],
-                   linewidths=2)
+                   linestyles=[linestyle], linewidths=linewidth, alpha=alpha)
     else:  # one class everywhere: no line to draw (and matplotlib would warn)
         label = f"{label} (one class everywhere)"
-    ax.plot([], [], color=color, linewidth=2, label=label)  # contour sets make no legend entry
+    ax.plot([], [], label=label, **style)  # contour sets make no legend entry
     _loan_axes(ax)
 
 
@@ -107,17 +117,22 @@ def plot_error_curves(ax: plt.Axes, histories: dict[str, History]) -> None:
     ax.legend()
 
 
-def plot_largest_weights(ax: plt.Axes, weights: dict[str, np.ndarray], k: int = 10) -> None:
-    """The ``k`` largest weight magnitudes of each model as grouped bars, largest first."""
-    k = check_positive_int(k, "k")
-    width = 0.8 / len(weights)
-    for i, (label, w) in enumerate(weights.items()):
-        top = np.sort(np.abs(np.asarray(w)).ravel())[::-1][:k]
-        ax.bar(np.arange(1, top.size + 1) + (i - (len(weights) - 1) / 2) * width, top, width,
-               color=MODEL_COLORS.get(label), label=label)
-    ax.set_xticks(np.arange(1, k + 1))
+def plot_sorted_weights(ax: plt.Axes, weights: dict[str, np.ndarray], floor: float = 1e-6) -> None:
+    """Every weight's ``|w|`` of each model, largest first, on a log axis.
+
+    A log axis has no zero: a ``|w|`` below ``floor`` (an exact zero too) is drawn at
+    ``floor``, so count those apart when it matters. Colours and line styles are the
+    models' (``MODEL_COLORS``, ``MODEL_LINESTYLES``).
+    """
+    floor = check_real(floor, "floor", minimum=0.0, strict=True)
+    for label, w in weights.items():
+        size = np.sort(np.abs(np.asarray(w)).ravel())[::-1]
+        ax.plot(np.arange(1, size.size + 1), np.maximum(size, floor), marker="o", markersize=3,
+                color=MODEL_COLORS.get(label), linestyle=MODEL_LINESTYLES.get(label, "solid"), label=label)
+    ax.set_yscale("log")
+    ax.set_ylim(floor / 2, None)
     ax.set_xlabel("rank of the weight (1 = largest |w|)")
-    ax.set_ylabel("|w|")
+    ax.set_ylabel("|w| (log scale)")
     ax.legend()
 
 

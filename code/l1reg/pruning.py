@@ -72,8 +72,7 @@ def prune_weights(nets: Network | Sequence[Network], n_pruned) -> np.ndarray:
         raise TypeError("nets must be a Network or a non-empty list of Networks")
     keep = np.atleast_2d(magnitude_mask(np.stack([net.weights() for net in stack]), n_pruned))
     for net, row in zip(stack, keep, strict=True):
-        net.flat[: net.n_weights] *= row  # exact zeros where pruned
-        net.flat[: net.n_weights][~row] = 0.0  # no -0.0 left behind
+        net.flat[: net.n_weights][~row] = 0.0  # exact +0.0 where pruned
     return keep[0] if isinstance(nets, Network) else keep
 
 
