@@ -41,7 +41,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
 from nbval.plugin import IPyNbCell
 from pytest_doctestplus.output_checker import FLOAT_CMP, OutputChecker
 

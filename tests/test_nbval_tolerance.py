@@ -58,7 +58,8 @@ def outcomes(tmp_path_factory):
     for name, (nb, _) in CASES.items():
         nbformat.write(nb, folder / f"{name}.ipynb")
     report = folder / "report.xml"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
     subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "nbval_tolerance", "-p", "no:cacheprovider",
          "-p", "no:xdist", "--color=no", "--nbval", "--nbval-current-env", f"--junitxml={report}", "-q",
@@ -68,7 +69,8 @@ def outcomes(tmp_path_factory):
     found = {}
     for case in ET.parse(report).iter("testcase"):
         failure = case.find("failure")
-        found[Path(case.get("classname")).stem] = None if failure is None else (failure.get("message", "") + failure.text)
+        text = None if failure is None else failure.get("message", "") + (failure.text or "")
+        found[Path(case.get("classname")).stem] = text
     return found
 
 
@@ -137,4 +139,5 @@ def test_the_project_loads_the_plugin_for_its_chapters():
          "-p", "no:xdist", str(chapter.relative_to(root))],
         cwd=root, capture_output=True, text=True, timeout=120,
     )
-    assert "nbval_tolerance: numbers compare within each cell's metadata 'tolerance'" in out.stdout, out.stdout
+    header = "nbval_tolerance: numbers compare within each cell's metadata 'tolerance'"
+    assert header in out.stdout, out.stdout
