@@ -31,7 +31,7 @@ book: $(READY)
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
 lint: $(READY)
-	$(BIN)/ruff check code tests benchmarks browser_tests _ext
+	$(BIN)/ruff check code tests benchmarks browser_tests _ext conftest.py
 
 # The docstring examples of l1reg run too (--doctest-modules over code/l1reg). One worker
 # per core (pytest-xdist); --dist loadscope keeps each notebook in one worker, cells in order.
