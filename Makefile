@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 .PHONY: help setup book test lint refresh clean
 
 help:
-	@echo "make book     build the HTML book into _build/html (sets up .venv first)"
+	@echo "make book     build the HTML book into _build/html from the stored outputs (EXECUTE=1 runs the notebooks)"
 	@echo "make test     ruff, unit tests, docstring examples and nbval over every notebook, in one run"
 	@echo "make test-portable  nbval over every notebook once per CPU variant (machine, AVX2, AVX)"
 	@echo "make serve    serve the built book at http://127.0.0.1:8000/ (PORT=8001 for another port)"
@@ -26,8 +26,13 @@ $(READY): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $(READY)
 
+# The book is built from the outputs stored in the notebooks (make test proves them).
+# EXECUTE=1 executes the notebooks for this build (cached in _build/.jupyter_cache, so
+# only those changed since the last executed build run again); EXECUTE=force runs all.
+EXECUTE ?=
+BOOK_EXECUTE = $(if $(filter 1,$(EXECUTE)),cache,$(EXECUTE))
 book: $(READY)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	BOOK_EXECUTE=$(BOOK_EXECUTE) $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
 lint: $(READY)
