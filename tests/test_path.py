@@ -120,6 +120,39 @@ def test_animation_html_refuses_a_bad_id(short_path, bad):
     plt.close(fig)
 
 
+def test_animation_html_names_its_slider_and_image(short_path):
+    fig, anim, _ = plots.animate_lam_path(short_path, dpi=30)
+    html = plots.animation_html(anim, "named")
+    plt.close(fig)
+    slider = re.search(r'<input id="_anim_slidernamed" type="range"[^>]*>', html).group(0)
+    assert 'aria-label="Frame of the animation"' in slider
+    assert re.search(r'<img id="_anim_imgnamed" alt="One frame of the animation[^"]+">', html)
+    assert "data-key-frame" not in html
+    fig, anim, _ = plots.animate_lam_path(short_path, dpi=30)
+    html = plots.animation_html(anim, "own", label='lam <"path">', alt="The weights & zeros", key_frame=2)
+    plt.close(fig)
+    assert 'aria-label="lam &lt;&quot;path&quot;&gt;"' in html  # escaped for an attribute
+    assert 'alt="The weights &amp; zeros"' in html
+    assert '<div class="animation" data-key-frame="2">' in html
+
+
+@pytest.mark.parametrize(("kwargs", "error", "name"), [
+    ({"label": " "}, ValueError, "label"),
+    ({"alt": ""}, ValueError, "alt"),
+    ({"alt": None}, ValueError, "alt"),
+    ({"key_frame": 3}, ValueError, "key_frame"),  # short_path has 3 frames: 0, 1, 2
+    ({"key_frame": -1}, ValueError, "key_frame"),
+    ({"key_frame": 1.0}, TypeError, "key_frame"),
+    ({"key_frame": True}, TypeError, "key_frame"),
+])
+def test_animation_html_refuses_bad_accessibility_arguments(short_path, kwargs, error, name):
+    fig, anim, _ = plots.animate_lam_path(short_path, dpi=30)
+    with pytest.raises(error, match=_names(name)):
+        plots.animation_html(anim, "bad", **kwargs)
+    anim.to_jshtml()  # rendered, so matplotlib does not warn that it never was
+    plt.close(fig)
+
+
 def test_lam_path_plot_leaves_out_lam_zero(short_path):
     fig, (ax_w, ax_zeros) = plt.subplots(2, 1)
     plots.plot_lam_path(ax_w, ax_zeros, short_path)

@@ -4,7 +4,9 @@ readers with the common kinds of colour blindness can tell apart."""
 
 from __future__ import annotations
 
+import numbers
 import re
+from html import escape
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -473,19 +475,35 @@ _ANIMATION_ICONS = {
 }
 
 
-def animation_html(anim, anim_id: str, fps: float | None = None) -> str:
-    """``anim.to_jshtml()`` made self-contained and reproducible, for a built book.
+def animation_html(anim, anim_id: str, fps: float | None = None, *,
+                   label: str = "Frame of the animation",
+                   alt: str = "One frame of the animation: the slider below, or its arrow keys, "
+                              "chooses which.",
+                   key_frame: int | None = None) -> str:
+    """``anim.to_jshtml()`` made self-contained, accessible and reproducible, for a built book.
 
     The random id matplotlib gives the animation's elements becomes ``anim_id``
     (letters and digits), so two runs give the same HTML apart from the frames'
     pixels; the Font Awesome stylesheet (from a CDN) is dropped and the button icons
-    become plain characters. Raises ValueError if anything else in the HTML points to
-    the network.
+    become plain characters. The slider gets ``label`` as its accessible name
+    (``aria-label``) and the frame's image ``alt`` as its text alternative; the slider
+    is a native range input, so Tab reaches it and the arrow, Home and End keys move it.
+    ``key_frame``, if given, is the frame a static copy (the printed book) shows, as the
+    ``data-key-frame`` attribute of the animation's ``div``. Raises ValueError if
+    anything else in the HTML points to the network.
     """
     if not isinstance(anim_id, str) or not anim_id.isalnum():
         raise ValueError(f"anim_id must be a non-empty string of letters and digits, got {anim_id!r}")
+    for name, text in (("label", label), ("alt", alt)):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{name} must be a non-empty string, got {text!r}")
+    if key_frame is not None and (isinstance(key_frame, bool) or not isinstance(key_frame, numbers.Integral)):
+        raise TypeError(f"key_frame must be an int or None, got {type(key_frame).__name__}")
     with plt.rc_context({"savefig.dpi": "figure"}):  # the frames at the figure's own dpi
         html = anim.to_jshtml(fps=fps, default_mode="once")
+    n_frames = int(re.search(r"var frames = new Array\((\d+)\);", html).group(1))
+    if key_frame is not None and not 0 <= key_frame < n_frames:
+        raise ValueError(f"key_frame must be a frame's index, 0 to {n_frames - 1}, got {key_frame}")
     ids = set(re.findall(r"_anim_img([0-9a-f]+)\"", html))
     if len(ids) != 1:
         raise ValueError(f"expected one animation in the HTML, found ids {sorted(ids)}")
@@ -493,6 +511,16 @@ def animation_html(anim, anim_id: str, fps: float | None = None) -> str:
     html = re.sub(r"<link rel=\"stylesheet\"\s+href=\"https?://[^\"]*font-awesome[^\"]*\">\s*", "", html)
     html = re.sub(r"<i class=\"fa ([^\"]+)\"></i>",
                   lambda m: _ANIMATION_ICONS.get(m.group(1), m.group(1)), html)
+    key = "" if key_frame is None else f' data-key-frame="{int(key_frame)}"'
+    for old, new in (('<div class="animation">', f'<div class="animation"{key}>'),
+                     (f'<img id="_anim_img{anim_id}">',
+                      f'<img id="_anim_img{anim_id}" alt="{escape(alt.strip())}">'),
+                     (f'<input id="_anim_slider{anim_id}" type="range"',
+                      f'<input id="_anim_slider{anim_id}" type="range" '
+                      f'aria-label="{escape(label.strip())}"')):
+        if html.count(old) != 1:
+            raise ValueError(f"matplotlib's animation HTML has changed: {old!r} not found once")
+        html = html.replace(old, new)
     outside = re.findall(r"(?:https?:)?//[\w.-]+\.\w+/[^\s\"']*", html)
     if outside:
         raise ValueError(f"the animation's HTML still points to the network: {outside[:3]}")
