@@ -11,7 +11,7 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 help:
 	@echo "make book     build the HTML book into _build/html from the stored outputs (EXECUTE=1 runs the notebooks)"
 	@echo "make test     ruff, unit tests, docstring examples and nbval over every notebook, in one run"
-	@echo "make test-portable  nbval over every notebook once per CPU variant (machine, AVX2, AVX)"
+	@echo "make test-portable  nbval over every notebook once per CPU variant (machine, AVX2, AVX, SSE4.2)"
 	@echo "make serve    serve the built book at http://127.0.0.1:8000/ (PORT=8001 for another port)"
 	@echo "make test-html build the book, then open every page in headless Chromium and check it"
 	@echo "make refresh  re-run notebooks and store their outputs (NB=chapters/NAME.ipynb for one)"
@@ -47,9 +47,9 @@ test: lint
 		--nbval-cell-timeout=600 --doctest-modules tests chapters code/l1reg
 
 # The stored outputs must hold on other CPUs too: nbval once per variant (the machine, an
-# AVX2 laptop, an older AVX machine), NumPy's, OpenBLAS's and XLA's wider paths switched
+# AVX2 laptop, an older AVX machine, an SSE4.2 machine without AVX), NumPy's, OpenBLAS's and XLA's wider paths switched
 # off in turn; tests/run_portable.py says what each variant changes. VARIANTS=avx2 for one.
-VARIANTS ?= machine,avx2,avx
+VARIANTS ?= machine,avx2,avx,sse
 .PHONY: test-portable
 test-portable: $(READY)
 	$(BIN)/python tests/run_portable.py --variants $(VARIANTS) --numprocesses=$(JOBS) --dist=loadscope

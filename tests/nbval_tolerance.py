@@ -115,7 +115,8 @@ def numbers_outside(stored: str, got: str, tolerance: Tolerance) -> list[str] | 
     checker = tolerance.checker()
     if checker.num_got_rgx.sub("0.0", stored) != checker.num_got_rgx.sub("0.0", got):
         return None
-    wanted, had = checker.find_numbers(stored), checker.find_numbers(got)
+    wanted = [number.strip() for number in checker.find_numbers(stored)]
+    had = [number.strip() for number in checker.find_numbers(got)]
     if len(wanted) != len(had):
         return None
     lines = []

@@ -10,7 +10,9 @@ switched off:
 2. ``avx2``: an AVX2 laptop, NumPy's AVX-512 dispatch groups off, OpenBLAS's Haswell
    kernels, XLA limited to AVX2;
 3. ``avx``: an older AVX machine, NumPy's AVX2 and AVX-512 groups off, OpenBLAS's
-   Sandybridge kernels, XLA limited to AVX.
+   Sandybridge kernels, XLA limited to AVX;
+4. ``sse``: a machine older still, without AVX: NumPy on its SSE4.2 baseline (as for
+   ``avx``: NumPy has no AVX-only group), OpenBLAS's Nehalem kernels, XLA limited to SSE4.2.
 
 NumPy 2 ignores single feature names such as ``AVX512F`` in ``NPY_DISABLE_CPU_FEATURES``
 without a word; the group names (``X86_V3``, ``X86_V4``, ``AVX512_ICL``, ``AVX512_SPR``)
@@ -25,7 +27,7 @@ set, both are left exactly as they are, only NumPy's and XLA's paths vary, and t
 says so. On a CPU that is not x86-64 (Apple silicon, say) there are no such variants
 here: the script runs the machine as it is and says so.
 
-Usage: ``python tests/run_portable.py [--variants machine,avx2,avx] [NOTEBOOK ...] [pytest args]``;
+Usage: ``python tests/run_portable.py [--variants machine,avx2,avx,sse] [NOTEBOOK ...] [pytest args]``;
 the exit status is 1 if any cell differed in any variant.
 """
 
@@ -68,6 +70,11 @@ VARIANTS = (
         "avx", "an older AVX machine",
         numpy_groups=("AVX512_SPR", "AVX512_ICL", "X86_V4", "X86_V3"),
         openblas_core="Sandybridge", openblas_needs="avx", xla_isa="AVX",
+    ),
+    Variant(
+        "sse", "an older SSE4.2 machine",
+        numpy_groups=("AVX512_SPR", "AVX512_ICL", "X86_V4", "X86_V3"),
+        openblas_core="Nehalem", openblas_needs="sse4_2", xla_isa="SSE4_2",
     ),
 )
 

@@ -49,6 +49,14 @@ def test_the_avx_variant_also_switches_off_avx2(runner):
     assert env["XLA_FLAGS"] == "--xla_cpu_max_isa=AVX"
 
 
+def test_the_sse_variant_is_a_machine_without_avx(runner):
+    env, notes = runner.variant_environment(variant(runner, "sse"), {}, ALL_GROUPS, AVX512_FLAGS | {"sse4_2"})
+    assert {"X86_V3", "X86_V4"} <= set(env["NPY_DISABLE_CPU_FEATURES"].split())
+    assert env["OPENBLAS_CORETYPE"] == "Nehalem"
+    assert env["XLA_FLAGS"] == "--xla_cpu_max_isa=SSE4_2"
+    assert notes == []
+
+
 @pytest.mark.parametrize("preset", [{"OPENBLAS_CORETYPE": "Zen"}, {"OPENBLAS_L2_SIZE": "1048576"}])
 def test_a_preset_openblas_setting_is_left_exactly_as_it_is(runner, preset):
     env, notes = runner.variant_environment(variant(runner, "avx2"), preset, ALL_GROUPS, AVX512_FLAGS)
