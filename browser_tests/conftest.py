@@ -13,6 +13,11 @@ Options (each also read from an environment variable):
 ``--screenshots`` / ``BOOK_SCREENSHOTS``
     Where each page's screenshot goes (default: ``screenshots`` beside the HTML
     folder, that is ``_build/screenshots``).
+``--site-path`` / ``BOOK_SITE_PATH``
+    The sub-path the book is served under (default ``/l1reg/``), as GitHub Pages serves
+    a project's site at ``https://OWNER.github.io/REPO/``: a link or an asset addressed
+    from the server's root (``/_static/...``) then fails, as it would there. ``/`` serves
+    the book at the root.
 
 The browser is the Chromium (or Chrome) on the PATH, driven by the chromedriver on the
 PATH (Debian: ``apt-get install chromium chromium-driver``); ``CHROME`` and
@@ -41,6 +46,7 @@ def pytest_addoption(parser):
     group.addoption("--book-html", default=os.environ.get("BOOK_HTML", str(ROOT / "_build" / "html")))
     group.addoption("--book-toc", default=os.environ.get("BOOK_TOC", str(ROOT / "_toc.yml")))
     group.addoption("--screenshots", default=os.environ.get("BOOK_SCREENSHOTS"))
+    group.addoption("--site-path", default=os.environ.get("BOOK_SITE_PATH", "/l1reg/"))
 
 
 @dataclass(frozen=True)
@@ -118,21 +124,52 @@ def screenshot_dir(pytestconfig, book_html) -> Path:
     return path
 
 
+def site_path(config) -> str:
+    """The ``--site-path`` as ``/name/`` (or ``/``)."""
+    parts = [part for part in str(config.getoption("--site-path")).split("/") if part]
+    return "/" + "".join(part + "/" for part in parts)
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves ``directory`` under ``prefix`` only; any other path answers 404."""
+
+    def __init__(self, *args, prefix: str = "/", **kwargs):
+        self.prefix = prefix
+        super().__init__(*args, **kwargs)
+
+    def translate_path(self, path):
+        bare = path.split("?", 1)[0].split("#", 1)[0]
+        if not bare.startswith(self.prefix):
+            return os.path.join(self.directory, "_outside_the_site_path_", "none")  # 404
+        return super().translate_path("/" + path[len(self.prefix):])
+
     def log_message(self, format, *args):  # the browser's log reports failures instead
         pass
 
 
-@pytest.fixture(scope="session")
-def server(book_html):
-    """The book served on 127.0.0.1 at a free port; yields its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(book_html))
+def serve(directory: Path, prefix: str = "/"):
+    """A server for ``directory`` under ``prefix`` on 127.0.0.1 at a free port, in a thread.
+
+    Returns ``(base_url, stop)``; call ``stop()`` to shut it down.
+    """
+    handler = functools.partial(_QuietHandler, directory=str(directory), prefix=prefix)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+
+    def stop():
+        httpd.shutdown()
+        httpd.server_close()
+
+    return f"http://127.0.0.1:{httpd.server_address[1]}{prefix}", stop
+
+
+@pytest.fixture(scope="session")
+def server(pytestconfig, book_html):
+    """The book served on 127.0.0.1 under the site path; yields its base URL."""
+    base_url, stop = serve(book_html, site_path(pytestconfig))
+    yield base_url
+    stop()
 
 
 def _find(env: str, names: tuple[str, ...]) -> str:
@@ -145,9 +182,10 @@ def _find(env: str, names: tuple[str, ...]) -> str:
     )
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium that logs the console and every network request."""
+def start_chromium(window: str = "1280,900"):
+    """Headless Chromium that logs the console and every network request, and reaches
+    no host but this one. Returns the selenium driver; ``driver.quit()`` ends it (the
+    temporary profile is then left for the caller to remove: ``driver.profile_dir``)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -158,7 +196,7 @@ def browser():
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
-        "--window-size=1280,900",
+        f"--window-size={window}",
         "--force-device-scale-factor=1",
         "--hide-scrollbars",
         f"--user-data-dir={profile}",
@@ -180,6 +218,14 @@ def browser():
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(60)
+    driver.profile_dir = profile
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium that logs the console and every network request."""
+    driver = start_chromium()
     yield driver
     driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    shutil.rmtree(driver.profile_dir, ignore_errors=True)

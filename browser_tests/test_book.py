@@ -1,12 +1,17 @@
 """The built book, page by page, in a real browser (headless Chromium).
 
+The book is served under a sub-path (``/l1reg/`` unless ``--site-path`` says otherwise),
+as GitHub Pages serves a project's site, so a link from the server's root fails here too.
 For every page in the table of contents: the page has its title; every image has
-loaded; every formula was typeset by MathJax (and no raw ``$$`` or ``$\\cmd`` is left in
-the text); the console has no errors; no request left localhost and none failed; the
-download menu offers the page's source (the ``.ipynb`` for a chapter), and a chapter's
-first code cell says how to run it locally. A screenshot of each page is saved. Then a
-search for "lambda" on the book's search page must list results. Last, chapter 02's
-animation of the demo network as lambda grows must answer its slider and step buttons.
+loaded and has alt text that describes it (not empty, not a file name); every figure in
+a cell's output has a caption; every formula was typeset by MathJax (and no raw ``$$`` or
+``$\\cmd`` is left in the text); no link or asset is addressed from the server's root; the
+console has no errors; no request left localhost and none failed; the download menu
+offers the page's source (the ``.ipynb`` for a chapter), and a chapter's first code cell
+says how to run it locally. A screenshot of each page is saved. Then a search for
+"lambda" on the book's search page must list results. Last, chapter 02's animation of
+the demo network as lambda grows must answer its slider and step buttons, and work from
+the keyboard: the slider has a name, Tab reaches it, and its keys change the frame.
 
 Each failure names the page and every problem found on it.
 """
@@ -112,6 +117,16 @@ return {
                   .map((a) => a.href),
   pdfButton: !!document.querySelector(".btn-download-pdf-button"),
   firstCell: firstCell ? firstCell.textContent : null,
+  images: Array.from(document.images).map((img) => {
+    const figure = img.closest("figure");
+    const caption = figure && figure.querySelector("figcaption");
+    return {src: img.getAttribute("src") || "", alt: img.getAttribute("alt"),
+            output: !!img.closest(".cell_output"), animation: !!img.closest("div.animation"),
+            caption: caption ? caption.textContent.trim() : null};
+  }),
+  rootLinks: Array.from(document.querySelectorAll("[href], [src]"))
+    .map((e) => e.getAttribute("href") || e.getAttribute("src") || "")
+    .filter((url) => url.startsWith("/")),
 };
 """
 
@@ -186,6 +201,26 @@ def raw_math(text: str) -> list[str]:
     return found
 
 
+# An alt text that is a file name (what myst-nb writes when a cell gives none: the
+# image's path), a path, or a bare hash says nothing about the picture.
+FILE_NAME = re.compile(r"^\S*\.(png|jpe?g|gif|svg|webp|bmp|tiff?)$|^[0-9a-f]{16,}$", re.IGNORECASE)
+
+
+def image_problems(images: list[dict]) -> list[str]:
+    """Images without a useful alt text, and output figures without a caption."""
+    problems = []
+    for img in images:
+        name = img["src"] if not img["src"].startswith("data:") else img["src"][:30] + "..."
+        alt = img["alt"]
+        if alt is None or not alt.strip():
+            problems.append(f"image has {'no' if alt is None else 'an empty'} alt text: {name}")
+        elif FILE_NAME.search(alt.strip()):
+            problems.append(f"image's alt text is a file name, not a description: {alt!r}")
+        if img["output"] and not img["animation"] and not img["caption"]:
+            problems.append(f"figure without a caption: {name}")
+    return problems
+
+
 def check_page(browser, base_url, page, book_title, screenshot_dir) -> list[str]:
     """Load one page and return its problems, each a sentence (empty if all is well)."""
     problems = []
@@ -210,6 +245,8 @@ def check_page(browser, base_url, page, book_title, screenshot_dir) -> list[str]
     for img in images:
         if not (img["complete"] and img["width"] > 0):
             problems.append(f"image did not load: {img['src']}")
+    problems += image_problems(facts["images"])
+    problems += [f"link or asset addressed from the server's root: {url}" for url in facts["rootLinks"]]
 
     if facts["maths"]:
         if not facts["mathjaxScript"]:
@@ -259,10 +296,15 @@ def test_page(browser, server, page, book_title, screenshot_dir):
 def test_search_finds_lambda(browser, server, screenshot_dir):
     drain_logs(browser)
     browser.get(server + "search.html")
-    field = browser.execute_script(
-        "const r = document.getElementById('search-results');"
-        "return r && r.parentElement.querySelector('input[name=q]');"
-    )
+    # Poll: on a busy machine the theme's scripts may still be settling the page.
+    field, limit = None, time.monotonic() + SEARCH_TIMEOUT_S
+    while field is None and time.monotonic() < limit:
+        field = browser.execute_script(
+            "const r = document.getElementById('search-results');"
+            "return r && r.parentElement.querySelector('input[name=q]');"
+        )
+        if field is None:
+            time.sleep(0.2)
     if field is None:
         pytest.fail(report("search.html", ["no search field next to #search-results"]), pytrace=False)
     field.send_keys("lambda\n")
@@ -352,3 +394,67 @@ def test_chapter02_animation_slider_changes_the_frame(browser, server, book_html
     problems += network_problems(browser)
     if problems:
         pytest.fail(report(ANIMATION_PAGE, problems), pytrace=False)
+
+
+FOCUS_BEFORE_SLIDER = """
+// Focus the start of the animation (made focusable for this), so that the next Tab
+// goes to the first control in it: what a keyboard user meets on arriving there.
+const div = document.querySelector("div.animation");
+div.setAttribute("tabindex", "-1");
+div.focus();
+return document.activeElement === div;
+"""
+
+FOCUSED = """
+const slider = document.querySelector("div.animation input[type=range]");
+return {slider: document.activeElement === slider,
+        focused: document.activeElement ? document.activeElement.outerHTML.slice(0, 80) : null};
+"""
+
+
+def test_chapter02_slider_works_by_keyboard(browser, server, book_html):
+    """Chapter 02's lam slider: it has a name, Tab reaches it, and its keys change the frame."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    if not (book_html / ANIMATION_PAGE).is_file():
+        pytest.fail(f"{ANIMATION_PAGE} is not in the build", pytrace=False)
+    drain_logs(browser)
+    browser.get(server + ANIMATION_PAGE)
+    problems = []
+    start = animation_state(browser, lambda s: bool(s.get("found") and s.get("src")))
+    if not start["found"] or not start["slider"]:
+        pytest.fail(report(ANIMATION_PAGE, ["no div.animation with an input[type=range]"]),
+                    pytrace=False)
+    slider = browser.find_element("css selector", "div.animation input[type=range]")
+    name = (slider.accessible_name or "").strip()
+    if not name:
+        problems.append("the slider has no accessible name (a <label> or aria-label)")
+
+    keys = ActionChains(browser)
+    browser.execute_script(FOCUS_BEFORE_SLIDER)
+    keys.send_keys(Keys.TAB).perform()
+    focus = browser.execute_script(FOCUSED)
+    if not focus["slider"]:
+        problems.append(f"Tab from the animation's start does not reach the slider (focus on "
+                        f"{focus['focused']!r})")
+        slider.click()  # go on with the keys from the slider all the same
+    last = start["max"]
+    seen = {start["src"]}
+    for key, value, key_name in ((Keys.END, last, "End"), (Keys.HOME, 0, "Home"),
+                                 (Keys.ARROW_RIGHT, 1, "Right arrow"), (Keys.ARROW_LEFT, 0, "Left arrow")):
+        before = browser.execute_script(ANIMATION_STATE)
+        keys.send_keys(key).perform()
+        moved = lambda s, v=value, old=before["src"]: s["value"] == v and s["src"] != old  # noqa: E731
+        after = animation_state(browser, moved)
+        if after["value"] != value:
+            problems.append(f"{key_name} moved the slider to {after['value']}, expected {value}")
+        elif after["src"] == before["src"]:
+            problems.append(f"{key_name} moved the slider to {value} but the frame stayed the same")
+        seen.add(after["src"])
+    if len(seen) < 3:
+        problems.append(f"the keys showed {len(seen)} different frames, expected at least 3")
+    problems += [f"console error: {message}" for message in console_errors(browser)]
+    problems += network_problems(browser)
+    if problems:
+        pytest.fail(report(ANIMATION_PAGE + " (keyboard)", problems), pytrace=False)
