@@ -38,6 +38,16 @@ class PairedDifference:
         """True if the whole interval lies on one side of zero."""
         return bool(self.low > 0.0 or self.high < 0.0)
 
+    def __format__(self, spec: str) -> str:
+        """The mean and its interval, signed, each with ``spec`` (default ``.1f``).
+
+        >>> d = paired_difference([80, 82, 81, 83], [79, 80, 80, 80])
+        >>> f"{d} points", f"{d:.2f}"
+        ('+1.8 [+0.2, +3.3] points', '+1.75 [+0.23, +3.27]')
+        """
+        spec = spec or ".1f"
+        return f"{self.mean:+{spec}} [{self.low:+{spec}}, {self.high:+{spec}}]"
+
 
 def paired_difference(after, before, confidence: float = 0.95) -> PairedDifference:
     """The per-seed-set differences ``after - before`` with a ``confidence`` t interval.
