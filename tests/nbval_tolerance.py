@@ -29,6 +29,17 @@ A cell's tolerance
     and ``reason`` is required. The cell also ``assert``s the claims the prose draws
     from what it prints, so that a tolerance can never let a claim change unseen.
 
+Ignored outputs
+    A cell whose output cannot be compared at all (a wall-clock timing) carries nbval's
+    tag ``nbval-ignore-output`` and says why in its metadata, ``"ignore_reason": "..."``;
+    a tagged cell without a reason fails.
+
+Pictures inside text
+    nbval never compares PNG outputs (their pixels differ with the CPU's anti-aliasing).
+    For the same reason a PNG or JPEG embedded in a text output as a ``data:`` URI (the
+    frames of a matplotlib animation's HTML) is compared as a placeholder; the rest of
+    that text compares as usual.
+
 Loaded by the project's root ``conftest.py`` (``pytest_plugins``); elsewhere run pytest
 with ``-p nbval_tolerance`` and this folder on ``PYTHONPATH``.
 """
@@ -37,6 +48,7 @@ from __future__ import annotations
 
 import doctest
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +66,9 @@ _KEYS = {"rtol", "atol", "reason"}
 _FLAGS = FLOAT_CMP | doctest.DONT_ACCEPT_BLANKLINE
 #: At most this many out-of-tolerance numbers are listed per output.
 _SHOWN = 10
+#: The metadata key that says why a cell tagged ``nbval-ignore-output`` is not compared.
+IGNORE_REASON_KEY = "ignore_reason"
+_EMBEDDED_IMAGE = re.compile(r"data:image/(png|jpeg);base64,[A-Za-z0-9+/=\\\n]+")  # \ ends a JS line
 
 
 @dataclass(frozen=True)
@@ -159,7 +174,16 @@ class TolerantCell(IPyNbCell):
             self.tolerance = Tolerance.from_metadata(self.cell.metadata)
         except ValueError as err:
             self.raise_cell_error(f"Bad tolerance declaration: {err}")
+        ignored = "nbval-ignore-output" in self.cell.metadata.get("tags", [])
+        reason = self.cell.metadata.get(IGNORE_REASON_KEY)
+        if ignored and not (isinstance(reason, str) and reason.strip()):
+            self.raise_cell_error(f"The cell is tagged nbval-ignore-output but its metadata has no "
+                                  f"{IGNORE_REASON_KEY!r}: why can its output not be compared?")
         super().runtest()
+
+    def sanitize(self, s):
+        s = super().sanitize(s)
+        return _EMBEDDED_IMAGE.sub(r"data:image/\1;base64,<image>", s) if isinstance(s, str) else s
 
     def compare_outputs(self, test, ref, skip_compare=None):
         skip = skip_compare or self.parent.skip_compare

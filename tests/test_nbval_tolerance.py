@@ -18,6 +18,7 @@ import pytest
 from nbval_tolerance import Tolerance, numbers_outside
 
 HERE = Path(__file__).resolve().parent
+FRAME = '<script>frames[0] = "data:image/png;base64,{}";</script>'
 WIDE = {"atol": 0.01, "reason": "a statistic over training runs, printed to 0.001"}
 
 
@@ -26,9 +27,11 @@ def notebook(source: str, stored: str, metadata: dict | None = None, output: str
     cell = nbformat.v4.new_code_cell(source, execution_count=1, metadata=metadata or {})
     if output == "stream":
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
-    else:  # what a bare expression (and a glued value) stores: text/plain data
-        cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": stored},
-                                               execution_count=1)]
+    else:  # what a bare expression (and a glued value) stores: ``output`` data
+        data = {output: stored}
+        if output == "text/html":
+            data["text/plain"] = "<IPython.core.display.HTML object>"
+        cell.outputs = [nbformat.v4.new_output("execute_result", data=data, execution_count=1)]
     nb = nbformat.v4.new_notebook(cells=[cell])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
@@ -38,7 +41,7 @@ CASES = {
     # name: (notebook, passes?)
     "within": (notebook('print("sd 1.5512 over 30 sets, gain +0.93 [+0.11, +1.75]")',
                         "sd 1.5500 over 30 sets, gain +0.94 [+0.12, +1.74]\n", {"tolerance": WIDE}), True),
-    "within_data": (notebook("0.3202", "0.3201", {"tolerance": WIDE}, output="data"), True),
+    "within_data": (notebook("0.3202", "0.3201", {"tolerance": WIDE}, output="text/plain"), True),
     "roundoff_by_default": (notebook("print(0.1 + 0.2)", "0.3\n"), True),
     "outside": (notebook('print("sd 1.5512 over 30 sets")', "sd 1.6000 over 30 sets\n",
                          {"tolerance": WIDE}), False),
@@ -48,6 +51,15 @@ CASES = {
     "counts": (notebook('print("30 of 30 collapsed")', "29 of 30 collapsed\n",
                         {"tolerance": {"atol": 5, "reason": "wide"}}), False),
     "no_reason": (notebook('print("sd 1.5512")', "sd 1.5512\n", {"tolerance": {"atol": 0.1}}), False),
+    "ignored": (notebook('print("took 1.2 s")', "took 3.4 s\n",
+                         {"tags": ["nbval-ignore-output"], "ignore_reason": "a wall-clock time"}), True),
+    "ignored_without_reason": (notebook('print("took 1.2 s")', "took 3.4 s\n",
+                                        {"tags": ["nbval-ignore-output"]}), False),
+    "embedded_png": (notebook(f"from IPython.display import HTML; HTML({FRAME.format('AAAA')!r})",
+                              FRAME.format("BB\\\nCC=="), output="text/html"), True),
+    "embedded_png_text": (notebook(f"from IPython.display import HTML; HTML({FRAME.format('AAAA')!r})",
+                                   FRAME.format("AAAA").replace("frames", "pictures"),
+                                   output="text/html"), False),
 }
 
 
@@ -97,6 +109,7 @@ def test_other_words_fail_with_nbvals_own_diff(outcomes):
 
 def test_a_declaration_without_a_reason_is_refused(outcomes):
     assert "needs a 'reason'" in outcomes["no_reason"]
+    assert "no 'ignore_reason'" in outcomes["ignored_without_reason"]
 
 
 @pytest.mark.parametrize("metadata, message", [
