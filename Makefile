@@ -14,6 +14,8 @@ help:
 	@echo "make test-portable  nbval over every notebook once per CPU variant (machine, AVX2, AVX, SSE4.2)"
 	@echo "make serve    serve the built book at http://127.0.0.1:8000/ (PORT=8001 for another port)"
 	@echo "make test-html build the book, then open every page in headless Chromium and check it"
+	@echo "make pdf      print the whole book to _build/pdf/l1reg-book.pdf and check it (Chromium, poppler)"
+	@echo "make site     the site (HTML book, PDF, .nojekyll) in _build/site, committed to the local gh-pages branch"
 	@echo "make refresh  re-run notebooks and store their outputs (NB=chapters/NAME.ipynb for one)"
 	@echo "make bench    time l1reg against its loop version and Keras, make test and a book build (slow; BENCH_ARGS=--help)"
 	@echo "make clean    remove the built book"
@@ -55,12 +57,45 @@ test-portable: $(READY)
 	$(BIN)/python tests/run_portable.py --variants $(VARIANTS) --numprocesses=$(JOBS) --dist=loadscope
 
 # The browser test, kept out of `make test`: every page of _toc.yml in headless Chromium
-# (title, images, typeset math, console, no request leaving localhost) and a search;
-# screenshots in _build/screenshots/. Needs chromium and chromedriver (.ci/run installs
-# Debian's). The book build before it is incremental: only what changed is rebuilt.
+# (title, images and their alt text, typeset math, console, no request leaving localhost),
+# served under a sub-path as GitHub Pages serves it (BOOK_SITE_PATH, default /l1reg/), a
+# search, and chapter 02's slider by mouse and keyboard; screenshots in _build/screenshots/.
+# Needs chromium and chromedriver (.ci/run installs Debian's). The book build before it is
+# incremental: only what changed is rebuilt.
 .PHONY: serve test-html
 test-html: book
-	$(BIN)/python -m pytest browser_tests --book-html=_build/html
+	$(BIN)/python -m pytest browser_tests/test_book.py --book-html=_build/html
+
+# The whole book as one PDF, printed by the headless Chromium the browser test drives:
+# Jupyter Book's singlehtml build (the book on one page) is typeset by MathJax, its
+# solutions unfolded and its animation frozen on one frame, then printed by DevTools'
+# Page.printToPDF (A4, the outline as bookmarks, page numbers); browser_tests/test_pdf.py
+# then checks the PDF with poppler's tools (Debian: poppler-utils).
+PDF := _build/pdf/l1reg-book.pdf
+.PHONY: pdf
+pdf: $(READY)
+	BOOK_EXECUTE=$(BOOK_EXECUTE) $(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(BIN)/python browser_tests/print_pdf.py --html _build/singlehtml --out $(PDF)
+	$(BIN)/python -m pytest browser_tests/test_pdf.py --book-pdf=$(PDF) --book-singlehtml=_build/singlehtml
+	@echo "The PDF: $(CURDIR)/$(PDF)"
+
+# The site as GitHub Pages serves it, in _build/site: the HTML book, the PDF beside it and
+# .nojekyll (without it, Pages runs Jekyll, which drops every folder whose name starts with
+# an underscore: _static, _images, _sources). The Pages workflow publishes this folder.
+SITE := _build/site
+.PHONY: site-dir site
+site-dir: book pdf
+	rm -rf $(SITE)
+	cp -r _build/html $(SITE)
+	cp $(PDF) $(SITE)/
+	touch $(SITE)/.nojekyll
+	@echo "The site: $(CURDIR)/$(SITE)"
+
+# ... committed to the local branch gh-pages (ghp-import -n keeps .nojekyll). Nothing is
+# pushed: `git push origin gh-pages` publishes it where Pages serves a branch.
+site: site-dir
+	$(BIN)/ghp-import -n -b gh-pages -m "Site built from $$(git rev-parse --short HEAD)" $(SITE)
+	@echo "Branch gh-pages: $$(git log -1 --format='%h %s' gh-pages)"
 
 # The built book on this machine only (127.0.0.1); builds it first if there is none.
 PORT ?= 8000

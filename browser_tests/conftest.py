@@ -13,6 +13,10 @@ Options (each also read from an environment variable):
 ``--screenshots`` / ``BOOK_SCREENSHOTS``
     Where each page's screenshot goes (default: ``screenshots`` beside the HTML
     folder, that is ``_build/screenshots``).
+``--book-pdf`` / ``BOOK_PDF`` and ``--book-singlehtml`` / ``BOOK_SINGLEHTML``
+    For ``test_pdf.py`` (``make pdf``): the printed book (default
+    ``_build/pdf/l1reg-book.pdf``) and the one-page build it was printed from (default
+    ``_build/singlehtml``), against which it is checked.
 ``--site-path`` / ``BOOK_SITE_PATH``
     The sub-path the book is served under (default ``/l1reg/``), as GitHub Pages serves
     a project's site at ``https://OWNER.github.io/REPO/``: a link or an asset addressed
@@ -47,6 +51,10 @@ def pytest_addoption(parser):
     group.addoption("--book-toc", default=os.environ.get("BOOK_TOC", str(ROOT / "_toc.yml")))
     group.addoption("--screenshots", default=os.environ.get("BOOK_SCREENSHOTS"))
     group.addoption("--site-path", default=os.environ.get("BOOK_SITE_PATH", "/l1reg/"))
+    group.addoption("--book-pdf",
+                    default=os.environ.get("BOOK_PDF", str(ROOT / "_build" / "pdf" / "l1reg-book.pdf")))
+    group.addoption("--book-singlehtml",
+                    default=os.environ.get("BOOK_SINGLEHTML", str(ROOT / "_build" / "singlehtml")))
 
 
 @dataclass(frozen=True)
