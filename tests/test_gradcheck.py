@@ -366,6 +366,49 @@ def test_plot_gradient_check_draws_one_bar_per_block_and_report():
         plt.close(fig)
 
 
+def test_plot_gradient_errors_draws_one_dot_per_block_and_report():
+    import matplotlib.pyplot as plt
+
+    from l1reg import plots
+
+    reports = {
+        "correct": dict.fromkeys(BLOCKS, 1e-9),
+        "bug": {"ih_weights": 0.2, "ho_weights": 0.1, "h_biases": 0.0, "o_biases": 1e-9},
+    }
+    fig, ax = plt.subplots()
+    try:
+        plots.plot_gradient_errors(ax, reports, tolerance=1e-6)
+        correct, bug, line = ax.get_lines()
+        np.testing.assert_allclose(correct.get_xdata(), [1e-9] * 4)
+        np.testing.assert_allclose(bug.get_xdata(), [0.2, 0.1, 1e-16, 1e-9])  # the 0 at the floor
+        # One row per block, the first on top; the two reports nudged apart within a row.
+        np.testing.assert_allclose(correct.get_ydata(), [3.125, 2.125, 1.125, 0.125])
+        np.testing.assert_allclose(bug.get_ydata(), [2.875, 1.875, 0.875, -0.125])
+        assert list(line.get_xdata()) == [1e-6, 1e-6]  # the tolerance, a vertical line
+        assert ax.get_xscale() == "log"
+        assert ax.get_xlim() == pytest.approx((1e-17, 10.0))  # whole decades, one beyond the data
+        ticks = zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True)
+        top_down = sorted(ticks, reverse=True)
+        assert [name for _, name in top_down] == BLOCKS
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == ["correct", "bug", "tolerance 1e-06"]
+    finally:
+        plt.close(fig)
+
+
+def test_plot_gradient_errors_rejects_a_bad_tolerance():
+    import matplotlib.pyplot as plt
+
+    from l1reg import plots
+
+    fig, ax = plt.subplots()
+    try:
+        with pytest.raises(ValueError, match="^tolerance must be a finite number > 0, got 0"):
+            plots.plot_gradient_errors(ax, {"correct": dict.fromkeys(BLOCKS, 1e-9)}, tolerance=0.0)
+    finally:
+        plt.close(fig)
+
+
 def test_plot_chattering_and_subgradient_show_their_data():
     import matplotlib.pyplot as plt
 

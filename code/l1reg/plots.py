@@ -590,6 +590,42 @@ def plot_gradient_check(ax: plt.Axes, reports: dict[str, dict[str, float]], tole
     ax.legend(loc="upper left", fontsize="small")
 
 
+def plot_gradient_errors(ax: plt.Axes, reports: dict[str, dict[str, float]], tolerance: float = TOLERANCE,
+                         floor: float = 1e-16) -> None:
+    """Relative errors per parameter block as a dot plot on a log axis, one marker per report.
+
+    Each block of ``reports`` (label -> the dict returned by
+    ``l1reg.gradcheck.check_network_gradient``) is a row, first block on top; each report
+    is one marker and colour, nudged up or down within the row so that equal errors stay
+    visible. The dashed vertical line is the pass mark ``tolerance``, by default
+    ``l1reg.gradcheck.TOLERANCE``. Errors below ``floor`` (exact zeros too) are drawn
+    at the floor; the x axis spans whole decades around the errors and the tolerance.
+    """
+    tolerance = check_real(tolerance, "tolerance", minimum=0.0, strict=True)
+    names = list(next(iter(reports.values())))
+    rows = np.arange(len(names))[::-1]
+    nudge = 0.5 / max(len(reports), 2)
+    markers = ("o", "s", "D", "^", "v", "P")
+    colors = (PALETTE["blue"], PALETTE["vermillion"], PALETTE["orange"], PALETTE["green"],
+              PALETTE["purple"], PALETTE["sky"])
+    values = []
+    for i, ((label, report), marker, color) in enumerate(zip(reports.items(), markers, colors, strict=False)):
+        errors = np.maximum([report[name] for name in names], floor)
+        values.extend(errors)
+        ax.plot(errors, rows + ((len(reports) - 1) / 2 - i) * nudge, marker, linestyle="none",
+                color=color, markeredgecolor=PALETTE["black"], markersize=8, label=label)
+    ax.axvline(tolerance, color=PALETTE["black"], linestyle="--", linewidth=1,
+               label=f"tolerance {tolerance:g}")
+    ax.set_xscale("log")
+    low, high = min(min(values), tolerance), max(max(values), tolerance)
+    ax.set_xlim(10.0 ** (np.floor(np.log10(low)) - 1), 10.0 ** (np.ceil(np.log10(high)) + 1))
+    ax.set_yticks(rows, names)
+    ax.set_ylim(-0.5, len(names) - 0.5)
+    ax.set_xlabel("relative error vs finite differences (log scale)")
+    ax.set_ylabel("parameter block")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize="small")
+
+
 def plot_chattering(ax: plt.Axes, trace: np.ndarray, step: float) -> None:
     """One weight, step by step, with the band ``+-step`` (one penalty step, ``lr * lam``)."""
     trace = np.asarray(trace, dtype=np.float64)
