@@ -1,8 +1,11 @@
-"""Set-up for the browser test of the built book: the pages, a local server, Chromium.
+"""Set-up for the browser test of the built book and of its PDF: the pages, a local
+server, Chromium (``start_chromium``, which ``print_pdf.py`` uses too).
 
 Run it with ``make test-html`` (which builds the book first), or by hand on any build:
 
-    .venv/bin/python -m pytest browser_tests --book-html=_build/html
+    .venv/bin/python -m pytest browser_tests/test_book.py --book-html=_build/html
+
+``make pdf`` runs ``test_pdf.py`` on the printed book.
 
 Options (each also read from an environment variable):
 
