@@ -207,6 +207,9 @@ def start_chromium(window: str = "1280,900"):
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
+        # In a container /dev/shm is small (64 MB in Docker); the whole book on one page
+        # for the PDF would exhaust it. Temporary files instead.
+        "--disable-dev-shm-usage",
         f"--window-size={window}",
         "--force-device-scale-factor=1",
         "--hide-scrollbars",
