@@ -16,9 +16,12 @@ help:
 	@echo "make test-html build the book, then open every page in headless Chromium and check it"
 	@echo "make pdf      print the whole book to _build/pdf/l1reg-book.pdf and check it (Chromium, poppler)"
 	@echo "make site     the site (HTML book, PDF, .nojekyll) in _build/site, committed to the local gh-pages branch"
+	@echo "make site-dir the same site in _build/site, without the commit (what the Pages workflow publishes)"
 	@echo "make refresh  re-run notebooks and store their outputs (NB=chapters/NAME.ipynb for one)"
 	@echo "make bench    time l1reg against its loop version and Keras, make test and a book build (slow; BENCH_ARGS=--help)"
 	@echo "make clean    remove the built book"
+	@echo "make setup    only the virtual environment .venv (the other targets do it when needed)"
+	@echo "make lint     ruff over the library, the tests, the benchmarks and the build extensions"
 
 setup: $(READY)
 
@@ -32,7 +35,8 @@ $(READY): requirements.txt pyproject.toml
 # EXECUTE=1 executes the notebooks for this build (cached in _build/.jupyter_cache, so
 # only those changed since the last executed build run again); EXECUTE=force runs all.
 EXECUTE ?=
-BOOK_EXECUTE = $(if $(filter 1,$(EXECUTE)),cache,$(EXECUTE))
+# EXECUTE=0 (or empty) leaves the configuration's "off" alone.
+BOOK_EXECUTE = $(if $(filter 1,$(EXECUTE)),cache,$(filter-out 0,$(EXECUTE)))
 book: $(READY)
 	BOOK_EXECUTE=$(BOOK_EXECUTE) $(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book: $(CURDIR)/_build/html/index.html"
@@ -84,6 +88,8 @@ pdf: $(READY)
 # an underscore: _static, _images, _sources). The Pages workflow publishes this folder.
 SITE := _build/site
 .PHONY: site-dir site
+# book and pdf share _build/.doctrees: never build them at once (make -j).
+.NOTPARALLEL: site-dir
 site-dir: book pdf
 	rm -rf $(SITE)
 	cp -r _build/html $(SITE)

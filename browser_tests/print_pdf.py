@@ -14,7 +14,9 @@ every formula and every image has loaded, the page is made ready for paper:
   controls are not printed;
 * the parts of ``_toc.yml`` (Chapters, Appendix, Reference) become headings, so that the
   PDF's outline follows the table of contents; each part and chapter starts a page;
-* code and outputs wrap instead of being cut at the page's edge.
+* code and outputs wrap instead of being cut at the page's edge;
+* the footer every HTML page carries (``_config.yml``'s ``html.extra_footer``: the
+  version and the licences) is printed once, under the book's title, as a colophon.
 
 Then DevTools' ``Page.printToPDF`` writes an A4 PDF with the outline as bookmarks
 (``generateDocumentOutline``, from a tagged PDF) and page numbers in the footer.
@@ -57,6 +59,7 @@ PRINT_CSS = """
   mjx-container[display="true"] { overflow: visible !important; max-height: none !important; }
   .animation .anim-controls, .toggle-button, button.copybtn, a.headerlink { display: none !important; }
   .print-frame-note { font-size: 0.9em; font-style: italic; }
+  .print-colophon { font-size: 0.85em; color: #444; margin: 0.5em 0 1.5em 0; }
   img, figure, div.animation, div.cell_input, div.cell_output { break-inside: avoid; }
   /* Chromium prints a shadow as an image, a page wide: the theme's shadows go. */
   html { --pst-color-shadow: transparent !important; }
@@ -67,7 +70,7 @@ PRINT_CSS = """
 
 # Run in the page: open what is folded, freeze the animations, add the parts' headings.
 PREPARE = """
-const parts = arguments[0], css = arguments[1], title = arguments[2];
+const parts = arguments[0], css = arguments[1], title = arguments[2], colophon = arguments[3];
 const style = document.createElement("style");
 style.textContent = css;
 document.head.appendChild(style);
@@ -78,6 +81,14 @@ document.querySelectorAll(".toggle-hidden").forEach((e) => e.classList.remove("t
 document.querySelectorAll("details").forEach((d) => { d.open = true; });
 // The contents list the theme prints first names the parts; they are not headings there.
 document.querySelectorAll("#jb-print-toc [role=heading]").forEach((e) => e.removeAttribute("role"));
+// The HTML pages' footer (version, licences), once, under the book's title.
+const firstTitle = document.querySelector(".bd-article h1, article h1, h1");
+if (colophon && firstTitle) {
+  const note = document.createElement("div");
+  note.className = "print-colophon";
+  note.innerHTML = colophon;
+  firstTitle.insertAdjacentElement("afterend", note);
+}
 const frames = [];
 document.querySelectorAll("div.animation").forEach((div) => {
   const slider = div.querySelector("input[type=range]");
@@ -284,8 +295,11 @@ def footer(title: str) -> str:
     )
 
 
-def print_book(html_dir: Path, out: Path, toc: Path, title: str) -> dict:
-    """Print ``html_dir`` (a singlehtml build) to ``out``; returns what was done, for the log."""
+def print_book(html_dir: Path, out: Path, toc: Path, title: str, colophon: str = "") -> dict:
+    """Print ``html_dir`` (a singlehtml build) to ``out``; returns what was done, for the log.
+
+    ``colophon`` is HTML printed under the book's title (the HTML pages' footer).
+    """
     if not (html_dir / "index.html").is_file():
         raise SystemExit(f"no singlehtml build in {html_dir}: run `make pdf`, which builds it first")
     base_url, stop = serve(html_dir)
@@ -300,7 +314,7 @@ def print_book(html_dir: Path, out: Path, toc: Path, title: str) -> dict:
         broken = [img["src"] for img in images if not (img["complete"] and img["width"] > 0)]
         if broken:
             raise SystemExit(f"{len(broken)} image(s) did not load, first: {broken[0]}")
-        done = driver.execute_script(PREPARE, parts(toc), PRINT_CSS, title)
+        done = driver.execute_script(PREPARE, parts(toc), PRINT_CSS, title, colophon)
         if done["missing"]:
             raise SystemExit(f"parts of {toc} not found in the page: {done['missing']}")
         driver.execute_async_script(WAIT_FOR_FRAMES)
@@ -336,9 +350,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--toc", type=Path, default=ROOT / "_toc.yml")
     parser.add_argument("--config", type=Path, default=ROOT / "_config.yml")
     args = parser.parse_args(argv)
-    title = str(yaml.safe_load(args.config.read_text())["title"])
+    config = yaml.safe_load(args.config.read_text())
+    title = str(config["title"])
+    colophon = str((config.get("html") or {}).get("extra_footer") or "")
     toc_docs(args.toc)  # refuses a table of contents the tests could not read either
-    done = print_book(args.html.resolve(), args.out, args.toc, title)
+    done = print_book(args.html.resolve(), args.out, args.toc, title, colophon)
     size = args.out.stat().st_size / 1e6
     print(f"{args.out}: {size:.1f} MB, {done['images']} images, {done['headings']} bookmarks, "
           f"animations at frames "

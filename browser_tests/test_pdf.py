@@ -24,6 +24,7 @@ import re
 import shutil
 import struct
 import subprocess
+import tomllib
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -177,6 +178,14 @@ def test_the_pdf_is_one_a4_book_with_its_title(info, n_pages, pages, title, doc_
     assert len(pages) == n_pages
     # each chapter and reference page starts a page of its own
     assert n_pages >= 2 * len(doc_titles), f"only {n_pages} pages"
+
+
+def test_the_first_page_says_the_version_and_the_licences(pages):
+    """The HTML footer's colophon, printed under the title: a PDF travels without the site."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    first = " ".join(pages[0].split())
+    for words in (f"Version {version}.", "CC BY 4.0", "MIT licence", "LICENSE"):
+        assert words in first, f"the first page lacks {words!r}"
 
 
 def bookmark(outline, doc_titles, doc) -> tuple[int, str] | None:

@@ -108,3 +108,20 @@ def test_each_workflow_runs_what_the_readme_says(name, must_run):
         uploads = [step for job in workflow["jobs"].values() for step in job.get("steps", [])
                    if str(step.get("uses", "")).startswith("actions/upload-pages-artifact")]
         assert uploads and uploads[0]["with"]["path"] == "_build/site"
+
+
+def test_pages_deploys_only_what_ci_passed_on_a_push_to_this_repositorys_main():
+    # workflow_run's branch filter matches a fork's pull request from a branch named main
+    # too: the build job's condition must require a push to this repository.
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["workflow_run"]["workflows"] == ["CI"]
+    assert triggers["workflow_run"]["branches"] == ["main"]
+    condition = " ".join(workflow["jobs"]["build"]["if"].split())
+    for part in ("github.event.workflow_run.conclusion == 'success'",
+                 "github.event.workflow_run.event == 'push'",
+                 "github.event.workflow_run.head_repository.full_name == github.repository",
+                 "github.ref == 'refs/heads/main'"):
+        assert part in condition, f"pages.yml's build condition lacks {part}"
+    checkout = workflow["jobs"]["build"]["steps"][0]
+    assert checkout["with"]["ref"].startswith("${{ github.event.workflow_run.head_sha")
