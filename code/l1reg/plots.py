@@ -668,13 +668,16 @@ def plot_weight_magnitudes(ax: plt.Axes, weights: dict[str, np.ndarray], floor: 
 
 
 def plot_paired_differences(ax: plt.Axes, diffs: np.ndarray, step: float) -> None:
-    """A histogram of per-seed differences, with the mean and the zero line marked."""
+    """A histogram of per-seed differences, with the mean and the zero line marked.
+
+    The legend gives the mean to one decimal, as the chapters print a mean difference.
+    """
     diffs = np.asarray(diffs, dtype=np.float64)
     edges = np.arange(diffs.min() - step / 2, diffs.max() + step, step)
     ax.hist(diffs, bins=edges, color=PALETTE["sky"], edgecolor=PALETTE["black"])
     ax.axvline(0.0, color=PALETTE["black"], linewidth=1, label="no change")
     ax.axvline(diffs.mean(), color=PALETTE["vermillion"], linewidth=2, linestyle="--",
-               label=f"mean {diffs.mean():+.2f}")
+               label=f"mean {diffs.mean():+.1f}")
     ax.set_ylabel("number of seeds")
     ax.legend()
 
