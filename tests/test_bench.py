@@ -46,7 +46,7 @@ def test_epochs_for_gives_at_least_the_updates(bench, updates, n_items, batch_si
     assert epochs * per_epoch >= updates > (epochs - 1) * per_epoch
 
 
-def _rows(bench, loop=300.0, vec=10.0, keras=80.0, full=3.0, digits=(1.0, 2.0), suite=200.0):
+def _rows(bench, loop=300.0, vec=10.0, keras=80.0, full=3.0, digits=(1.0, 2.0), suite=200.0, book=None):
     """Rows with given per-update times (microseconds) or totals (seconds)."""
     Row = bench.Row
     us = 1e-6 * 4000
@@ -58,7 +58,7 @@ def _rows(bench, loop=300.0, vec=10.0, keras=80.0, full=3.0, digits=(1.0, 2.0), 
         Row("digits", bench.VEC_32, 2850, [digits[0]], reference=True),
         Row("digits", bench.KERAS_32, 2850, [digits[1]]),
         Row("suite", bench.SUITE_TEST, None, [suite], reference=True),
-        Row("suite", bench.SUITE_BOOK, None, [suite / 2]),
+        Row("suite", bench.SUITE_BOOK, None, [suite / 2 if book is None else book]),
     ]
 
 
@@ -117,9 +117,9 @@ def test_the_targets_compare_like_with_like_and_show_the_other_pairing(bench):
 
 
 def test_targets_pass_when_met(bench):
-    rows = _rows(bench) + _replica_rows(bench)
+    rows = _rows(bench, book=20.0) + _replica_rows(bench)
     results = bench.check_targets(rows)
-    assert [status for status, _, _ in results] == ["INFO"] + ["PASS"] * 6
+    assert [status for status, _, _ in results] == ["INFO"] + ["PASS"] * 7
     assert results[0][2] == "30.0x faster"
     assert "withdrawn" in results[0][1]
 
@@ -133,12 +133,13 @@ def test_targets_pass_when_met(bench):
         ({}, {"numpy": 4.0}, 4),  # compiled only 4x NumPy's rate
         ({}, {"peer": 0.8}, 5),  # compiled at 0.8x the peer's rate
         ({"suite": 300.0}, {}, 6),  # not under 5 min
+        ({"book": 90.0}, {}, 7),  # a clean book build not under 90 s
     ],
 )
 def test_each_target_fails_on_its_own(bench, changes, replica_changes, failing):
-    rows = _rows(bench, **changes) + _replica_rows(bench, **replica_changes)
+    rows = _rows(bench, **{"book": 20.0, **changes}) + _replica_rows(bench, **replica_changes)
     statuses = [status for status, _, _ in bench.check_targets(rows)]
-    assert statuses == ["INFO"] + ["FAIL" if i == failing else "PASS" for i in range(1, 7)]
+    assert statuses == ["INFO"] + ["FAIL" if i == failing else "PASS" for i in range(1, 8)]
 
 
 def test_the_withdrawn_loop_target_is_information_only(bench):
@@ -149,7 +150,7 @@ def test_the_withdrawn_loop_target_is_information_only(bench):
 def test_targets_of_sections_not_run_are_skipped(bench):
     rows = [row for row in _rows(bench) if row.section == "digits"]
     statuses = [status for status, _, _ in bench.check_targets(rows)]
-    assert statuses == ["INFO", "SKIP", "SKIP", "PASS", "SKIP", "SKIP", "SKIP"]
+    assert statuses == ["INFO", "SKIP", "SKIP", "PASS", "SKIP", "SKIP", "SKIP", "SKIP"]
 
 
 def test_parse_args_defaults_are_the_issues(bench):
