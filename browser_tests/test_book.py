@@ -216,7 +216,7 @@ def image_problems(images: list[dict]) -> list[str]:
             problems.append(f"image has {'no' if alt is None else 'an empty'} alt text: {name}")
         elif FILE_NAME.search(alt.strip()):
             problems.append(f"image's alt text is a file name, not a description: {alt!r}")
-        if img["output"] and not img["animation"] and not img["caption"]:
+        if img["output"] and not img["caption"]:  # an animation's frame too: its cell is a figure
             problems.append(f"figure without a caption: {name}")
     return problems
 

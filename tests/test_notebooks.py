@@ -79,15 +79,24 @@ def test_no_code_cell_talks_about_the_checker_or_the_cpu(notebook):
     assert not talk, f"{notebook.name}: " + "; ".join(talk)
 
 
+def is_animation(out) -> bool:
+    """An animation from ``plots.animation_html``: HTML with its frames and a slider."""
+    return 'class="animation"' in "".join(out.get("data", {}).get("text/html", ""))
+
+
 def test_every_figure_has_alt_text_a_caption_and_a_name(notebook):
     for index, cell in code_cells(notebook):
-        if not any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
+        outputs = cell.get("outputs", [])
+        picture = any("image/png" in out.get("data", {}) for out in outputs)
+        animation = any(is_animation(out) for out in outputs)
+        if not (picture or animation):
             continue
         meta = cell["metadata"].get("mystnb", {})
-        alt = str(meta.get("image", {}).get("alt", "")).strip()
         figure = meta.get("figure", {})
         where = f"{notebook.name} cell {index}"
-        assert len(alt) >= 20 and not FILE_NAME.match(alt), f"{where}: alt text {alt!r}"
+        if picture:  # an animation's frames carry the alt text animation_html(alt=) gives them
+            alt = str(meta.get("image", {}).get("alt", "")).strip()
+            assert len(alt) >= 20 and not FILE_NAME.match(alt), f"{where}: alt text {alt!r}"
         assert str(figure.get("caption", "")).strip(), f"{where}: no caption"
         assert re.fullmatch(r"fig-[a-z0-9]+(-[a-z0-9]+)+", str(figure.get("name", ""))), (
             f"{where}: figure name {figure.get('name')!r} (fig-chNN-slug)"
@@ -102,3 +111,17 @@ def test_figure_names_are_unique_in_the_book():
         if "name" in cell["metadata"].get("mystnb", {}).get("figure", {})
     ]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+def test_the_text_refers_to_every_figure_by_number():
+    names = [
+        cell["metadata"]["mystnb"]["figure"]["name"]
+        for path in NOTEBOOKS
+        for _, cell in code_cells(path)
+        if "name" in cell["metadata"].get("mystnb", {}).get("figure", {})
+    ]
+    text = "".join(
+        "".join(cell["source"]) for path in NOTEBOOKS for cell in json.loads(path.read_text())["cells"]
+    ) + "".join(path.read_text() for path in ROOT.glob("*.md"))
+    unreferenced = [name for name in names if not re.search(rf"\{{numref\}}`([^`]*<)?{name}>?`", text)]
+    assert not unreferenced, f"figures the text never refers to with {{numref}}: {unreferenced}"
