@@ -363,18 +363,24 @@ def animation_state(browser, ready) -> dict:
         time.sleep(0.1)
 
 
-def test_chapter02_animation_slider_changes_the_frame(browser, server, book_html):
-    """Chapter 02's lam animation: moving its slider (or a step button) shows another frame."""
+def open_animation(browser, server, book_html) -> dict:
+    """Open chapter 02 and wait for its animation's first frame; its state (fails if none)."""
     if not (book_html / ANIMATION_PAGE).is_file():
         pytest.fail(f"{ANIMATION_PAGE} is not in the build", pytrace=False)
     drain_logs(browser)
     browser.get(server + ANIMATION_PAGE)
-    problems = []
     # The animation sets its first frame from a timeout after the page has loaded.
     start = animation_state(browser, lambda s: bool(s.get("found") and s.get("src")))
     if not start["found"] or not start["slider"]:
         pytest.fail(report(ANIMATION_PAGE, ["no div.animation with an input[type=range]"]),
                     pytrace=False)
+    return start
+
+
+def test_chapter02_animation_slider_changes_the_frame(browser, server, book_html):
+    """Chapter 02's lam animation: moving its slider (or a step button) shows another frame."""
+    start = open_animation(browser, server, book_html)
+    problems = []
     if not start["src"].startswith("data:image/png;base64,"):
         problems.append(f"the first frame is not an embedded PNG: {start['src'][:60]!r}")
     if start["max"] < 2:
@@ -417,15 +423,8 @@ def test_chapter02_slider_works_by_keyboard(browser, server, book_html):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
-    if not (book_html / ANIMATION_PAGE).is_file():
-        pytest.fail(f"{ANIMATION_PAGE} is not in the build", pytrace=False)
-    drain_logs(browser)
-    browser.get(server + ANIMATION_PAGE)
+    start = open_animation(browser, server, book_html)
     problems = []
-    start = animation_state(browser, lambda s: bool(s.get("found") and s.get("src")))
-    if not start["found"] or not start["slider"]:
-        pytest.fail(report(ANIMATION_PAGE, ["no div.animation with an input[type=range]"]),
-                    pytrace=False)
     slider = browser.find_element("css selector", "div.animation input[type=range]")
     name = (slider.accessible_name or "").strip()
     if not name:

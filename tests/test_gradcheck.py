@@ -341,16 +341,19 @@ def test_with_shortcut_rejects_bad_arguments(net, shortcut, error, match):
 
 # --- the chapter's plots of these checks -------------------------------------------------------
 
+#: A correct gradient's errors (round-off) and a planted bug's, with an exact zero among them.
+PLOT_REPORTS = {
+    "correct": dict.fromkeys(BLOCKS, 1e-9),
+    "bug": {"ih_weights": 0.2, "ho_weights": 0.1, "h_biases": 0.0, "o_biases": 1e-9},
+}
+
 
 def test_plot_gradient_check_draws_one_bar_per_block_and_report():
     import matplotlib.pyplot as plt
 
     from l1reg import plots
 
-    reports = {
-        "correct": dict.fromkeys(BLOCKS, 1e-9),
-        "bug": {"ih_weights": 0.2, "ho_weights": 0.1, "h_biases": 0.0, "o_biases": 1e-9},
-    }
+    reports = PLOT_REPORTS
     fig, ax = plt.subplots()
     try:
         plots.plot_gradient_check(ax, reports, tolerance=1e-6)
@@ -371,10 +374,7 @@ def test_plot_gradient_errors_draws_one_dot_per_block_and_report():
 
     from l1reg import plots
 
-    reports = {
-        "correct": dict.fromkeys(BLOCKS, 1e-9),
-        "bug": {"ih_weights": 0.2, "ho_weights": 0.1, "h_biases": 0.0, "o_biases": 1e-9},
-    }
+    reports = PLOT_REPORTS
     fig, ax = plt.subplots()
     try:
         plots.plot_gradient_errors(ax, reports, tolerance=1e-6)

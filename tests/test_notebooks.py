@@ -103,23 +103,23 @@ def test_every_figure_has_alt_text_a_caption_and_a_name(notebook):
         )
 
 
-def test_figure_names_are_unique_in_the_book():
-    names = [
+def figure_names() -> list[str]:
+    """The names of the book's figures, as the cells' metadata give them."""
+    return [
         cell["metadata"]["mystnb"]["figure"]["name"]
         for path in NOTEBOOKS
         for _, cell in code_cells(path)
         if "name" in cell["metadata"].get("mystnb", {}).get("figure", {})
     ]
+
+
+def test_figure_names_are_unique_in_the_book():
+    names = figure_names()
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
 
 def test_the_text_refers_to_every_figure_by_number():
-    names = [
-        cell["metadata"]["mystnb"]["figure"]["name"]
-        for path in NOTEBOOKS
-        for _, cell in code_cells(path)
-        if "name" in cell["metadata"].get("mystnb", {}).get("figure", {})
-    ]
+    names = figure_names()
     text = "".join(
         "".join(cell["source"]) for path in NOTEBOOKS for cell in json.loads(path.read_text())["cells"]
     ) + "".join(path.read_text() for path in ROOT.glob("*.md"))
