@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from l1reg.stats import paired_difference
+from l1reg.stats import PairedDifference, paired_difference
 
 
 def test_interval_matches_scipys_t_interval():
@@ -46,3 +46,20 @@ def test_bad_confidence_and_type_are_refused():
         paired_difference([1.0, 2.0], [0.0, 0.0], confidence=1.0)
     with pytest.raises(TypeError, match="before"):
         paired_difference([1.0, 2.0], ["a", None])
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "spec", "expected"),
+    [
+        (0.028, 0.37, "", "+0.2 [+0.03, +0.4]"),  # a clear interval never reads +0.0
+        (-0.37, -0.004, ".1f", "+0.2 [-0.4, -0.004]"),  # as many decimals as it takes
+        (0.0, 0.37, ".1f", "+0.2 [+0.0, +0.4]"),  # an end that is zero stays 0.0
+        (0.00001, 0.37, ".1f", "+0.2 [+0.00001, +0.4]"),  # four more decimals at most
+        (0.000001, 0.37, ".1f", "+0.2 [+0.00000, +0.4]"),
+        (0.028, 0.37, ".2g", "+0.2 [+0.028, +0.37]"),  # only fixed-point specs change
+        (0.123, 0.37, ".2f", "+0.20 [+0.12, +0.37]"),
+    ],
+)
+def test_format_shows_which_side_of_zero_an_interval_end_lies(low, high, spec, expected):
+    d = PairedDifference(np.array([0.2, 0.2]), 0.2, 0.0, low, high, 0.95)
+    assert format(d, spec) == expected

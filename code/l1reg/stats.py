@@ -41,12 +41,32 @@ class PairedDifference:
     def __format__(self, spec: str) -> str:
         """The mean and its interval, signed, each with ``spec`` (default ``.1f``).
 
+        An interval end that is not zero but would print as zero (``+0.0``) gets more
+        decimals, up to four more, so that a reader sees which side of zero it lies on:
+        an interval clear of zero never reads as touching it.
+
         >>> d = paired_difference([80, 82, 81, 83], [79, 80, 80, 80])
         >>> f"{d} points", f"{d:.2f}"
         ('+1.8 [+0.2, +3.3] points', '+1.75 [+0.23, +3.27]')
+        >>> f"{paired_difference([0.05, 0.3, 0.2, 0.25], [0, 0, 0, 0])}"  # low end 0.028
+        '+0.2 [+0.03, +0.4]'
         """
         spec = spec or ".1f"
-        return f"{self.mean:+{spec}} [{self.low:+{spec}}, {self.high:+{spec}}]"
+        return f"{self.mean:+{spec}} [{_end(self.low, spec)}, {_end(self.high, spec)}]"
+
+
+def _end(value: float, spec: str) -> str:
+    """``value`` with ``spec``, signed, with more decimals while a non-zero value reads 0."""
+    text = f"{value:+{spec}}"
+    head, dot, tail = spec.rpartition(".")
+    if not dot or not tail[:-1].isdigit() or tail[-1] != "f" or value == 0:
+        return text
+    digits = int(tail[:-1])
+    for more in range(1, 5):
+        if float(text) != 0:
+            break
+        text = f"{value:+{head}.{digits + more}f}"
+    return text
 
 
 def paired_difference(after, before, confidence: float = 0.95) -> PairedDifference:
