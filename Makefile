@@ -111,11 +111,11 @@ serve:
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 # Re-execute notebooks top to bottom in a fresh kernel and store the new outputs,
-# which become what nbval checks. Review the diff before committing it.
+# which become what nbval checks. Review the diff before committing it. Each notebook is
+# written atomically (a failed run leaves it as it was) and a failing one is named.
 NB ?= $(NOTEBOOKS)
 refresh: $(READY)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(NB)
+	$(BIN)/python tests/refresh_notebooks.py $(NB)
 
 # The speed benchmark: one table of times and ratios, and the speed targets as PASS/FAIL.
 # All sections with 5 repetitions take a long while (make test and the book build are run
