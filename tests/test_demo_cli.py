@@ -59,7 +59,7 @@ def test_demo_prints_the_accuracies_of_the_two_runs(five_epochs):
 def test_demo_refuses_non_positive_epochs(epochs, tmp_path):
     result = _run_cli("demo", f"--epochs={epochs}", tmp_path=tmp_path)
     assert result.returncode != 0
-    assert "--epochs must be a positive int" in result.stderr
+    assert "--epochs: must be a positive int" in result.stderr
     assert "Training" not in result.stdout
 
 
@@ -73,7 +73,7 @@ def test_main_in_process_refuses_zero_epochs(capsys):
     with pytest.raises(SystemExit) as excinfo:
         main(["demo", "--epochs", "0"])
     assert excinfo.value.code == 2
-    assert "--epochs must be a positive int" in capsys.readouterr().err
+    assert "--epochs: must be a positive int" in capsys.readouterr().err
 
 
 def test_short_runs_print_only_real_epochs(capsys):
@@ -81,3 +81,22 @@ def test_short_runs_print_only_real_epochs(capsys):
     out = capsys.readouterr().out
     epochs = [int(m.group(1)) for m in re.finditer(r"^  epoch +(\d+)  error", out, flags=re.MULTILINE)]
     assert epochs == [1, 2, 3] * 2
+
+
+@pytest.mark.parametrize("epochs", ["ten", "2.5", ""])
+def test_demo_turns_a_non_number_into_a_usage_error(epochs, tmp_path):
+    result = _run_cli("demo", f"--epochs={epochs}", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr and "expected a positive whole number" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_stops_quietly_when_the_reader_closes_the_pipe(tmp_path):
+    with subprocess.Popen(
+        [sys.executable, "-m", "l1reg", "demo", "--epochs", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+    ) as process:
+        process.stdout.close()  # as `| head -0` does: every write the demo makes then fails
+        stderr = process.stderr.read()
+        assert process.wait(timeout=120) == 141
+    assert stderr == b""
