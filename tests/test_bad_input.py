@@ -127,6 +127,25 @@ def test_the_compiled_engine_reports_divergence_as_the_numpy_engine_does(demo, w
     np.testing.assert_allclose(found["compiled"][1], found["numpy"][1], rtol=1e-9)  # weights near 1e286
 
 
+def test_nan_already_in_the_parameters_is_reported_as_such_not_blamed_on_lr(demo):
+    net = Network(10, 8, 4, seed=3)
+    net.flat[5] = np.nan
+    with pytest.raises(ValueError, match=r"net already holds 1 NaN or infinite parameter.*flat index 5"):
+        fit(net, demo.x_train, demo.t_train, epochs=1, lr=0.01, seed=0)
+    nets = [Network(10, 8, 4, seed=s) for s in (1, 2)]
+    nets[1].flat[0] = np.inf
+    with pytest.raises(ValueError, match=r"net\[1\] already holds"):
+        fit(nets, [demo.x_train] * 2, [demo.t_train] * 2, epochs=1, lr=0.01, seed=[0, 1])
+
+
+@pytest.mark.parametrize("eps", [1e-20, 1e-17])
+def test_a_gradient_check_step_below_float_spacing_is_refused(eps):
+    from l1reg.gradcheck import numerical_gradient
+    with pytest.raises(ValueError, match=r"eps=.* is below the float spacing of w\[1\] = 1"):
+        numerical_gradient(lambda w: float(w @ w), np.array([0.0, 1.0]), eps=eps)
+    assert numerical_gradient(lambda w: float(w @ w), np.array([0.0, 1.0]), eps=1e-6) == pytest.approx([0, 2])
+
+
 def test_a_first_epoch_that_diverges_leaves_the_initial_parameters(demo):
     net = Network(10, 8, 4, seed=3, weight_penalty=L2(1.0))
     start = net.get_flat()

@@ -39,6 +39,20 @@ def test_softmax_of_huge_sums_does_not_overflow():
     np.testing.assert_allclose(o, [[1.0, 0.0, 0.0]], atol=1e-300)
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_softmax_refuses_sums_that_are_not_finite(bad):
+    with pytest.raises(ValueError, match="z must be finite"):
+        softmax(np.array([[bad, 0.0, 1.0]]))
+
+
+@pytest.mark.parametrize("loss", [SquaredError(), CrossEntropy()])
+def test_losses_take_whole_number_arrays_as_floats(loss):
+    o_int, t_int = np.array([[1, 0], [0, 1]]), np.array([[1, 0], [0, 1]])
+    o, t = o_int.astype(float), t_int.astype(float)
+    assert loss.error(o_int, t_int) == loss.error(o, t)
+    np.testing.assert_array_equal(loss.signal(o_int, t_int), loss.signal(o, t))
+
+
 def test_squared_error_of_a_worked_example():
     o = np.array([[0.7, 0.2, 0.1]])
     t = np.array([[1.0, 0.0, 0.0]])

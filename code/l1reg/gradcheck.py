@@ -34,6 +34,11 @@ def numerical_gradient(f: Callable[[np.ndarray], float], w, eps: float = 1e-6) -
     w = check_values(w, "w")  # a new float64 array: the caller's is not modified
     if w.ndim != 1:
         raise ValueError(f"w must be a 1-D vector, got shape {w.shape}")
+    lost = (w + eps == w) | (w - eps == w)
+    if lost.any():
+        i = int(np.flatnonzero(lost)[0])
+        raise ValueError(f"eps={eps:g} is below the float spacing of w[{i}] = {w[i]:g} "
+                         f"(w ± eps == w, so the difference would be 0); use a larger eps")
     grad = np.empty_like(w)
     for i in range(w.size):
         saved = w[i]

@@ -37,6 +37,8 @@ def softmax(z: np.ndarray) -> np.ndarray:
     z = _real_array(z, "z")
     if z.ndim == 0 or z.shape[-1] == 0:
         raise ValueError(f"z must have at least one class along its last axis, got shape {z.shape}")
+    if not np.isfinite(z).all():  # +inf gives inf/inf = NaN; refuse rather than return NaN
+        raise ValueError("z must be finite: softmax of an infinite or NaN sum is undefined")
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
@@ -49,6 +51,8 @@ def _real_array(a, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a rectangular array of numbers: {err}") from None
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    if arr.dtype.kind in "iu":  # whole numbers (one-hot targets as ints): compute in float64
+        arr = arr.astype(np.float64)
     return arr
 
 

@@ -165,6 +165,10 @@ def check_network(net, name: str = "net") -> None:
     """Refuse anything that is not an :class:`Network`, naming the argument."""
     if not isinstance(net, Network):
         raise TypeError(f"{name} must be an l1reg.Network, got {type(net).__name__}")
+    if not np.isfinite(net.flat).all():
+        bad = np.flatnonzero(~np.isfinite(net.flat))
+        raise ValueError(f"{name} already holds {len(bad)} NaN or infinite parameter(s) "
+                         f"(first at flat index {bad[0]}); set finite values before using it")
 
 
 class Network:
@@ -253,6 +257,20 @@ class Network:
         self.grads = ParamViews(param_views(self._grad, shapes), "net.grads")
         draw = check_rng(seed).uniform(-init_range, init_range, self.n_params)
         self.flat[:] = to_float_dtype(draw, "init_range", self.dtype)
+
+    # --- copies: ``params`` and ``grads`` are views, rebuilt over the copied vectors -------
+
+    def __getstate__(self) -> dict:
+        # pickle and deepcopy copy arrays, not the fact that one views another: leave the
+        # views out and rebuild them over the copied vectors, so a copy trains as it should.
+        state = self.__dict__.copy()
+        del state["params"], state["grads"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.params = ParamViews(param_views(self._flat, self.shapes), "net.params")
+        self.grads = ParamViews(param_views(self._grad, self.shapes), "net.grads")
 
     @property
     def flat(self) -> np.ndarray:
