@@ -73,6 +73,20 @@ def test_fine_tuning_a_stack_trains_the_kept_weights_as_plain_sgd_does():
     np.testing.assert_allclose(nets[0].flat, plain.flat, rtol=0, atol=1e-14)
 
 
+def test_one_keep_pruned_per_network_trains_like_one_rule_for_the_stack():
+    rng = np.random.default_rng(1)
+    x, t = rng.uniform(-1, 1, (2, 10, 3)), np.eye(2)[rng.integers(0, 2, (2, 10))]
+    results = []
+    for per_network in (False, True):
+        nets = [Network(3, 4, 2, seed=s, init_range=0.5) for s in (0, 1)]
+        keep = prune_weights(nets, [2, 6])
+        rule = [KeepPruned(row) for row in keep] if per_network else KeepPruned(keep)
+        fit(nets, x, t, rule=rule, epochs=3, lr=0.2, seed=[7, 8])
+        assert np.all(nets[1].weights()[~keep[1]] == 0)
+        results.append(np.stack([net.flat for net in nets]))
+    np.testing.assert_array_equal(results[1], results[0])
+
+
 @pytest.mark.parametrize(("keep", "error", "message"), [
     ([1, 0], TypeError, "keep must be a boolean array"),
     (np.ones((2, 2, 2), dtype=bool), TypeError, "keep must be a boolean array"),

@@ -103,6 +103,13 @@ class KeepPruned(UpdateRule):
     def get_config(self) -> dict:
         return {"kept": int(self.keep.sum()), "pruned": int((~self.keep).sum())}
 
+    @classmethod
+    def stack(cls, rules: list[KeepPruned]) -> KeepPruned:
+        """One rule per network, as one rule whose mask has one row per network."""
+        if any(rule.keep.ndim != 1 for rule in rules):
+            raise ValueError("with one KeepPruned per network, each keep must be 1-D (one network's weights)")
+        return cls(np.stack([rule.keep for rule in rules]))
+
     def start(self, w: np.ndarray, matrices: list[np.ndarray]) -> None:
         if self.keep.shape != w.shape:
             raise ValueError(f"keep must have the shape of the weights the rule acts on {w.shape}, "

@@ -77,6 +77,19 @@ class UpdateRule:
     def get_config(self) -> dict:
         return {}
 
+    @classmethod
+    def stack(cls, rules: list[UpdateRule]) -> UpdateRule:
+        """Rules of this kind, one per network of a stack, as one rule for the stack.
+
+        By default each setting of ``get_config()`` becomes a column (replicas x 1) that
+        broadcasts against the stacked weights, one setting per row; a rule whose
+        settings are not its config overrides this.
+        """
+        stacked = object.__new__(cls)
+        for key in rules[0].get_config():
+            setattr(stacked, key, np.array([r.get_config()[key] for r in rules])[:, None])
+        return stacked
+
     def start(self, w: np.ndarray, matrices: list[np.ndarray]):
         """The rule's state for one run; ``w`` are the weights it acts on (a view)."""
         return None
@@ -435,12 +448,8 @@ def stack_rules(rule, n_rep: int, first: Network) -> UpdateRule:
 
 
 def _as_columns(rules: list[UpdateRule]) -> UpdateRule:
-    """Rules of one kind as one rule whose settings are columns (replicas x 1)."""
-    stacked = object.__new__(type(rules[0]))
-    for key in rules[0].get_config():
-        # A column broadcasts against the stacked weights, one setting per row.
-        setattr(stacked, key, np.array([r.get_config()[key] for r in rules])[:, None])
-    return stacked
+    """Rules of one kind as one rule for their rows of the stack (:meth:`UpdateRule.stack`)."""
+    return type(rules[0]).stack(rules)
 
 
 def rule_groups(rule: UpdateRule, n_rep: int) -> list[tuple[slice, UpdateRule]]:
