@@ -44,6 +44,7 @@ def refresh(path: Path, timeout: int = 600) -> None:
         nb,
         timeout=timeout,
         record_timing=False,
+        coalesce_streams=True,  # one stdout output per cell, as nbconvert --execute stores it
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()

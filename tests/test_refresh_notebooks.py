@@ -25,10 +25,11 @@ def run(*args: Path) -> subprocess.CompletedProcess:
 
 def test_stores_outputs_run_in_the_notebooks_folder(tmp_path):
     (tmp_path / "data.txt").write_text("from the folder")
-    path = notebook(tmp_path / "ok.ipynb", "print(open('data.txt').read())")
+    path = notebook(tmp_path / "ok.ipynb", "print(open('data.txt').read(), end='')\nimport sys\n"
+                    "sys.stdout.flush()\nprint()\nsys.stdout.flush()\nprint('again')")
     assert run(path).returncode == 0
     cell = nbformat.read(path, as_version=4).cells[0]
-    assert cell.outputs[0]["text"] == "from the folder\n"
+    assert [o["text"] for o in cell.outputs] == ["from the folder\nagain\n"]  # one stream, as stored
     assert "execution" not in cell.metadata  # no timings stored
     assert not list(tmp_path.glob(".*.tmp"))
 
