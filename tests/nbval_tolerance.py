@@ -110,7 +110,7 @@ class Tolerance:
         return cls(values["rtol"], values["atol"], reason.strip())
 
     def checker(self) -> OutputChecker:
-        checker = OutputChecker()
+        checker = ProseChecker()
         checker.rtol, checker.atol = self.rtol, self.atol
         return checker
 
@@ -119,6 +119,26 @@ class Tolerance:
 
     def __str__(self) -> str:
         return f"rtol={self.rtol:g}, atol={self.atol:g} ({self.reason})"
+
+
+class ProseChecker(OutputChecker):
+    """FLOAT_CMP's checker, which also reads a number that ends a clause or a unit.
+
+    doctestplus reads a number only when a space, an operator or a bracket follows it, as
+    in a repr; printed prose also puts ``;``, ``:``, ``%``, ``/`` or a quote after one
+    (``1e-19;``, ``66.9%``, ``1.5/2.5``, ``'0.25'``). Those numbers would otherwise compare as
+    exact text.
+    """
+
+    def __init__(self):
+        super().__init__()
+        exp = r"(?:e[+-]?\d+)"
+        floats = rf"\s*([+-]?\d+\.\d*{exp}?|[+-]?\.\d+{exp}?|[+-]?\d+{exp}|nan|[+-]?inf)"
+        front = r"\s|[*+,<=(\[/'\"]"  # doctestplus's [*+-,<=(\[] is this: +-, is a range
+        back = front + r"|[>j)\]};:%]"
+        for name, number in (("num_got_rgx", floats), ("num_want_rgx", floats + r"(\.{3})?")):
+            pattern = fr"(^{number}(?={back}|$)|(?<={front}){number}(?={back}|$))"
+            setattr(self, name, re.compile(pattern))
 
 
 def numbers_outside(stored: str, got: str, tolerance: Tolerance) -> list[str] | None:

@@ -143,6 +143,25 @@ def test_numbers_outside_compares_the_words_and_the_count_of_numbers():
     assert numbers_outside("7.5 items", "7.6 items", Tolerance(rtol=0.1, reason="r")) == []
 
 
+@pytest.mark.parametrize(("stored", "got"), [
+    ("largest |dE/dw| at W = 0: 0.07;  kappa 0.710", "largest |dE/dw| at W = 0: 0.08;  kappa 0.710"),
+    ("accuracy 66.9%", "accuracy 66.8%"),
+    ("ratio 1.5/2.5", "ratio 1.5/2.4"),
+    ("the value '0.25'", "the value '0.26'"),
+    ("first: 1.5: then", "first: 1.6: then"),
+])
+def test_numbers_that_end_a_clause_or_carry_a_unit_are_read_as_numbers(stored, got):
+    assert numbers_outside(stored, got, Tolerance(atol=0.2, reason="r")) == []
+    assert len(numbers_outside(stored, got, Tolerance(reason="round-off"))) == 1
+
+
+def test_signs_and_exponents_stay_part_of_the_text():
+    loose = Tolerance(atol=10.0, reason="r")
+    assert numbers_outside("x1e-5", "x1e-6", loose) is None  # not a number: words differ
+    assert numbers_outside("abc-1.5", "abc-1.6", loose) is None
+    assert numbers_outside("a -1.5 b", "a +1.5 b", Tolerance(atol=0.1, reason="r")) != []
+
+
 def test_the_project_loads_the_plugin_for_its_chapters():
     """``pytest --nbval chapters/...`` from the project root compares with tolerances (conftest.py)."""
     root = HERE.parent
