@@ -34,6 +34,18 @@ def test_early_stopping_restores_the_best_epoch(three_sets):
     np.testing.assert_array_equal(net.get_flat(), again.get_flat())
 
 
+def test_without_restore_best_the_network_keeps_its_last_epoch(three_sets):
+    x, t, x_val, t_val, *_ = three_sets
+    net, stopper = _net(), EarlyStopping(x_val, t_val, restore_best=False)
+    fit(net, x, t, epochs=40, lr=0.5, seed=1, callbacks=[stopper])
+    last = _net()
+    fit(last, x, t, epochs=40, lr=0.5, seed=1)
+    np.testing.assert_array_equal(net.get_flat(), last.get_flat())
+    (val_error,), (best,) = stopper.val_error, stopper.best_epoch
+    assert best == int(np.argmin(val_error)) + 1 < 40  # still recorded, not restored
+    assert net.error(x_val, t_val) == pytest.approx(val_error[-1], abs=1e-15)
+
+
 def test_patience_stops_training(three_sets):
     x, t, x_val, t_val, *_ = three_sets
     stopper = EarlyStopping(x_val, t_val, patience=3)
@@ -65,6 +77,8 @@ BAD = [
                                callbacks=[EarlyStopping(p[2], p[3][:-1])]), ValueError, "t_val",
                  id="t-val-rows"),
     pytest.param(lambda p: EarlyStopping(p[2], p[3], patience=0), ValueError, "patience", id="patience-zero"),
+    pytest.param(lambda p: EarlyStopping(p[2], p[3], restore_best="yes"), TypeError, "restore_best",
+                 id="restore-best-not-a-bool"),
     pytest.param(lambda p: fit([_net()], p[0][None], p[1][None], epochs=1, lr=0.1, seed=[0],
                                callbacks=[EarlyStopping(p[2], p[3])]), ValueError, "x_val",
                  id="stack-with-2-D-validation-data"),

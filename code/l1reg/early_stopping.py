@@ -56,6 +56,10 @@ class EarlyStopping(Callback):
     patience : int, optional
         Stop once the validation error has not improved for this many epochs (for a
         stack: for no network); by default train all epochs.
+    restore_best : bool, default True
+        Put each network's best epoch back at the end. With False the networks keep
+        their last epoch and the callback only records the validation curve (as Keras's
+        ``EarlyStopping(restore_best_weights=False)``).
 
     Attributes
     ----------
@@ -65,9 +69,12 @@ class EarlyStopping(Callback):
         Per network, the epoch (from 1) whose parameters it holds after training.
     """
 
-    def __init__(self, x_val, t_val, *, patience: int | None = None) -> None:
+    def __init__(self, x_val, t_val, *, patience: int | None = None, restore_best: bool = True) -> None:
         self.x_val, self.t_val = x_val, t_val
         self.patience = None if patience is None else check_positive_int(patience, "patience")
+        if not isinstance(restore_best, bool | np.bool_):
+            raise TypeError(f"restore_best must be True or False, got {restore_best!r}")
+        self.restore_best = bool(restore_best)
         self.val_error: list[list[float]] = []
         self.best_epoch: list[int] = []
 
@@ -97,7 +104,8 @@ class EarlyStopping(Callback):
         return bool(np.all(epoch - self._best_epoch >= self.patience))
 
     def on_train_end(self, run: TrainingRun) -> None:
-        np.atleast_2d(run.flat)[...] = self._best_params
+        if self.restore_best:
+            np.atleast_2d(run.flat)[...] = self._best_params
         self.val_error = np.array(self._errors).T.tolist()  # networks x epochs
         self.best_epoch = self._best_epoch.tolist()
 
