@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from l1reg.stats import PairedDifference, paired_difference
+from l1reg.stats import PairedDifference, holm, paired_difference
 
 
 def test_interval_matches_scipys_t_interval():
@@ -63,3 +63,28 @@ def test_bad_confidence_and_type_are_refused():
 def test_format_shows_which_side_of_zero_an_interval_end_lies(low, high, spec, expected):
     d = PairedDifference(np.array([0.2, 0.2]), 0.2, 0.0, low, high, 0.95)
     assert format(d, spec) == expected
+
+
+def test_p_value_is_scipys_paired_t_test():
+    rng = np.random.default_rng(1)
+    before = rng.normal(0.8, 0.05, 30)
+    after = before + rng.normal(0.01, 0.02, 30)
+    d = paired_difference(after, before)
+    assert d.p_value == pytest.approx(stats.ttest_rel(after, before).pvalue, rel=1e-12)
+    assert paired_difference([1.0, 1.0], [0.5, 0.5]).p_value == 0.0  # no spread, not zero
+    assert paired_difference([1.0, 1.0], [1.0, 1.0]).p_value == 1.0
+
+
+def test_holm_multiplies_the_sorted_p_values_and_keeps_them_ordered():
+    # Sorted: 0.005 x 4, 0.01 x 3, 0.03 x 2 = 0.06, 0.04 x 1 -> 0.06 (never below the last).
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
+    assert holm([0.2]) == pytest.approx([0.2])  # one test: nothing to adjust
+
+
+@pytest.mark.parametrize(("p_values", "match"), [
+    ([], "non-empty"), ([[0.1]], "1-D"), ([0.1, 1.5], r"\[0, 1\]"), ([np.nan], r"\[0, 1\]"),
+])
+def test_holm_refuses_bad_p_values(p_values, match):
+    with pytest.raises(ValueError, match=match):
+        holm(p_values)

@@ -161,6 +161,37 @@ def plot_learning_curve(ax: plt.Axes, sizes, accuracies: dict[str, np.ndarray],
     ax.set_ylabel("test accuracy (%)")
     ax.legend()
 
+
+def plot_paired_gains(ax: plt.Axes, sizes, gains, clear=None) -> None:
+    """Paired differences (e.g. L1 minus plain, in points) against size, with their intervals.
+
+    ``gains`` holds one :class:`l1reg.stats.PairedDifference` per size; each is drawn as
+    its mean with its interval as a bar, over a line at zero. ``clear``, one bool per
+    size, fills the markers of the differences that count as clear of zero (e.g. after
+    Holm's adjustment) and leaves the others open.
+    """
+    sizes = np.asarray(sizes)
+    if len(gains) != sizes.size:
+        raise ValueError(f"gains must have one difference per size, got {len(gains)} for {sizes.size} sizes")
+    clear = np.ones(sizes.size, bool) if clear is None else np.asarray(clear, dtype=bool)
+    if clear.shape != sizes.shape:
+        raise ValueError(f"clear must have one bool per size, got shape {clear.shape}")
+    mean = np.array([g.mean for g in gains])
+    bars = np.array([[g.mean - g.low for g in gains], [g.high - g.mean for g in gains]])
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=1, linestyle=":", label="no difference")
+    color = MODEL_COLORS["with L1"]
+    ax.errorbar(sizes, mean, yerr=bars, color=color, capsize=3, linestyle="none")
+    for mask, face, label in ((clear, color, "clear of zero"), (~clear, "white", "not clear of zero")):
+        if mask.any():
+            ax.plot(sizes[mask], mean[mask], "o", color=color, markerfacecolor=face,
+                    markersize=7, label=label, zorder=3)
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [str(int(s)) for s in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("training items")
+    ax.set_ylabel("difference (points)")
+    ax.legend()
+
 # --- Chapter 02: the L1 penalty -------------------------------------------------------
 
 
@@ -341,14 +372,16 @@ def plot_priors(ax_density: plt.Axes, ax_neglog: plt.Axes, beta: float = 1.0, sp
 
 def plot_penalty_sweeps(axes, sweeps: dict[str, dict[str, np.ndarray]], *, tol: float,
                         n_weights: int, plain: dict[str, float] | None = None,
-                        baseline: float | None = None) -> None:
+                        baseline: float | None = None, baseline_test: float | None = None) -> None:
     """Accuracy, ``sum |w|`` and weights below ``tol`` against ``lam`` on a log axis.
 
     ``axes`` are three Axes stacked top to bottom; ``sweeps[label]`` (label "L1" or "L2")
     holds arrays ``lam`` (all > 0), ``train`` and ``test`` (fractions), ``sum_abs_w`` and
     ``n_small``. ``plain`` holds ``train`` and ``sum_abs_w`` for ``lam = 0`` (which has no
-    place on a log axis), drawn as dotted lines; ``baseline`` (a fraction) is the
-    accuracy of always answering the largest class.
+    place on a log axis), drawn as black dotted lines, and optionally ``test`` (a grey
+    dashed line) and ``n_small``; ``baseline`` (a fraction) is the accuracy of always
+    answering the largest class of the training items, ``baseline_test`` that answer's
+    accuracy on the test items.
     """
     if len(axes) != 3:
         raise ValueError(f"axes must hold 3 Axes, got {len(axes)}")
@@ -367,10 +400,18 @@ def plot_penalty_sweeps(axes, sweeps: dict[str, dict[str, np.ndarray]], *, tol: 
     gray = {"color": PALETTE["black"], "linestyle": ":", "linewidth": 1.2}
     if plain is not None:
         acc.axhline(100 * plain["train"], label=r"$\lambda = 0$, training", **gray)
+        if "test" in plain:
+            acc.axhline(100 * plain["test"], color="#999999", linestyle=(0, (5, 3)),
+                        linewidth=1.2, label=r"$\lambda = 0$, test")
         size.axhline(plain["sum_abs_w"], label=r"$\lambda = 0$", **gray)
+        if "n_small" in plain:
+            small.axhline(plain["n_small"], label=r"$\lambda = 0$", **gray)
     if baseline is not None:
         acc.axhline(100 * baseline, color=PALETTE["purple"], linestyle="-.", linewidth=1.2,
-                    label="always the largest class")
+                    label="always the largest class" + (", training" if baseline_test is not None else ""))
+    if baseline_test is not None:
+        acc.axhline(100 * baseline_test, color=PALETTE["sky"], linestyle="-.", linewidth=1.2,
+                    label="always the largest class, test")
     small.axhline(n_weights, color=PALETTE["black"], linestyle="-.", linewidth=1,
                   label=f"all {n_weights} weights")
     acc.set_ylabel("accuracy (%)")
@@ -413,6 +454,41 @@ def plot_lam_path(ax_w: plt.Axes, ax_zeros: plt.Axes, path: LamPath) -> None:
     for ax in (ax_w, ax_zeros):
         ax.set_xscale("log")
     ax_zeros.set_xlabel(r"penalty strength $\lambda$ (log scale)")
+
+
+UNIT_COLORS = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple",
+                                      "black")] + ["#999999"]
+UNIT_LINESTYLES = ["-", "--", "-.", ":"]
+
+
+def plot_unit_path(ax_norm: plt.Axes, ax_zeros: plt.Axes, ax_gone: plt.Axes, path: LamPath) -> None:
+    """Per hidden unit, ``sum |w|`` of its in- and outgoing weights against ``lam`` (top);
+    the exact zeros (middle) and the hidden units gone (bottom), each on its own axis.
+
+    ``lam = 0`` has no place on the log axis and is left out. Each unit has its own
+    colour and line style, so the lines stay apart in grey-scale print too.
+    """
+    keep = path.lams > 0
+    lams = path.lams[keep]
+    if lams.size == 0:
+        raise ValueError("path must hold at least one lam > 0")
+    unit_norm = np.abs(path.ih_weights).sum(axis=1) + np.abs(path.ho_weights).sum(axis=2)
+    for j in range(unit_norm.shape[1]):
+        ax_norm.plot(lams, unit_norm[keep, j], marker="o", markersize=3,
+                     color=UNIT_COLORS[j % len(UNIT_COLORS)],
+                     linestyle=UNIT_LINESTYLES[j % len(UNIT_LINESTYLES)], label=f"unit {j + 1}")
+    ax_norm.set_ylabel("sum of |w| into and out of the unit")
+    n_weights = path.weights.shape[1]
+    n_hidden = path.ih_weights.shape[2]
+    ax_zeros.plot(lams, path.zeros[keep], "o-", color=PALETTE["green"])
+    ax_zeros.set_ylim(-0.05 * n_weights, 1.05 * n_weights)
+    ax_zeros.set_ylabel(f"weights exactly 0\n(of {n_weights})")
+    ax_gone.plot(lams, path.dead_hidden[keep], "s--", color=PALETTE["vermillion"])
+    ax_gone.set_ylim(-0.05 * n_hidden, 1.05 * n_hidden)
+    ax_gone.set_ylabel(f"hidden units gone\n(of {n_hidden})")
+    for ax in (ax_norm, ax_zeros, ax_gone):
+        ax.set_xscale("log")
+    ax_gone.set_xlabel(r"penalty strength $\lambda$ (log scale)")
 
 
 def animate_lam_path(path: LamPath, *, interval: int = 800, dpi: int = 72):
@@ -555,6 +631,8 @@ def plot_abs_and_subgradient(ax_value: plt.Axes, ax_slope: plt.Axes, at_zero: di
         ax_slope.plot([0.0], [value], marker, color=color, markersize=10,
                       markeredgecolor=PALETTE["black"], label=label, zorder=3)
     ax_slope.set_ylim(-1.4, 1.4)
+    for ax in (ax_value, ax_slope):
+        ax.set_xticks(np.arange(-1.0, 1.01, 0.5))  # the default 0.25 apart crowds the labels
     ax_slope.set_xlabel("w")
     ax_slope.set_ylabel("d|w|/dw")
     # Below the axes: inside, any corner would hide part of the bar or a marker.
@@ -630,7 +708,7 @@ def plot_chattering(ax: plt.Axes, trace: np.ndarray, step: float) -> None:
     """One weight, step by step, with the band ``+-step`` (one penalty step, ``lr * lam``)."""
     trace = np.asarray(trace, dtype=np.float64)
     steps = np.arange(trace.size)
-    ax.axhspan(-step, step, color=PALETTE["sky"], alpha=0.25, label=f"+- lr * lam = +- {step:g}")
+    ax.axhspan(-step, step, color=PALETTE["sky"], alpha=0.25, label=rf"$\pm\eta\lambda = \pm${step:g}")
     ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
     ax.plot(steps, trace, "o-", color=PALETTE["blue"], markersize=3.5, linewidth=1, label="the weight")
     ax.set_xlabel("SGD step")
