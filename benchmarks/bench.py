@@ -25,10 +25,16 @@ replicas
     a plain ``jax.jit(jax.vmap(...))`` + ``lax.scan`` peer of the same step written here
     (what a practitioner would write), each with and without the per-epoch history
     (training error and accuracy; ``fit(..., record_history=False)`` skips it), in
-    network updates per second and as a fraction
-    of the machine's attainable rate (the flop rate of a large ``np.matmul``, measured in
-    the same run, against the flop count of one network update). The compiled variants'
-    first call compiles: its extra time is printed apart, not in the per-update figures.
+    network updates per second and as a fraction of what NumPy's own matrix products
+    reach at the same shapes: the flops of the update (:func:`flops_per_update`, plus
+    for the rows that record the history its share of :func:`history_flops`) at
+    that rate, against the rate of ``np.matmul`` on stacks of the step's five products
+    for the same number of networks and batch size, on one BLAS thread
+    (:func:`batched_matmul_rate`, measured in the same run). Above 100 % a variant does
+    the step's work faster than NumPy does its products alone at these shapes (tiny
+    products, where each call's fixed cost outweighs its arithmetic). The compiled
+    variants' first call compiles: its extra time is printed apart, not in the
+    per-update figures.
 digits
     scikit-learn's bundled digits (1797 items, 64-32-10, cross-entropy, L1 on the
     weights), mini-batches of 32 for 50 epochs: ``l1reg.fit`` (float64 and float32)
@@ -407,6 +413,7 @@ REP_NUMPY_BARE = "fit(..., record_history=False), numpy"
 REP_COMPILED_BARE = "fit(..., record_history=False), compiled"
 REP_PEER = "peer: jax.jit(vmap) + lax.scan"
 REP_PEER_HISTORY = "peer + fit's per-epoch history"
+HISTORY_ROWS = (REP_NUMPY, REP_COMPILED, REP_PEER_HISTORY)  # also compute the per-epoch history
 
 
 def replicas_section(n_networks: int, batch_size: int) -> str:
@@ -414,29 +421,119 @@ def replicas_section(n_networks: int, batch_size: int) -> str:
     return f"{n_networks}x b{batch_size}"
 
 
+def step_products(sizes: tuple[int, int, int], batch_size: int) -> list[tuple[int, int, int]]:
+    """The matrix products of one SGD update of one network, each as ``(m, k, n)``: ``(m x k) @ (k x n)``.
+
+    With ``B`` items per batch: forward ``x W_ih`` and ``h W_ho``; backward the output
+    weights' gradient ``h^T dE/dz``, the signal back to the hidden layer
+    ``dE/dz W_ho^T`` and the input weights' gradient ``x^T dE/dh``. Nothing goes back
+    to the inputs (no product with ``W_ih^T``): nothing needs ``dE/dx``.
+
+    >>> step_products((10, 8, 4), 1)
+    [(1, 10, 8), (1, 8, 4), (8, 1, 4), (1, 4, 8), (10, 1, 8)]
+    """
+    n_in, n_h, n_out = sizes
+    b = batch_size
+    return [(b, n_in, n_h), (b, n_h, n_out), (n_h, b, n_out), (b, n_out, n_h), (n_in, b, n_h)]
+
+
 def flops_per_update(sizes: tuple[int, int, int], batch_size: int) -> int:
     """Floating-point operations of one SGD update of one network (squared error, L1 sub-gradient).
 
-    Per item: the three products of each layer (forward, weight gradient, signal back) at
-    2 flops per multiply-add, ``6 * n_weights``, plus the element-wise work (biases, tanh,
-    softmax, the loss's signal, tanh's slope, the bias gradients), one flop each; per
-    update: ``lam * sign(w)`` added to the weights' gradient (3 per weight) and
-    ``flat - lr * grad`` (2 per parameter).
+    What the step computes, nothing more. The products of :func:`step_products` at
+    ``2 * m * k * n`` (a multiply-add is two flops, as a matrix product's flop rate
+    counts them): ``4 * n_in * n_h + 6 * n_h * n_out`` per item. The element-wise work
+    at one flop per element and operation, ``tanh`` and ``exp`` included (one flop each,
+    though each takes the time of tens of flops; ``n_h + n_out`` of them per item), and a
+    reduction over ``n`` elements (a sum, or a maximum's comparisons) at ``n``: forward ``+ b_h``,
+    ``tanh``, ``+ b_o``, the softmax's max, difference, ``exp``, sum and division;
+    backward the loss's signal (five operations per output, a sixth, the mean over the
+    items, when a batch has more than one), the bias gradients, ``1 - h * h`` and its
+    product with the signal. Per update: ``lam * sign(w)`` added to the weights'
+    gradient (3 per weight) and ``flat - lr * grad`` (2 per parameter).
     """
     n_in, n_h, n_out = sizes
     n_weights, n_params = n_in * n_h + n_h * n_out, n_in * n_h + n_h * n_out + n_h + n_out
+    products = sum(2 * m * k * n for m, k, n in step_products(sizes, 1))
     forward = n_h + n_h + n_out + 5 * n_out  # + b_h, tanh, + b_o, softmax (max, -, exp, sum, /)
-    backward = 6 * n_out + n_out + 3 * n_h + n_h  # signal, b_o grad, 1 - h*h and * slope, b_h grad
-    return batch_size * (6 * n_weights + forward + backward) + 3 * n_weights + 2 * n_params
+    signal = 5 * n_out + (n_out if batch_size > 1 else 0)  # g = o - t, g*o, sum, g - sum, o*(...); / B
+    backward = signal + n_out + 3 * n_h + n_h  # b_o grad, 1 - h*h and * slope, b_h grad
+    return batch_size * (products + forward + backward) + 3 * n_weights + 2 * n_params
 
 
-def matmul_flop_rate(n: int = 1024, tries: int = 5) -> float:
-    """The machine's attainable flop rate: a float64 ``n x n`` matmul, the fastest of ``tries``."""
+def history_flops(sizes: tuple[int, int, int], n_items: int) -> int:
+    """Floating-point operations of one epoch's history of one network on ``n_items`` items.
+
+    What ``fit`` records after every epoch (and the peer with history computes): a
+    forward pass over the training items, their error and their number of hits, counted
+    as :func:`flops_per_update` counts. Per item: the forward products
+    ``2 * (n_in * n_h + n_h * n_out)`` and element-wise work ``2 * n_h + 6 * n_out``
+    (``+ b_h``, ``tanh``, ``+ b_o``, the softmax's max, difference, ``exp``, sum and
+    division); the error's difference, square and sum, ``3 * n_out``; the hits' two
+    arg-maxima over the outputs (``2 * n_out``), their comparison and its count (2).
+    Per epoch: the error's halving and mean over the items (2).
+
+    >>> history_flops((10, 8, 4), 200)
+    57202
+    """
+    n_in, n_h, n_out = sizes
+    forward = 2 * (n_in * n_h + n_h * n_out) + 2 * n_h + 6 * n_out
+    per_item = forward + 3 * n_out + 2 * n_out + 2
+    return n_items * per_item + 2
+
+
+def percent(fraction: float) -> str:
+    """A fraction as a percentage with two significant digits or more: ``0.0123`` -> ``'1.2 %'``.
+
+    >>> percent(0.0123), percent(0.5), percent(3.456)
+    ('1.2 %', '50 %', '346 %')
+    """
+    value = 100.0 * fraction
+    return f"{value:.2g} %" if value < 10 else f"{value:.0f} %"
+
+
+def batched_matmul_rate(sizes: tuple[int, int, int], count: int, batch_size: int, tries: int = 5,
+                        seconds: float = 0.02) -> float:
+    """Flops per second of ``np.matmul`` on the step's products for ``count`` networks, one thread.
+
+    Each product of :func:`step_products` as one ``np.matmul`` on a stack of ``count``
+    float64 matrices into an existing array (as ``fit`` computes them for a stack; the
+    transposed operands ``h^T``, ``W_ho^T`` and ``x^T`` as ``swapaxes`` views, as the
+    step makes them), with
+    the BLAS library held to one thread (threadpoolctl): the rate the step's products
+    alone reach at these shapes, the yardstick for a step of them. The fastest of
+    ``tries`` runs of enough rounds of the five products to last about ``seconds``.
+    """
     import numpy as np
+    from threadpoolctl import threadpool_limits
 
-    a = np.random.default_rng(0).uniform(size=(n, n))
-    best = min(measure(lambda: a @ a, repeats=tries, warmup=1)[0])
-    return 2.0 * n**3 / best
+    rng = np.random.default_rng(0)
+    shapes = step_products(sizes, batch_size)
+    transposed = [(False, False), (False, False), (True, False), (False, True), (True, False)]
+
+    def operand(rows, cols, as_view):  # a (count, rows, cols) stack, or a transposed view of one
+        if as_view:
+            return np.swapaxes(rng.uniform(-1.0, 1.0, (count, cols, rows)), -1, -2)
+        return rng.uniform(-1.0, 1.0, (count, rows, cols))
+
+    operands = [(operand(m, k, ta), operand(k, n, tb), np.empty((count, m, n)))
+                for (m, k, n), (ta, tb) in zip(shapes, transposed, strict=True)]
+    matmul = np.matmul
+
+    def one_round():
+        for a, b, out in operands:
+            matmul(a, b, out=out)
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        once = min(measure(one_round, repeats=3, warmup=1)[0])
+        rounds = max(1, math.ceil(seconds / max(once, 1e-9)))
+
+        def run():
+            for _ in range(rounds):
+                one_round()
+
+        best = min(measure(run, repeats=tries, warmup=0)[0])
+    return rounds * count * sum(2 * m * k * n for m, k, n in shapes) / best
 
 
 def peer_epoch(lam: float, lr: float, history: bool = False):
@@ -487,14 +584,24 @@ def bench_replicas(args) -> tuple[list[Row], list[str]]:
     from l1reg.update_rules import SubGradient
 
     lam, lr, n = 0.001, 0.01, 200
-    peak = matmul_flop_rate()
-    notes = [f"attainable rate (float64 1024 x 1024 np.matmul): {peak / 1e9:.1f} GFLOP/s"]
+    from l1reg.timing import blas_threads
+
+    threads = ", ".join(f"{name} on {n_threads}" for name, _, n_threads in blas_threads()) or "not reported"
+    notes = ["yardstick: np.matmul on stacks of the step's five products (as many networks, the same "
+             "batch size), float64, one BLAS thread; 'of matmul rate' is a row's flops per second over it",
+             f"the rows themselves run with the BLAS threads as set (BLAS threads: {threads})",
+             "rows with the per-epoch history are charged its flops too (a forward pass, error and hits "
+             "over the training items each epoch)"]
     compile_lines, rows = [], []
     for batch_size in REPLICA_BATCHES:
         flops = flops_per_update(REPLICA_SIZES, batch_size)
+        history = history_flops(REPLICA_SIZES, n) / math.ceil(n / batch_size)  # per update
         notes.append(f"one update of one {size_label(REPLICA_SIZES)} network, batch size {batch_size}: "
-                     f"{flops} flops")
+                     f"{flops} flops (tanh and exp one flop each), {flops + history:.0f} with the history")
         for count in args.replicas_networks:
+            attainable = batched_matmul_rate(REPLICA_SIZES, count, batch_size)
+            notes.append(f"  {replicas_section(count, batch_size):<8} np.matmul rate at these shapes: "
+                         f"{attainable / 1e9:.3f} GFLOP/s")
             rng = np.random.default_rng(0)
             x = rng.uniform(-1.0, 1.0, (count, n, REPLICA_SIZES[0]))
             t = one_hot(rng.integers(0, REPLICA_SIZES[2], count * n), REPLICA_SIZES[2]).reshape(count, n, -1)
@@ -555,7 +662,9 @@ def bench_replicas(args) -> tuple[list[Row], list[str]]:
             for name, (times, cpus) in zip(jobs, measured, strict=True):
                 row = Row(section, name, updates, times, cpus, reference=name == REP_NUMPY)
                 rate = updates / row.median
-                row.note = f"{rate / 1e6:.3f} M updates/s, {rate * flops / peak:.2%} of matmul rate"
+                charged = flops + (history if name in HISTORY_ROWS else 0.0)
+                share = percent(rate * charged / attainable)
+                row.note = f"{rate / 1e6:.3f} M updates/s, {share} of matmul rate"
                 rows.append(row)
                 if name in first:
                     compile_lines.append(f"  {section:<8} {name:<32} first call {first[name]:.2f} s: "
@@ -690,14 +799,11 @@ def main(argv: list[str] | None = None) -> int:
         # read by the BLAS library when NumPy is first imported, so set before that
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[name] = str(args.blas_threads)
-    import numpy as np
+    from l1reg.timing import describe_machine  # imports NumPy: after the thread settings above
 
     print(f"l1reg benchmark: {', '.join(args.sections)}; median of {args.repeats} runs after "
           f"{args.warmup} warm-up")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average "
-          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}; Python {platform.python_version()}, "
-          f"NumPy {np.__version__}; BLAS threads: "
-          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')}")
+    print(f"machine: {describe_machine()}; Python {platform.python_version()}")
     if args.repeats < 5:
         print("note: fewer than 5 repetitions, below the issue's standard")
     rows: list[Row] = []
