@@ -385,3 +385,62 @@ def test_l1_share_of_step_rejects_bad_input(compiled_small):
         kb.l1_share_of_step(compiled_small, X4, T4, -0.1)
     with pytest.raises(ValueError, match=r"t must have 2 columns"):
         kb.l1_share_of_step(compiled_small, X4, T4[:, :1], 0.1)
+
+
+def _prox_adam_reference(w0, grads, *, lr, l1, beta_1=0.9, beta_2=0.999, eps=1e-7):
+    """Adam's step as Keras writes it, then the soft-threshold by lr * l1 / D (2-D arrays only)."""
+    w = np.array(w0, dtype=np.float64)
+    m, s = np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        m += (1 - beta_1) * (g - m)
+        s += (1 - beta_2) * (g * g - s)
+        correction = np.sqrt(1 - beta_2**t)
+        w -= lr * correction / (1 - beta_1**t) * m / (np.sqrt(s) + eps)
+        if w.ndim == 2:
+            w = np.sign(w) * np.maximum(np.abs(w) - lr * correction * l1 / (np.sqrt(s) + eps), 0.0)
+    return w
+
+
+def test_prox_adam_is_adam_then_a_soft_threshold_per_weight():
+    # If a Keras upgrade renames Adam's variables or changes its step, this fails.
+    rng = np.random.default_rng(0)
+    kernel0 = rng.normal(scale=0.01, size=(3, 4)).astype("float32")
+    bias0 = rng.normal(scale=0.01, size=4).astype("float32")
+    kernel_grads = rng.normal(scale=0.02, size=(6, 3, 4)).astype("float32")
+    bias_grads = rng.normal(scale=0.02, size=(6, 4)).astype("float32")
+    kernel, bias = keras.Variable(kernel0), keras.Variable(bias0)
+    optimizer = kb.ProxAdam(0.01, learning_rate=0.003)
+    for gk, gb in zip(kernel_grads, bias_grads, strict=True):
+        optimizer.apply_gradients([(gk, kernel), (gb, bias)])
+    want_kernel = _prox_adam_reference(kernel0, kernel_grads, lr=0.003, l1=0.01)
+    want_bias = _prox_adam_reference(bias0, bias_grads, lr=0.003, l1=0.01)  # Adam only
+    got_kernel = np.asarray(kernel.value, dtype=np.float64)
+    np.testing.assert_allclose(got_kernel, want_kernel, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(bias.value), want_bias, rtol=0, atol=1e-6)
+    # Some kernel weights were thresholded to zero, and exactly where the reference says.
+    assert 0 < np.sum(got_kernel == 0) < got_kernel.size
+    np.testing.assert_array_equal(got_kernel == 0, want_kernel == 0)
+
+
+def test_prox_adam_keeps_a_zero_weight_exactly_while_its_gradient_is_at_most_l1():
+    l1 = 0.01
+    g = np.array([[0.004, -0.0099], [0.011, -0.03]], dtype="float32")  # |g| <= l1 in the first row
+    kernel = keras.Variable(np.zeros((2, 2), dtype="float32"))
+    optimizer = kb.ProxAdam(l1, learning_rate=0.01)
+    for _ in range(50):
+        optimizer.apply_gradients([(g, kernel)])
+    w = np.asarray(kernel.value)
+    np.testing.assert_array_equal(w[0], 0.0)
+    assert np.all(w[1] != 0) and np.all(np.sign(w[1]) == -np.sign(g[1]))
+
+
+# Keras's own Optimizer.get_config reads its learning rate through a NumPy 1 style __array__.
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
+def test_prox_adam_config_round_trips_and_rejects_bad_input():
+    optimizer = kb.ProxAdam(0.002, learning_rate=0.001)
+    config = optimizer.get_config()
+    assert config["l1"] == 0.002
+    again = kb.ProxAdam.from_config(config)
+    assert again.l1 == 0.002 and float(again.learning_rate) == pytest.approx(0.001)
+    with pytest.raises(ValueError, match="l1 must be a finite number >= 0"):
+        kb.ProxAdam(-0.1)

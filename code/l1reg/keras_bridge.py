@@ -12,6 +12,7 @@ Everything needed to train a Keras model that takes the very same steps as
 * :func:`mse_settings` converts ``lam`` and ``lr`` for Keras's standard ``"mse"`` loss.
 * :class:`SoftThreshold` is a Keras weight constraint that makes plain SGD take the
   proximal step of :class:`l1reg.update_rules.Proximal`, and so gives exact zeros.
+* :class:`ProxAdam` is Adam followed by the soft-threshold in Adam's own metric.
 * :func:`l1_share_of_step` measures how far an optimizer's next step moves each weight
   because of the L1 gradient: ``lr * lam`` for plain SGD, rescaled weight by weight by
   Adam or RMSprop.
@@ -264,6 +265,54 @@ class SoftThreshold(keras.constraints.Constraint):
 
     def __repr__(self) -> str:
         return f"SoftThreshold(threshold={self.threshold:g})"
+
+
+class ProxAdam(keras.optimizers.Adam):
+    """Adam on ``E``, then each kernel weight soft-thresholded by its own ``lr * l1 / D``.
+
+    Keras's Adam steps a weight by ``lr * m_hat / D`` at step ``t``, with ``m_hat`` and
+    ``s_hat`` the bias-corrected running means of the gradient and of its square and
+    ``D = sqrt(s_hat) + epsilon / sqrt(1 - beta_2**t)``: Keras adds ``epsilon`` to the
+    square root of the uncorrected mean ``s``, not of ``s_hat``, and the threshold uses
+    the same ``D``. After that step, every kernel
+    (a variable with two or more dimensions) is soft-thresholded by ``lr * l1 / D``,
+    weight by weight: the proximal step of ``l1 * sum|w|`` in Adam's own diagonal
+    metric. Where a run settles, a zero weight stays zero exactly while
+    ``|dE/dw| <= l1``, as in the L1 problem. Biases take Adam's step only. Compile the
+    model without an L1 regularizer: ``l1`` takes its place.
+
+    This reads Adam's second-moment variables through Keras's private
+    ``_velocities`` and ``_get_variable_index`` (Keras 3); the tests pin the step.
+
+    Parameters
+    ----------
+    l1 : float
+        The L1 strength ``lam``, >= 0.
+    **kwargs
+        Passed to ``keras.optimizers.Adam`` (``learning_rate``, ``epsilon``, ...).
+    """
+
+    def __init__(self, l1: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.l1 = check_real(l1, "l1", minimum=0.0)
+
+    def update_step(self, gradient, variable, learning_rate):
+        super().update_step(gradient, variable, learning_rate)  # Adam's own step
+        if len(variable.shape) < 2:  # biases: Adam's step only
+            return
+        index = self._get_variable_index(variable)
+        # The running mean of g^2 that Adam's step just used (its maximum with amsgrad).
+        s = (self._velocity_hats if self.amsgrad else self._velocities)[index]
+        lr = keras.ops.cast(learning_rate, variable.dtype)
+        step = keras.ops.cast(self.iterations + 1, variable.dtype)
+        correction = keras.ops.sqrt(1 - keras.ops.power(keras.ops.cast(self.beta_2, variable.dtype), step))
+        threshold = lr * correction * self.l1 / (keras.ops.sqrt(s) + self.epsilon)
+        shrunk = keras.ops.abs(variable) - threshold
+        self.assign(variable, keras.ops.where(
+            shrunk > 0, keras.ops.sign(variable) * shrunk, keras.ops.zeros_like(shrunk)))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "l1": self.l1}
 
 
 def l1_share_of_step(model: keras.Model, x, t, lam: float) -> np.ndarray:
