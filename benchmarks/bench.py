@@ -471,7 +471,8 @@ def history_flops(sizes: tuple[int, int, int], n_items: int) -> int:
     (``+ b_h``, ``tanh``, ``+ b_o``, the softmax's max, difference, ``exp``, sum and
     division); the error's difference, square and sum, ``3 * n_out``; the hits' two
     arg-maxima over the outputs (``2 * n_out``), their comparison and its count (2).
-    Per epoch: the error's halving and mean over the items (2).
+    Per epoch: the error's halving and mean over the items (2); the hit rate's one
+    division by the number of items is left out.
 
     >>> history_flops((10, 8, 4), 200)
     57202
