@@ -1,5 +1,6 @@
 """Keras (JAX backend) against l1reg: one epoch of the demo, step for step; the
-SoftThreshold constraint against the proximal rule; the L1 share of an optimizer's step.
+SoftThreshold constraint against the proximal rule; the L1 share of an optimizer's step;
+ProxAdam's step against Adam followed by a soft-threshold per weight.
 
 Run alone with ``pytest -m keras``. If a Keras or JAX upgrade changes how a
 regularizer, a loss or SGD is computed, the one-epoch equivalence fails here first.
