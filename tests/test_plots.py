@@ -64,6 +64,22 @@ def test_plot_paired_gains_draws_each_interval_and_fills_only_the_clear_ones():
         plt.close(fig)
 
 
+def test_plot_paired_gains_by_default_fills_the_intervals_clear_of_zero_in_the_given_colour():
+    from l1reg.stats import paired_difference
+
+    gains = [paired_difference([1.0, 1.2, 1.1], [0.0, 0.0, 0.0]),
+             paired_difference([0.5, -0.5, 1.0], [0.0, 0.0, 0.0])]
+    assert [g.clear_of_zero for g in gains] == [True, False]
+    fig, ax = plt.subplots()
+    try:
+        plots.plot_paired_gains(ax, [20, 40], gains, color="#000000")
+        filled, hollow = [line for line in ax.get_lines() if "clear of zero" in line.get_label()]
+        assert list(filled.get_xdata()) == [20] and list(hollow.get_xdata()) == [40]
+        assert filled.get_color() == "#000000" and hollow.get_markerfacecolor() == "white"
+    finally:
+        plt.close(fig)
+
+
 def test_penalty_sweeps_draw_the_plain_test_line_and_both_baselines():
     sweep = {"lam": np.array([0.1, 1.0]), "train": np.ones(2), "test": np.ones(2),
              "sum_abs_w": np.ones(2), "n_small": np.zeros(2)}

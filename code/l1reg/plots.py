@@ -162,24 +162,28 @@ def plot_learning_curve(ax: plt.Axes, sizes, accuracies: dict[str, np.ndarray],
     ax.legend()
 
 
-def plot_paired_gains(ax: plt.Axes, sizes, gains, clear=None) -> None:
+def plot_paired_gains(ax: plt.Axes, sizes, gains, clear=None, color=None) -> None:
     """Paired differences (e.g. L1 minus plain, in points) against size, with their intervals.
 
     ``gains`` holds one :class:`l1reg.stats.PairedDifference` per size; each is drawn as
     its mean with its interval as a bar, over a line at zero. ``clear``, one bool per
     size, fills the markers of the differences that count as clear of zero (e.g. after
-    Holm's adjustment) and leaves the others open.
+    Holm's adjustment) and leaves the others open; by default a difference is clear when
+    its own interval excludes zero (``clear_of_zero``, unadjusted). ``color`` is the
+    markers' and bars' colour (default: the L1 model's).
     """
     sizes = np.asarray(sizes)
     if len(gains) != sizes.size:
         raise ValueError(f"gains must have one difference per size, got {len(gains)} for {sizes.size} sizes")
-    clear = np.ones(sizes.size, bool) if clear is None else np.asarray(clear, dtype=bool)
+    if clear is None:
+        clear = [g.clear_of_zero for g in gains]
+    clear = np.asarray(clear, dtype=bool)
     if clear.shape != sizes.shape:
         raise ValueError(f"clear must have one bool per size, got shape {clear.shape}")
     mean = np.array([g.mean for g in gains])
     bars = np.array([[g.mean - g.low for g in gains], [g.high - g.mean for g in gains]])
     ax.axhline(0.0, color=PALETTE["black"], linewidth=1, linestyle=":", label="no difference")
-    color = MODEL_COLORS["with L1"]
+    color = MODEL_COLORS["with L1"] if color is None else color
     ax.errorbar(sizes, mean, yerr=bars, color=color, capsize=3, linestyle="none")
     for mask, face, label in ((clear, color, "clear of zero"), (~clear, "white", "not clear of zero")):
         if mask.any():

@@ -119,8 +119,9 @@ def holm(p_values) -> np.ndarray:
     """Holm's step-down adjustment of a family of p-values, in their given order.
 
     With the ``m`` p-values sorted, the ``i``-th smallest (from 1) is multiplied by
-    ``m - i + 1``, capped at 1 and made non-decreasing; a claim whose adjusted p-value
-    is below ``alpha`` holds with a family-wise error rate of at most ``alpha`` (Holm 1979).
+    ``m - i + 1``, capped at 1 and made non-decreasing. Rejecting every hypothesis whose
+    adjusted p-value is below ``alpha`` keeps the family-wise error rate, the probability
+    of rejecting at least one true hypothesis, at most ``alpha`` (Holm 1979).
 
     >>> holm([0.01, 0.04, 0.03, 0.005]).round(4).tolist()
     [0.03, 0.06, 0.06, 0.02]
