@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from l1reg.stats import PairedDifference, holm, paired_difference
+from l1reg.stats import McNemar, PairedDifference, holm, mcnemar, paired_difference
 
 
 def test_interval_matches_scipys_t_interval():
@@ -88,3 +88,22 @@ def test_holm_multiplies_the_sorted_p_values_and_keeps_them_ordered():
 def test_holm_refuses_bad_p_values(p_values, match):
     with pytest.raises(ValueError, match=match):
         holm(p_values)
+
+
+def test_mcnemar_counts_the_disagreements_and_matches_scipys_binomial_test():
+    rng = np.random.default_rng(0)
+    a, b = rng.random(500) < 0.7, rng.random(500) < 0.6
+    result = mcnemar(a, b)
+    assert (result.only_first, result.only_second) == (int(np.sum(a & ~b)), int(np.sum(b & ~a)))
+    expected = stats.binomtest(result.only_first, result.only_first + result.only_second, 0.5).pvalue
+    assert result.p_value == expected
+    assert mcnemar(b, a).p_value == result.p_value  # two-sided: the order does not matter
+    assert mcnemar(a, a) == McNemar(0, 0, 1.0)  # no disagreement, no evidence
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ([1, 0], [True, False]), ([True], [True, False]), ([[True]], [[True]]),
+])
+def test_mcnemar_refuses_what_is_not_two_boolean_vectors_of_one_length(first, second):
+    with pytest.raises(ValueError, match="right_first and right_second"):
+        mcnemar(first, second)

@@ -138,6 +138,38 @@ def holm(p_values) -> np.ndarray:
     return adjusted
 
 
+@dataclass(frozen=True)
+class McNemar:
+    """Two classifiers on the same items: where only one is right, and McNemar's exact p."""
+
+    only_first: int
+    only_second: int
+    p_value: float
+
+
+def mcnemar(right_first, right_second) -> McNemar:
+    """McNemar's exact test of two classifiers scored on the same items.
+
+    ``right_first`` and ``right_second`` are True where each classifier is right. Only
+    the items where exactly one is right count: with no difference in accuracy, which of
+    the two gets such an item is a fair coin's toss, so the two-sided p-value is the
+    binomial test's (McNemar 1947), ``scipy.stats.binomtest(b, b + c, 0.5)``.
+
+    >>> mcnemar([True, True, True, False, True], [False, False, True, False, True])
+    McNemar(only_first=2, only_second=0, p_value=0.5)
+    """
+    first = np.asarray(right_first)
+    second = np.asarray(right_second)
+    if first.dtype != bool or second.dtype != bool or first.shape != second.shape or first.ndim != 1:
+        raise ValueError("right_first and right_second must be 1-D boolean arrays of one length, "
+                         f"got {first.dtype} {first.shape} and {second.dtype} {second.shape}")
+    only_first, only_second = int(np.sum(first & ~second)), int(np.sum(second & ~first))
+    if only_first + only_second == 0:
+        return McNemar(0, 0, 1.0)
+    p = stats.binomtest(only_first, only_first + only_second, 0.5).pvalue
+    return McNemar(only_first, only_second, float(p))
+
+
 def _check_scores(values, name: str) -> np.ndarray:
     try:
         scores = np.asarray(values, dtype=np.float64)
