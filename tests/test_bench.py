@@ -46,12 +46,14 @@ def test_epochs_for_gives_at_least_the_updates(bench, updates, n_items, batch_si
     assert epochs * per_epoch >= updates > (epochs - 1) * per_epoch
 
 
-def _rows(bench, loop=300.0, vec=10.0, keras=80.0, full=3.0, digits=(1.0, 2.0), suite=200.0, book=None):
+def _rows(bench, loop=300.0, vec=10.0, keras=80.0, full=3.0, digits=(1.0, 2.0), suite=200.0, book=None,
+          frozen=8.0):
     """Rows with given per-update times (microseconds) or totals (seconds)."""
     Row = bench.Row
     us = 1e-6 * 4000
     return [
         Row("demo", bench.LOOP, 4000, [loop * us]),
+        Row("demo", bench.FROZEN_1, 4000, [frozen * us]),
         Row("demo", bench.VEC_1, 4000, [vec * us, 2 * vec * us, vec * us], reference=True),
         Row("demo", bench.KERAS_1, 4000, [keras * us]),
         Row("demo", bench.FULL_DEMO, 200_000, [full]),
@@ -85,41 +87,52 @@ def test_the_table_has_one_line_per_row_with_median_min_max(bench):
     assert loop.endswith("30.00x")
 
 
-def _replica_rows(bench, numpy=10.0, compiled=1.0, peer=1.0):
-    """The replicas section's rows at the target's 64 networks, per item (us per update).
+def _replica_rows(bench, numpy=10.0, compiled=1.0, peer=1.0, counts=(64, 256)):
+    """The replicas section's rows at the targets' stack sizes, per item (us per update).
 
     The rows without a history (the targets' like-for-like pairs) take the same times.
     """
-    section, us = bench.replicas_section(64, 1), 1e-6 * 64_000
-    return [bench.Row(section, bench.REP_NUMPY, 64_000, [numpy * us], reference=True),
-            bench.Row(section, bench.REP_COMPILED, 64_000, [compiled * us]),
-            bench.Row(section, bench.REP_NUMPY_BARE, 64_000, [numpy * us]),
-            bench.Row(section, bench.REP_COMPILED_BARE, 64_000, [compiled * us]),
-            bench.Row(section, bench.REP_PEER, 64_000, [peer * us])]
+    rows, us = [], 1e-6 * 64_000
+    for count in counts:
+        section = bench.replicas_section(count, 1)
+        rows += [bench.Row(section, bench.REP_NUMPY, 64_000, [numpy * us], reference=True),
+                 bench.Row(section, bench.REP_COMPILED, 64_000, [compiled * us]),
+                 bench.Row(section, bench.REP_NUMPY_BARE, 64_000, [numpy * us]),
+                 bench.Row(section, bench.REP_COMPILED_BARE, 64_000, [compiled * us]),
+                 bench.Row(section, bench.REP_PEER, 64_000, [peer * us])]
+    return rows
+
+
+def _status(results, words: str):
+    """The one target whose description contains ``words``: (status, target, measured)."""
+    found = [r for r in results if words in r[1]]
+    assert len(found) == 1, [r[1] for r in found]
+    return found[0]
 
 
 def test_the_targets_compare_like_with_like_and_show_the_other_pairing(bench):
-    rows = _replica_rows(bench, compiled=1.0, peer=0.8)
-    section = rows[0].section
-    (_, _, plain), = [r for r in bench.check_targets(rows) if "plain jit(vmap)" in r[1]]
+    rows = _replica_rows(bench, compiled=1.0, peer=0.8, counts=(64,))
+    section, peer_64 = rows[0].section, "peer at 64 networks"
+    (_, _, plain) = _status(bench.check_targets(rows), peer_64)
     assert plain == "0.80x"  # no row with history: the target's ratio alone
     rows.append(bench.Row(section, bench.REP_PEER_HISTORY, 64_000, [0.95 * 1e-6 * 64_000]))
-    (status, _, measured), = [r for r in bench.check_targets(rows) if "plain jit(vmap)" in r[1]]
+    (status, _, measured) = _status(bench.check_targets(rows), peer_64)
     assert status == "FAIL"
     assert measured == "0.80x (with fit's history: 0.95x a peer recording the same history)"
     # the peer target reads the compiled row without a history, not fit's default
     rows = [r for r in rows if r.variant != bench.REP_COMPILED_BARE]
     rows.append(bench.Row(section, bench.REP_COMPILED_BARE, 64_000, [0.7 * 1e-6 * 64_000]))
-    (status, _, measured), = [r for r in bench.check_targets(rows) if "plain jit(vmap)" in r[1]]
+    (status, _, measured) = _status(bench.check_targets(rows), peer_64)
     assert status == "PASS" and measured.startswith("1.14x")
-    (_, _, numpy_ratio), = [r for r in bench.check_targets(rows) if "NumPy's rate" in r[1]]
+    (_, _, numpy_ratio) = _status(bench.check_targets(rows), "NumPy's rate at 64 networks, per item, fit's")
     assert numpy_ratio == "10.0x (14.3x with record_history=False for both)"
+    assert _status(bench.check_targets(rows), "peer at 256 networks")[0] == "SKIP"
 
 
 def test_targets_pass_when_met(bench):
     rows = _rows(bench, book=20.0) + _replica_rows(bench)
     results = bench.check_targets(rows)
-    assert [status for status, _, _ in results] == ["INFO"] + ["PASS"] * 7
+    assert [status for status, _, _ in results] == ["INFO"] + ["PASS"] * 9
     assert results[0][2] == "30.0x faster"
     assert "withdrawn" in results[0][1]
 
@@ -127,19 +140,32 @@ def test_targets_pass_when_met(bench):
 @pytest.mark.parametrize(
     ("changes", "replica_changes", "failing"),
     [
-        ({"keras": 40.0}, {}, 1),  # 4x: below 5x
-        ({"full": 5.0}, {}, 2),  # not under 5 s
-        ({"digits": (2.0, 1.5)}, {}, 3),  # l1reg slower than Keras
-        ({}, {"numpy": 4.0}, 4),  # compiled only 4x NumPy's rate
-        ({}, {"peer": 0.8}, 5),  # compiled at 0.8x the peer's rate
-        ({"suite": 300.0}, {}, 6),  # not under 5 min
-        ({"book": 90.0}, {}, 7),  # a clean book build not under 90 s
+        ({"frozen": 6.0}, {}, ["frozen pre-refactor step"]),  # 10 / 6 = 1.67x: above 1.5x
+        ({"keras": 40.0}, {}, ["faster than Keras"]),  # 4x: below 5x
+        ({"full": 5.0}, {}, ["500 epochs"]),  # not under 5 s
+        ({"digits": (2.0, 1.5)}, {}, ["no slower than Keras"]),  # l1reg slower than Keras
+        ({}, {"numpy": 5.0}, ["NumPy's rate at 64"]),  # compiled only 5x NumPy's rate
+        ({}, {"peer": 0.8}, ["peer at 64", "peer at 256"]),  # compiled at 0.8x the peer's rate
+        ({"suite": 300.0}, {}, ["make test"]),  # not under 5 min
+        ({"book": 90.0}, {}, ["clean book build"]),  # a clean book build not under 90 s
     ],
 )
 def test_each_target_fails_on_its_own(bench, changes, replica_changes, failing):
     rows = _rows(bench, **{"book": 20.0, **changes}) + _replica_rows(bench, **replica_changes)
-    statuses = [status for status, _, _ in bench.check_targets(rows)]
-    assert statuses == ["INFO"] + ["FAIL" if i == failing else "PASS" for i in range(1, 8)]
+    results = bench.check_targets(rows)
+    failed = [target for status, target, _ in results if status == "FAIL"]
+    assert len(failed) == len(failing) and all(any(words in t for t in failed) for words in failing)
+    assert all(status in ("INFO", "PASS", "FAIL") for status, _, _ in results)
+
+
+def test_each_rule_gets_its_own_target(bench):
+    us, rows = 1e-6 * 64_000, []
+    for name, numpy, compiled in (("Plain", 6.0, 1.0), ("TackOn", 5.0, 1.0)):
+        rows.append(bench.Row(bench.RULES_SECTION, name + bench.RULE_NUMPY, 64_000, [numpy * us]))
+        rows.append(bench.Row(bench.RULES_SECTION, name + bench.RULE_COMPILED, 64_000, [compiled * us]))
+    results = bench.check_targets(rows)
+    assert _status(results, "rules: Plain compiled")[::2] == ("PASS", "6.0x")
+    assert _status(results, "rules: TackOn compiled")[::2] == ("FAIL", "5.0x")
 
 
 def test_the_withdrawn_loop_target_is_information_only(bench):
@@ -149,14 +175,16 @@ def test_the_withdrawn_loop_target_is_information_only(bench):
 
 def test_targets_of_sections_not_run_are_skipped(bench):
     rows = [row for row in _rows(bench) if row.section == "digits"]
-    statuses = [status for status, _, _ in bench.check_targets(rows)]
-    assert statuses == ["INFO", "SKIP", "SKIP", "PASS", "SKIP", "SKIP", "SKIP", "SKIP"]
+    results = bench.check_targets(rows)
+    assert _status(results, "no slower than Keras")[0] == "PASS"
+    assert [status for status, target, _ in results if "no slower than Keras" not in target] == (
+        ["INFO"] + ["SKIP"] * 8)
 
 
 def test_parse_args_defaults_are_the_issues(bench):
     args = bench.parse_args([])
-    assert args.sections == ["demo", "sizes", "replicas", "digits", "suite"]
-    assert (args.replicas_networks, args.replicas_epochs) == ([1, 16, 64, 256], 20)
+    assert args.sections == ["demo", "sizes", "replicas", "rules", "digits", "suite"]
+    assert (args.replicas_networks, args.replicas_epochs, args.rules_epochs) == ([1, 16, 64, 256], 20, 5)
     assert (args.repeats, args.warmup, args.full_demo_epochs, args.digits_epochs) == (5, 1, 500, 50)
     assert bench.parse_args(["--sections", "digits, demo"]).sections == ["digits", "demo"]
 
@@ -165,7 +193,8 @@ def test_parse_args_defaults_are_the_issues(bench):
     "argv",
     [["--sections", "speed"], ["--sections", ","], ["--repeats", "0"], ["--warmup", "-1"],
      ["--demo-epochs", "0"], ["--sizes-epochs", "0"], ["--blas-threads", "0"],
-     ["--replicas-networks", "0"], ["--replicas-networks", "a,b"], ["--replicas-epochs", "0"]],
+     ["--replicas-networks", "0"], ["--replicas-networks", "a,b"], ["--replicas-epochs", "0"],
+     ["--rules-epochs", "0"]],
 )
 def test_parse_args_refuses_bad_options(bench, argv, capsys):
     with pytest.raises(SystemExit) as stop:
@@ -179,7 +208,8 @@ def test_a_tiny_demo_run_prints_the_table_and_the_targets(bench, capsys):
                        "--demo-epochs", "1", "--full-demo-epochs", "1"])
     out = capsys.readouterr().out
     assert code == 0
-    for variant in (bench.LOOP, bench.VEC_1, bench.VEC_32, "l1reg run_demo x 2 (1 epochs each)"):
+    for variant in (bench.LOOP, bench.VEC_1, bench.VEC_32, bench.FROZEN_1,
+                    "l1reg run_demo x 2 (1 epochs each)"):
         assert variant in out
     assert "note: fewer than 5 repetitions" in out
     assert "SKIP  demo: 500 epochs, both runs" in out  # 1 epoch is not the target's 500
@@ -354,4 +384,31 @@ def test_a_tiny_replicas_run_times_the_engines_and_peers_and_reports_rates_and_c
     for batch_size in bench.REPLICA_BATCHES:
         assert f"  {bench.replicas_section(2, batch_size):<8} np.matmul rate at these shapes: " in out
     assert out.count("compiling took about") == 4 * len(bench.REPLICA_BATCHES)
-    assert "SKIP  replicas: compiled >= 5x NumPy's rate at 64 networks" in out  # 64 was not run
+    assert "SKIP  replicas: compiled >= 6x NumPy's rate at 64 networks" in out  # 64 was not run
+
+
+def test_a_tiny_rules_run_times_each_rule_on_both_engines(bench, capsys, monkeypatch):
+    pytest.importorskip("jax")
+    from l1reg.update_rules import Plain, Proximal
+
+    monkeypatch.setattr(bench, "rule_kinds", lambda: {"Plain": Plain(), "Proximal": Proximal(0.001)})
+    code = bench.main(["--sections", "rules", "--repeats", "1", "--warmup", "0", "--rules-epochs", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for name in ("Plain", "Proximal"):
+        for suffix in (bench.RULE_NUMPY, bench.RULE_COMPILED):
+            assert any(line.startswith(bench.RULES_SECTION) and name + suffix in line
+                       for line in out.splitlines())
+        assert any(line.startswith(("PASS", "FAIL")) and f"rules: {name} compiled" in line
+                   for line in out.splitlines())
+
+
+def test_every_rule_kind_is_in_the_rules_section(bench):
+    from l1reg import constraints, pruning, update_rules
+
+    kinds = {type(rule) for rule in bench.rule_kinds().values()}
+    library = {cls for module in (update_rules, constraints, pruning) for cls in vars(module).values()
+               if isinstance(cls, type) and issubclass(cls, update_rules.UpdateRule)
+               and cls.__module__ == module.__name__ and not cls.__name__.startswith("_")
+               and cls is not update_rules.UpdateRule}
+    assert kinds == library

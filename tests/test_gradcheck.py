@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from l1reg import L1, L2, Network, fit
+from l1reg.core import model
 from l1reg.gradcheck import (
     TOLERANCE,
     analytic_gradient,
@@ -16,7 +17,7 @@ from l1reg.gradcheck import (
     with_shortcut,
 )
 from l1reg.losses import squared_error_diagonal_signal, squared_error_signal
-from l1reg.network import PARAM_NAMES, backward
+from l1reg.network import PARAM_NAMES
 
 
 def _f(w):
@@ -216,11 +217,10 @@ def test_checker_localizes_a_planted_bug_in_the_backward_pass(params_away_from_z
     net = _checked_net("squared", 0.0, params_away_from_zero)
     x, t = random_problem(5, 3, 3, seed=2)
 
-    def tanh_sign_bug(p, xx, h, o, z_signal, g):
-        backward(p, xx, h, o, z_signal, g)
-        h_signal = (z_signal @ p["ho_weights"].T) * (1.0 + h * h)  # tanh' written 1 + h^2
-        g["ih_weights"][...] = xx.T @ h_signal
-        g["h_biases"][...] = h_signal.sum(axis=0)
+    def tanh_sign_bug(xp, p, xx, h, z_signal):
+        grads, h_grad = model.output_backward(xp, p, h, z_signal)
+        h_signal = h_grad * (1.0 + h * h)  # tanh' written 1 + h^2
+        return grads | {"ih_weights": xx.T @ h_signal, "h_biases": h_signal.sum(axis=0, keepdims=True)}
 
     report = check_network_gradient(
         net, x, t, gradient=lambda n, xx, tt: analytic_gradient(n, xx, tt, backward=tanh_sign_bug)
@@ -287,8 +287,7 @@ def test_shortcut_network_has_the_true_objective_and_the_shortcut_gradient(
     assert short.objective(x, t) == net.objective(x, t)
     # its gradient is back-propagation from the diagonal signal, plus the same penalty
     h, o = net.forward(x)
-    g = {name: np.zeros_like(p) for name, p in net.params.items()}
-    backward(net.params, x, h, o, squared_error_diagonal_signal(o, t), g)
+    g = model.backward(np, model.from_flat(net.flat, net.shapes), x, h, squared_error_diagonal_signal(o, t))
     expected = np.concatenate([g[name].ravel() for name in BLOCKS])
     expected[: net.weights().size] += 0.01 * np.sign(net.weights())
     np.testing.assert_allclose(short.gradient(x, t), expected, rtol=1e-13, atol=1e-16)

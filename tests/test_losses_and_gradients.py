@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from l1reg import L1, L1L2, L2, Network, cross_entropy, softmax, squared_error
+from l1reg.core import model
+from l1reg.core.numpy_namespace import xp as numpy_xp
 from l1reg.gradcheck import network_numerical_gradient, numerical_gradient
 from l1reg.losses import (
     LOSSES,
@@ -134,16 +136,28 @@ def test_cross_entropy_signal_is_o_minus_t_over_items():
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
-@pytest.mark.parametrize("shape", [(1, 4), (7, 4), (3, 1, 4), (3, 5, 4)])  # one item, a batch, stacks
+# one item, a batch, stacks, and one class (a sum over an axis of length 1: the fast sum's shortcut)
+@pytest.mark.parametrize("shape", [(1, 4), (7, 4), (3, 1, 4), (3, 5, 4), (4, 1)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_signal_into_is_the_signal_bit_for_bit(name, shape, dtype):
+def test_the_formulas_training_runs_are_the_checked_functions_bit_for_bit(name, shape, dtype):
+    """``loss.formulas`` with the NumPy engine's namespace (fast sum and max) give the same bits
+    as ``loss.error`` and ``loss.signal``, which call them with NumPy itself."""
     rng = np.random.default_rng(5)
     o = softmax(rng.normal(size=shape)).astype(dtype)
     t = np.eye(shape[-1])[rng.integers(0, shape[-1], size=shape[:-1])].astype(dtype)
-    loss, out = LOSSES[name], np.empty_like(o)
-    loss.signal_into(o, t, out, loss.signal_scratch(o))
-    expected = loss.signal(o, t)
-    assert out.dtype == expected.dtype and out.tobytes() == expected.tobytes()
+    loss = LOSSES[name]
+    error, signal = loss.formulas
+    pairs = ((error(numpy_xp, o, t), loss.error(o, t)), (signal(numpy_xp, o, t), loss.signal(o, t)))
+    for got, expected in pairs:
+        got, expected = np.asarray(got), np.asarray(expected)
+        assert got.dtype == expected.dtype == dtype and got.tobytes() == expected.tobytes()
+
+
+def test_a_loss_of_ones_own_has_no_formulas_and_the_librarys_have_theirs():
+    mine = Loss("mine", squared_error, squared_error_signal)
+    assert mine.formulas is None  # NumPy functions of (o, t): the NumPy engine only
+    assert LOSSES["squared"].formulas == (model.squared_error, model.squared_error_signal)
+    assert LOSSES["cross_entropy"].formulas == (model.cross_entropy, model.cross_entropy_signal)
 
 
 def test_loss_objects_compare_by_kind_and_print_their_kind():

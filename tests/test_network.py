@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from l1reg import L1, L2, Network
-from l1reg.network import backward, hidden_backward, hidden_forward, output_backward, output_forward
+from l1reg.core import model
+from l1reg.network import blocks
 
 
 def test_sizes_and_shapes(small_net):
@@ -163,21 +164,59 @@ def test_repr_names_sizes_loss_and_penalties():
 
 
 def test_forward_and_backward_are_the_two_layers_composed(small_net, small_data):
+    """The network's passes are core.model's layers, forward beside backward, composed."""
     x, t = small_data
     small_net.set_flat(np.random.default_rng(4).uniform(-1, 1, small_net.n_params))
-    p = small_net.params
-    h = hidden_forward(p, x)
-    o = output_forward(p, h)
+    p = blocks(small_net.params)  # the biases as rows (1 x units)
+    h = model.hidden_forward(np, p, x)
+    o = model.output_forward(np, p, h)
     h_net, o_net = small_net.forward(x)
     np.testing.assert_array_equal(h, h_net)
     np.testing.assert_array_equal(o, o_net)
-    g = {name: np.empty_like(a) for name, a in p.items()}
     z_signal = small_net.loss.signal(o, t)
-    hidden_backward(p, x, h, output_backward(p, h, z_signal, g), g)
-    expected = {name: np.empty_like(a) for name, a in p.items()}
-    backward(p, x, h, o, z_signal, expected)
+    grads, h_grad = model.output_backward(np, p, h, z_signal)
+    grads |= model.hidden_backward(np, p, x, h, h_grad)
+    assert {name: g.shape for name, g in grads.items()} == {name: a.shape for name, a in p.items()}
+    composed = model.backward(np, p, x, h, z_signal)
     for name in p:
-        np.testing.assert_array_equal(g[name], expected[name])
+        np.testing.assert_array_equal(grads[name], composed[name])
+    # the network's backward (no penalty here) writes that data gradient into net.grads
+    flat = small_net.backward(x, h, o, t)
+    np.testing.assert_array_equal(flat, model.to_flat(np, grads))
+    for name, g in small_net.grads.items():
+        np.testing.assert_array_equal(g, grads[name].reshape(g.shape))
+
+
+def test_the_layers_by_hand(small_net, small_data):
+    """Each layer's backward pass against the chain rule written out for the tanh and linear layers."""
+    x, t = small_data
+    small_net.set_flat(np.random.default_rng(5).uniform(-1, 1, small_net.n_params))
+    p = blocks(small_net.params)
+    h = np.tanh(x @ p["ih_weights"] + p["h_biases"])
+    z_signal = np.random.default_rng(6).normal(size=(len(x), 3))  # any dE/dz
+    grads, h_grad = model.output_backward(np, p, h, z_signal)
+    np.testing.assert_allclose(grads["ho_weights"], h.T @ z_signal, rtol=1e-14)
+    np.testing.assert_allclose(grads["o_biases"], z_signal.sum(axis=0, keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(h_grad, z_signal @ p["ho_weights"].T, rtol=1e-14)
+    hidden = model.hidden_backward(np, p, x, h, h_grad)
+    np.testing.assert_allclose(hidden["ih_weights"], x.T @ (h_grad * (1 - h**2)), rtol=1e-14)
+    np.testing.assert_allclose(hidden["h_biases"], (h_grad * (1 - h**2)).sum(axis=0, keepdims=True),
+                               rtol=1e-14)
+
+
+def test_the_model_blocks_and_the_flat_vector_round_trip(small_net):
+    """from_flat gives views with the biases as rows; to_flat puts them back in the same layout."""
+    small_net.set_flat(np.arange(small_net.n_params, dtype=float))
+    p = model.from_flat(small_net.flat, small_net.shapes)
+    assert p["h_biases"].shape == (1, 4) and p["o_biases"].shape == (1, 3)
+    for name, view in small_net.params.items():
+        np.testing.assert_array_equal(p[name].reshape(view.shape), view)
+        assert np.shares_memory(p[name], small_net.flat), name
+    np.testing.assert_array_equal(model.to_flat(np, p), small_net.flat)
+    stack = np.stack([small_net.flat, -small_net.flat])  # a leading replica axis
+    stacked = model.from_flat(stack, small_net.shapes)
+    assert stacked["ih_weights"].shape == (2, 3, 4) and stacked["o_biases"].shape == (2, 1, 3)
+    np.testing.assert_array_equal(model.to_flat(np, stacked), stack)
 
 
 def test_the_weights_come_first_in_the_flat_vector(small_net):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from l1reg import L1, L1L2, L2, Network, Penalty, soft_threshold
+from l1reg import L1, L1L2, L2, Network, Penalty, fit, soft_threshold
 from l1reg.penalties import check_penalty
 
 
@@ -133,7 +133,15 @@ def test_penalties_are_equal_when_their_kind_and_settings_are():
     assert L1(0.01) != L1(0.02)
     assert L1(0.01) != L2(0.01)  # same settings, another formula
     assert L1(0.01) != L1L2(l1=0.01)
-    assert len({L1(0.01), L1(0.01), L2(0.01)}) == 2
+
+
+def test_penalties_are_not_hashable_since_their_settings_can_change():
+    # a schedule may set penalty.lam during training: a hash taken before would go stale
+    penalty = L1(0.01)
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(penalty)
+    penalty.lam = 0.02
+    assert penalty == L1(0.02) and repr(penalty) == "L1(lam=0.02)"
 
 
 def test_every_penalty_is_a_penalty_with_its_settings_in_order():
@@ -148,7 +156,24 @@ def test_applies_l1_says_whether_there_is_an_l1_part():
 
 
 class Quartic(Penalty):
-    """A new member of the family: its formula and its gradient, nothing else."""
+    """A new member of the family: its formula and its gradient, written with ``xp``, nothing else."""
+
+    settings = ("lam",)
+
+    def __init__(self, lam):
+        self.lam = lam
+
+    @staticmethod
+    def value(xp, s, w):
+        return s["lam"] * xp.sum(w**4)
+
+    @staticmethod
+    def grad(xp, s, w):
+        return 4.0 * s["lam"] * w**3
+
+
+class NumpyQuartic(Penalty):
+    """The same penalty written the NumPy way: ``__call__`` and ``gradient`` only, no formulas."""
 
     settings = ("lam",)
 
@@ -162,29 +187,65 @@ class Quartic(Penalty):
         return 4.0 * self.lam * w**3
 
 
-def test_a_new_penalty_gets_repr_equality_and_an_in_place_gradient_from_the_base():
+def test_a_new_penalty_gets_repr_equality_value_and_gradient_from_the_base():
     assert repr(Quartic(0.5)) == "Quartic(lam=0.5)"
     assert Quartic(0.5) == Quartic(0.5) != Quartic(0.25)
-    w, grad = np.array([1.0, -2.0]), np.array([0.5, 0.5])
-    Quartic(0.5).add_gradient(w, grad, Quartic(0.5).gradient_scratch(w))
-    np.testing.assert_array_equal(grad, [0.5 + 2.0, 0.5 - 16.0])
+    assert Quartic(0.5) != NumpyQuartic(0.5)  # equal settings, another class
+    w = np.array([1.0, -2.0])
+    assert Quartic(0.5)(w) == 0.5 * (1.0 + 16.0)  # the base calls the formula with NumPy
+    assert type(Quartic(0.5)(w)) is float
+    np.testing.assert_array_equal(Quartic(0.5).gradient(w), [2.0, -16.0])
 
 
-def test_a_subclass_that_changes_the_gradient_gets_an_in_place_gradient_that_agrees():
+def test_a_new_penalty_with_formulas_trains_alike_on_both_engines(random_problem):
+    """The compiled engine calls the very formulas with jax.numpy: float64 agrees to round-off."""
+    x, t = random_problem(12, 3, 2, seed=1)
+    trained = {}
+    for engine in ("numpy", "compiled"):
+        net = Network(3, 4, 2, seed=0, init_range=1.0, weight_penalty=Quartic(0.05))
+        fit(net, x, t, epochs=3, lr=0.1, seed=2, batch_size=5, engine=engine)
+        trained[engine] = net.get_flat()
+    np.testing.assert_allclose(trained["compiled"], trained["numpy"], rtol=0, atol=1e-12)
+    plain = Network(3, 4, 2, seed=0, init_range=1.0)
+    fit(plain, x, t, epochs=3, lr=0.1, seed=2, batch_size=5)
+    assert not np.allclose(trained["numpy"], plain.get_flat(), rtol=0, atol=1e-6)  # the penalty acted
+
+
+def test_a_penalty_with_only_a_gradient_method_trains_as_the_one_with_formulas(random_problem):
+    """On the NumPy engine, a penalty of one's own needs only gradient(w)."""
+    x, t = random_problem(12, 3, 2, seed=1)
+    trained = {}
+    for penalty in (Quartic(0.05), NumpyQuartic(0.05)):
+        net = Network(3, 4, 2, seed=0, init_range=1.0, weight_penalty=penalty)
+        fit(net, x, t, epochs=3, lr=0.1, seed=2, batch_size=5)
+        trained[type(penalty).__name__] = net.get_flat()
+    np.testing.assert_array_equal(trained["NumpyQuartic"], trained["Quartic"])
+
+
+def test_a_subclass_that_overrides_only_the_gradient_trains_with_its_gradient(random_problem):
+    """HalfL1(0.2) pulls with 0.5 * 0.2 * sign(w): in the gradient and in training it is L1(0.1)."""
+
     class HalfL1(L1):
         def gradient(self, w):
             return 0.5 * self.lam * np.sign(w)
 
-    w, grad = np.array([1.0, -2.0, 0.0]), np.zeros(3)
-    HalfL1(0.2).add_gradient(w, grad, HalfL1(0.2).gradient_scratch(w))
-    np.testing.assert_array_equal(grad, [0.1, -0.1, 0.0])
+    w = np.array([1.0, -2.0, 0.0])
+    np.testing.assert_array_equal(HalfL1(0.2).gradient(w), [0.1, -0.1, 0.0])
+    x, t = random_problem(12, 3, 2, seed=1)
+    nets = {}
+    for name, penalty in (("half", HalfL1(0.2)), ("l1", L1(0.1))):
+        nets[name] = Network(3, 4, 2, seed=0, init_range=1.0, weight_penalty=penalty)
+    np.testing.assert_array_equal(nets["half"].gradient(x, t), nets["l1"].gradient(x, t))
+    for net in nets.values():
+        fit(net, x, t, epochs=3, lr=0.1, seed=2, batch_size=5)
+    np.testing.assert_array_equal(nets["half"].get_flat(), nets["l1"].get_flat())
 
 
 def test_a_network_takes_any_object_with_the_penalty_methods(random_problem):
     x, t = random_problem(5, 3, 2, seed=1)
-    net = Network(3, 4, 2, seed=0, init_range=1.0, weight_penalty=Quartic(0.01))
+    net = Network(3, 4, 2, seed=0, init_range=1.0, weight_penalty=NumpyQuartic(0.01))
     assert net.penalty() == pytest.approx(0.01 * np.sum(net.weights() ** 4), rel=1e-14)
-    assert "weight_penalty=Quartic(lam=0.01)" in repr(net)
+    assert "weight_penalty=NumpyQuartic(lam=0.01)" in repr(net)
     data_only = Network(3, 4, 2, seed=0, init_range=1.0)
     gap = net.gradient(x, t) - data_only.gradient(x, t)
     np.testing.assert_allclose(gap[: net.n_weights], 0.04 * net.weights() ** 3, rtol=1e-12)

@@ -104,8 +104,36 @@ def test_keep_pruned_refuses_a_mask_of_the_wrong_shape_when_training_starts():
             seed=0)
 
 
-def test_the_compiled_engine_refuses_keep_pruned_by_name():
-    net = Network(3, 2, 2, seed=0)
-    with pytest.raises(ValueError, match="rule=KeepPruned is not supported by engine='compiled'"):
-        fit(net, np.zeros((2, 3)), np.eye(2), rule=KeepPruned(np.ones(10, dtype=bool)), epochs=1, lr=0.1,
-            seed=0, engine="compiled")
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_fine_tuning_trains_alike_on_both_engines(batch_size):
+    """KeepPruned's mask lives in the rule's state, so the compiled engine runs it too (float64)."""
+    rng = np.random.default_rng(2)
+    x, t = rng.uniform(-1, 1, (2, 10, 3)), np.eye(2)[rng.integers(0, 2, (2, 10))]
+    trained = {}
+    for engine in ("numpy", "compiled"):
+        nets = [Network(3, 4, 2, seed=s, init_range=0.5) for s in (0, 1)]
+        keep = prune_weights(nets, [3, 6])
+        fit(nets, x, t, rule=KeepPruned(keep), epochs=3, lr=0.2, seed=[7, 8], batch_size=batch_size,
+            engine=engine)
+        for net, row in zip(nets, keep, strict=True):
+            assert np.all(net.weights()[~row] == 0.0), engine
+        trained[engine] = np.stack([net.flat for net in nets])
+    np.testing.assert_allclose(trained["compiled"], trained["numpy"], rtol=0, atol=1e-12)
+
+
+def test_keep_pruned_on_one_matrix_splits_its_mask_to_that_matrix():
+    """With on=("ho_weights",) the mask covers ho_weights only; ih_weights train freely."""
+    rng = np.random.default_rng(3)
+    x, t = rng.uniform(-1, 1, (10, 3)), np.eye(2)[rng.integers(0, 2, 10)]
+    keep = np.ones(8, dtype=bool)  # ho_weights of a 3-4-2 network: 4 x 2
+    keep[[1, 6]] = False
+    trained = {}
+    for engine in ("numpy", "compiled"):
+        net = Network(3, 4, 2, seed=0, init_range=0.5)
+        start = net.get_params()["ih_weights"]
+        fit(net, x, t, rule=KeepPruned(keep), on=("ho_weights",), epochs=2, lr=0.2, seed=7, engine=engine)
+        assert np.all(net.params["ih_weights"] != start)
+        assert np.all(net.params["ho_weights"].ravel()[~keep] == 0.0)
+        assert np.all(net.params["ho_weights"].ravel()[keep] != 0.0)
+        trained[engine] = net.get_flat()
+    np.testing.assert_allclose(trained["compiled"], trained["numpy"], rtol=0, atol=1e-12)

@@ -1,5 +1,6 @@
 """Ways to apply L1: the worked example, the lr * lam link, exact zeros, the cumulative penalty."""
 
+import copy
 import re
 
 import numpy as np
@@ -7,6 +8,8 @@ import pytest
 
 from l1reg import L1, L1L2, L2, Network, fit, soft_threshold
 from l1reg.constraints import MaxNorm
+from l1reg.network import WEIGHT_NAMES
+from l1reg.training import Callback
 from l1reg.update_rules import (
     CumulativePenalty,
     ElasticNetGradient,
@@ -91,15 +94,19 @@ def test_the_sub_gradient_crosses_zero_where_the_proximal_step_stops():
 
 
 def test_stacked_proximal_uses_each_replicas_threshold():
+    """A stack's settings are one per replica, shaped (replicas, 1, 1) against its matrices."""
     rng = np.random.default_rng(3)
-    w = rng.normal(size=(3, 40))
+    w = rng.normal(size=(3, 5, 8))  # three networks' 5 x 8 weight matrices
+    before = w.copy()
     lams = [0.0, 1.0, 3.0]
     nets = [Network(2, 2, 2, seed=0) for _ in lams]
     stacked = stack_rules([Proximal(lam) for lam in lams], 3, nets[0])
-    out = w.copy()
-    stacked.after_step(out, 0.25, None)
+    s = stacked.strengths(np.float64, n_rows=3)
+    assert s["lam"].shape == (3, 1, 1)
+    out, _ = stacked.after_step(np, s, w, 0.25, ())
     for row, lam in enumerate(lams):
         np.testing.assert_array_equal(out[row], soft_threshold(w[row], 0.25 * lam))
+    np.testing.assert_array_equal(w, before)  # the hook returns new weights, leaves its input
 
 
 # --- the cumulative penalty (Tsuruoka et al. 2009), by hand -----------------------------------
@@ -109,7 +116,7 @@ def test_cumulative_penalty_against_a_hand_computation():
     lr, lam = 0.5, 0.0625  # lr * lam = 1/32: every number below is exact in binary
     rule = CumulativePenalty(lam)
     w = np.array([3.0, -2.0]) / 32
-    state = rule.start(w, [])
+    state = {}  # filled by the first step; step_once keeps the matrix's state under "w"
     # Five steps with no data gradient, then a kick of lr * g = (+4/32, -3/32).
     grads = [[0.0, 0.0]] * 5 + [[-0.25, 0.1875]]
     # In 32nds. u (what every weight could have received) grows by 1 a step; q is what
@@ -122,8 +129,8 @@ def test_cumulative_penalty_against_a_hand_computation():
     for g, want, want_q in zip(grads, expected, expected_q, strict=True):
         w = _step(rule, w, g, lr, state)
         np.testing.assert_array_equal(w, np.array(want) / 32)
-        np.testing.assert_array_equal(state["q"], np.array(want_q) / 32)
-    assert state["u"][0] == 6 / 32
+        np.testing.assert_array_equal(state["w"]["q"], [np.array(want_q) / 32])  # one row: w as a matrix
+    np.testing.assert_array_equal(state["w"]["u"], [[6 / 32]])  # one u per matrix
 
 
 def test_cumulative_penalty_and_proximal_part_only_after_a_weight_sat_at_zero():
@@ -131,8 +138,7 @@ def test_cumulative_penalty_and_proximal_part_only_after_a_weight_sat_at_zero():
     grads = [[0.0, 0.0]] * 5 + [[-0.25, 0.1875]]
     paths = {}
     for rule in (CumulativePenalty(lam), Proximal(lam)):
-        w, path = np.array([3.0, -2.0]) / 32, []
-        state = rule.start(w, [])
+        w, path, state = np.array([3.0, -2.0]) / 32, [], {}
         for g in grads:
             w = _step(rule, w, g, lr, state)
             path.append(w)
@@ -267,20 +273,52 @@ def test_replicas_with_rules_of_different_kinds_equal_separate_runs(problem):
     assert np.linalg.norm(nets[-1].params["ih_weights"], axis=0).max() <= 0.3 + 1e-12
 
 
+class HalveSmallWeights(UpdateRule):
+    """A rule of one's own: after each step, halve every weight smaller than ``threshold``.
+
+    Its formula is written with ``xp`` and reads its setting from ``s``, as the
+    library's rules do; nothing else in the library knows about it.
+    """
+
+    settings = ("threshold",)
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+
+    def after_step(self, xp, s, w, lr, state):
+        return xp.where(xp.abs(w) < s["threshold"], 0.5 * w, w), state
+
+
 def test_a_new_rule_plugs_in_without_a_new_trainer(problem):
-    class HalveSmallWeights(UpdateRule):
-        """After each step, halve every weight below 0.01 in size."""
-
-        def after_step(self, w, lr, state):
-            w[np.abs(w) < 0.01] *= 0.5
-
+    """The toy rule trains through fit and does what it says: more weights near zero."""
     x, t, _, _ = problem
     net = _net()
-    fit(net, x, t, rule=HalveSmallWeights(), epochs=3, lr=0.05, seed=3)
+    fit(net, x, t, rule=HalveSmallWeights(0.01), epochs=3, lr=0.05, seed=3)
     plain = _net()
     fit(plain, x, t, epochs=3, lr=0.05, seed=3)
     assert np.sum(np.abs(net.weights()) < 1e-3) > np.sum(np.abs(plain.weights()) < 1e-3)
-    assert repr(HalveSmallWeights()) == "HalveSmallWeights()"
+    assert repr(HalveSmallWeights(0.01)) == "HalveSmallWeights(threshold=0.01)"
+    # one step by hand: 0.004 is halved, 0.5 is not
+    np.testing.assert_array_equal(step_once(HalveSmallWeights(0.01), [0.004, 0.5], [0.0, 0.0], 0.1),
+                                  [0.002, 0.5])
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_a_new_rule_trains_on_both_engines_and_they_agree(problem, batch_size):
+    """A rule written once with xp runs on the compiled engine too, to round-off (float64)."""
+    x, t, x_test, t_test = problem
+    trained, histories = {}, {}
+    for engine in ("numpy", "compiled"):
+        net = _net()
+        histories[engine] = fit(net, x, t, rule=HalveSmallWeights(0.01), epochs=3, lr=0.05, seed=3,
+                                batch_size=batch_size, test_data=(x_test, t_test), engine=engine)
+        trained[engine] = net.get_flat()
+    np.testing.assert_allclose(trained["compiled"], trained["numpy"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(histories["compiled"].test_error, histories["numpy"].test_error,
+                               rtol=0, atol=1e-12)
+    plain = _net()
+    fit(plain, x, t, epochs=3, lr=0.05, seed=3, batch_size=batch_size)
+    assert not np.allclose(trained["compiled"], plain.get_flat(), rtol=0, atol=1e-6)  # the rule acted
 
 
 def test_only_the_hooks_a_rule_overrides_are_called():
@@ -374,7 +412,7 @@ def test_truncated_gradient_with_k_1_and_no_theta_is_the_proximal_step():
 
 def test_truncated_gradient_truncates_every_k_steps_by_k_lr_lam():
     rule = TruncatedGradient(0.5, k=3)
-    state = rule.start(np.zeros(2), [])
+    state = {}  # the step count, kept across the calls
     w = [1.0, -0.1]
     seen = []
     for _ in range(3):
@@ -451,15 +489,17 @@ def test_group_soft_threshold_refuses_bad_input(w, threshold, error, message):
 
 
 def test_group_proximal_removes_whole_inputs_of_a_network():
+    """On ih_weights a group is a row: all the weights out of one input."""
     net = Network(4, 3, 2, seed=0, init_range=1.0)
-    w_ih = net.params["ih_weights"]
+    w_ih = net.get_params()["ih_weights"]
     w_ih[1] *= 1e-3  # input 1's weights are short: it goes; the others shrink as rows
-    before = w_ih.copy()
     rule = GroupProximal(0.5)
-    rule.after_step(net.flat[:12], 0.1, rule.start(net.flat[:12], [w_ih]))
-    np.testing.assert_array_equal(w_ih[1], 0.0)
-    np.testing.assert_allclose(w_ih[[0, 2, 3]], group_soft_threshold(before[[0, 2, 3]], 0.05),
+    state = rule.init(np, {"ih_weights": w_ih})["ih_weights"]
+    new, _ = rule.after_step(np, rule.strengths(np.float64), w_ih, 0.1, state)
+    np.testing.assert_array_equal(new[1], 0.0)
+    np.testing.assert_allclose(new[[0, 2, 3]], group_soft_threshold(w_ih[[0, 2, 3]], 0.05),
                                rtol=0, atol=1e-15)
+    assert np.all(new[[0, 2, 3]] != 0.0)
 
 
 def test_group_proximal_stacks_one_lam_per_network():
@@ -480,9 +520,107 @@ def test_group_proximal_refuses_a_network_that_already_applies_l1():
         fit(net, np.zeros((2, 3)), np.eye(2), rule=GroupProximal(0.1), epochs=1, lr=0.1, seed=0)
 
 
-@pytest.mark.parametrize("rule", [TruncatedGradient(0.01, k=2), GroupProximal(0.01)],
-                         ids=["TruncatedGradient", "GroupProximal"])
-def test_the_compiled_engine_refuses_the_new_rules_by_name(rule):
-    net = Network(3, 2, 2, seed=0)
-    with pytest.raises(ValueError, match=f"rule={type(rule).__name__} is not supported by engine='compiled'"):
-        fit(net, np.zeros((2, 3)), np.eye(2), rule=rule, epochs=1, lr=0.1, seed=0, engine="compiled")
+# --- both engines: every rule, written once with xp, gives the same numbers ------------------
+
+RULES = [
+    pytest.param(Plain(), WEIGHT_NAMES, id="Plain"),
+    pytest.param(SubGradient(0.01), WEIGHT_NAMES, id="SubGradient"),
+    pytest.param(L2Gradient(0.03), WEIGHT_NAMES, id="L2Gradient"),
+    pytest.param(ElasticNetGradient(0.01, 0.02), WEIGHT_NAMES, id="ElasticNetGradient"),
+    pytest.param(TackOn(0.0005), WEIGHT_NAMES, id="TackOn"),
+    pytest.param(Proximal(0.02), WEIGHT_NAMES, id="Proximal"),
+    pytest.param(CumulativePenalty(0.02), WEIGHT_NAMES, id="CumulativePenalty"),
+    pytest.param(TruncatedGradient(0.05, theta=0.05, k=2), WEIGHT_NAMES, id="TruncatedGradient"),
+    pytest.param(GroupProximal(0.3), ("ih_weights",), id="GroupProximal-ih"),
+    pytest.param(MaxNorm(0.3), WEIGHT_NAMES, id="MaxNorm"),
+    pytest.param(Proximal(0.02), ("ho_weights",), id="Proximal-ho"),
+]
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+@pytest.mark.parametrize(("rule", "on"), RULES)
+def test_every_rule_trains_on_the_compiled_engine_as_on_numpy(problem, rule, on, batch_size):
+    """The compiled engine runs the same hooks with jax.numpy: float64 agrees to round-off."""
+    x, t, x_test, t_test = problem
+    trained, histories = {}, {}
+    for engine in ("numpy", "compiled"):
+        net = _net()
+        histories[engine] = fit(net, x, t, rule=rule, on=on, epochs=3, lr=0.05, seed=3,
+                                batch_size=batch_size, test_data=(x_test, t_test), engine=engine)
+        trained[engine] = net.get_flat()
+    np.testing.assert_allclose(trained["compiled"], trained["numpy"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(histories["compiled"].train_error, histories["numpy"].train_error,
+                               rtol=0, atol=1e-12)
+    assert histories["compiled"].test_accuracy == histories["numpy"].test_accuracy
+
+
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_a_stack_of_rules_of_several_kinds_trains_alike_on_both_engines(problem, batch_size):
+    """Per-replica rules of different kinds (and strengths) on one stack, both engines."""
+    x, t, _, _ = problem
+    rules = [Proximal(0.01), Proximal(0.05), CumulativePenalty(0.02), TruncatedGradient(0.05, k=2),
+             SubGradient(0.01), MaxNorm(0.3), Plain()]
+    n = len(rules)
+    trained = {}
+    for engine in ("numpy", "compiled"):
+        nets = [_net(seed=i) for i in range(n)]
+        fit(nets, np.stack([x] * n), np.stack([t] * n), rule=rules, epochs=3, lr=0.05, seed=list(range(n)),
+            batch_size=batch_size, engine=engine)
+        trained[engine] = np.stack([net.flat for net in nets])
+    np.testing.assert_allclose(trained["compiled"], trained["numpy"], rtol=0, atol=1e-12)
+
+
+class _SetLam(Callback):
+    """After epoch ``after``, set the rule's strength to ``lam``, as a schedule would."""
+
+    def __init__(self, after: int, lam: float) -> None:
+        self.after, self.lam = after, lam
+
+    def on_epoch_end(self, epoch, run):
+        if epoch == self.after:
+            run.rule.lam = self.lam
+
+
+def test_a_strength_changed_by_a_callback_is_honoured_alike_by_both_engines(problem):
+    """lam 0.001 for two epochs, then 0.05 for two: both engines read the new strength.
+
+    The reference trains two epochs with one strength, then two with the other, from one
+    generator (so the visiting orders continue); Proximal has no state to carry over.
+    """
+    x, t, _, _ = problem
+    reference, orders = _net(), np.random.default_rng(3)
+    fit(reference, x, t, rule=Proximal(0.001), epochs=2, lr=0.05, seed=orders)
+    fit(reference, x, t, rule=Proximal(0.05), epochs=2, lr=0.05, seed=orders)
+    unchanged = _net()
+    fit(unchanged, x, t, rule=Proximal(0.001), epochs=4, lr=0.05, seed=3)
+    assert not np.allclose(reference.flat, unchanged.flat, rtol=0, atol=1e-6)  # the change matters
+    for engine in ("numpy", "compiled"):
+        net = _net()
+        fit(net, x, t, rule=Proximal(0.001), epochs=4, lr=0.05, seed=3, callbacks=[_SetLam(2, 0.05)],
+            engine=engine)
+        np.testing.assert_allclose(net.flat, reference.flat, rtol=0, atol=1e-12, err_msg=engine)
+
+
+@pytest.mark.parametrize(("rule", "on"), RULES)
+def test_the_hooks_are_pure_they_leave_their_inputs_as_they_were(rule, on):
+    """A hook returns new arrays (what lets jax.jit compile it); w, g and the state are untouched."""
+    rng = np.random.default_rng(6)
+    w, g = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    w_before, g_before = w.copy(), g.copy()
+    s = rule.strengths(np.float64)
+    state = rule.init(np, {"ih_weights": w})["ih_weights"]
+    state_before = copy.deepcopy(state)
+    rule.adjust_gradient(np, s, w, g)
+    rule.after_step(np, s, w, 0.1, state)
+    np.testing.assert_array_equal(w, w_before)
+    np.testing.assert_array_equal(g, g_before)
+    assert _leaves(state) == _leaves(state_before)
+
+
+def _leaves(state) -> list:
+    """A rule's state (nested dicts, tuples and arrays) as a flat list of plain numbers."""
+    if isinstance(state, dict):
+        return [leaf for key in sorted(state) for leaf in _leaves(state[key])]
+    if isinstance(state, (list, tuple)):
+        return [leaf for item in state for leaf in _leaves(item)]
+    return np.asarray(state).ravel().tolist()

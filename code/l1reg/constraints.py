@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from l1reg._validation import Strength, check_real
-from l1reg.update_rules import UpdateRule
+from l1reg.update_rules import TINY, UpdateRule
 
 
 def cap_column_norms(w: np.ndarray, max_norm) -> None:
@@ -34,15 +34,17 @@ def cap_column_norms(w: np.ndarray, max_norm) -> None:
     else:
         if limits.dtype.kind not in "iuf" or not np.all(np.isfinite(limits)) or not np.all(limits > 0):
             raise ValueError("max_norm must hold finite numbers > 0")
-    _cap(w, max_norm)
+    w[...] = cap(np, w, np.asarray(max_norm, dtype=np.float64)[..., None])
 
 
-def _cap(w: np.ndarray, max_norm) -> None:
-    """:func:`cap_column_norms` without the checks, for :class:`MaxNorm`'s every step."""
-    c = np.asarray(max_norm, dtype=np.float64)[..., None]  # broadcast over rows and columns
-    norms = np.sqrt(np.sum(w * w, axis=-2, keepdims=True))
+def cap(xp, w, c):
+    """:func:`cap_column_norms`'s formula for any array namespace, unchecked: a new array.
+
+    ``c`` broadcasts against ``w`` over its rows and columns (0-d, or one per replica).
+    """
+    norms = xp.sqrt(xp.sum(w * w, axis=-2, keepdims=True))
     # A zero column needs no scaling; the floor only avoids dividing by zero.
-    w *= np.minimum(1.0, c / np.maximum(norms, np.finfo(np.float64).tiny))
+    return w * xp.minimum(1.0, c / xp.maximum(norms, TINY))
 
 
 class MaxNorm(UpdateRule):
@@ -62,17 +64,11 @@ class MaxNorm(UpdateRule):
            [0.8, 0.4]])
     """
 
+    settings = ("max_norm",)
     max_norm = Strength(strict=True, columns=True)
 
     def __init__(self, max_norm: float) -> None:
         self.max_norm = max_norm
 
-    def get_config(self) -> dict:
-        return {"max_norm": self.max_norm}
-
-    def start(self, w: np.ndarray, matrices: list[np.ndarray]) -> list[np.ndarray]:
-        return matrices  # views into the parameters: capping them caps the weights
-
-    def after_step(self, w: np.ndarray, lr: float, state: list[np.ndarray]) -> None:
-        for matrix in state:
-            _cap(matrix, self.max_norm)
+    def after_step(self, xp, s, w, lr, state):
+        return cap(xp, w, s["max_norm"]), state

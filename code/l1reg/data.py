@@ -57,7 +57,10 @@ def make_inputs(
 def one_hot(classes: np.ndarray, n_classes: int) -> np.ndarray:
     """Encode integer class labels as rows of a one-hot matrix."""
     n_classes = check_positive_int(n_classes, "n_classes")
-    classes = np.asarray(classes)
+    try:
+        classes = np.asarray(classes)
+    except ValueError:  # a ragged list
+        raise ValueError("classes must be a 1-D array of ints") from None
     if classes.size == 0:
         classes = classes.astype(np.int64)  # np.asarray([]) is float; an empty list is fine
     if classes.ndim != 1 or not np.issubdtype(classes.dtype, np.integer):

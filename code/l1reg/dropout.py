@@ -5,9 +5,10 @@ silenced otherwise; the kept values are divided by ``1 - rate`` ("inverted dropo
 as Keras does it), so a unit's expected value is unchanged and the trained network is
 used as it is at test time, with every unit on.
 
-The forward and backward passes with a mask are the network's own layers
-(:mod:`l1reg.network`) with ``h`` replaced by ``h * mask`` between them. Pass a
-:class:`Dropout` as ``noise=`` to :func:`l1reg.fit`.
+The forward and backward passes with a mask are the network's own
+(:func:`l1reg.core.model.forward` and ``backward`` with ``mask=``): ``h`` is replaced
+by ``h * mask`` between the layers. Pass a :class:`Dropout` as ``noise=`` to
+:func:`l1reg.fit`; the step draws a fresh mask for every batch.
 """
 
 from __future__ import annotations
@@ -15,20 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 from l1reg._validation import check_real, check_rng
-from l1reg.network import hidden_backward, hidden_forward, output_backward, output_forward
-
-
-def forward_with_mask(p: dict[str, np.ndarray], x: np.ndarray, mask: np.ndarray):
-    """``h = tanh(x @ W_ih + b_h)``, ``o = softmax((h * mask) @ W_ho + b_o)``; returns (h, o)."""
-    h = hidden_forward(p, x)
-    return h, output_forward(p, h * mask)
-
-
-def backward_with_mask(p, x, h, mask, z_signal, g) -> None:
-    """Back-propagate ``z_signal = dE/dz`` through the masked hidden layer into ``g``."""
-    h_grad = output_backward(p, h * mask, z_signal, g)
-    # A silenced unit passes no signal back: the mask multiplies the hidden signal too.
-    hidden_backward(p, x, h, h_grad * mask, g)
 
 
 class Dropout:
@@ -60,12 +47,9 @@ class Dropout:
         keep = 1.0 - self.rate
         return (self.rng.random(shape) < keep) / keep
 
-    def data_gradient(self, p, x, t, loss, g) -> None:
-        """Write the data gradient of ``loss`` on the items ``x`` under a fresh mask into ``g``."""
-        # One mask row per item (and per replica): items x hidden units.
-        mask = self.draw_mask(x.shape[:-1] + p["h_biases"].shape[-1:])
-        h, o = forward_with_mask(p, x, mask)
-        backward_with_mask(p, x, h, mask, loss.signal(o, t), g)
+    def draw(self, x: np.ndarray, n_hidden: int) -> tuple[np.ndarray, np.ndarray]:
+        """The batch ``x`` as it is and a fresh mask for it (items x hidden units), in x's dtype."""
+        return x, self.draw_mask(x.shape[:-1] + (n_hidden,)).astype(x.dtype, copy=False)
 
     def get_config(self) -> dict:
         return {"rate": self.rate}

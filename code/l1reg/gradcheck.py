@@ -14,9 +14,9 @@ from collections.abc import Callable
 import numpy as np
 
 from l1reg._validation import check_real, check_values
+from l1reg.core import model
 from l1reg.losses import SHORTCUTS
-from l1reg.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, forward, param_views
-from l1reg.network import backward as network_backward
+from l1reg.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, param_views
 
 #: The pass mark of :func:`check_network_gradient` (float64, default ``eps = 1e-6``):
 #: a correct gradient of a network of moderate size and scale stays below it, the
@@ -130,10 +130,10 @@ def analytic_gradient(net: Network, x, t, *, backward: Callable | None = None) -
     x, t : array-like
         Inputs (items x n_input) and one-hot targets (items x n_output).
     backward : callable, optional
-        A function with the signature of ``l1reg.network.backward``,
-        ``backward(p, x, h, o, z_signal, g)``, that writes the data gradient into the
-        named arrays ``g``. The default is the library's own; pass an edited copy of it
-        to see how :func:`check_network_gradient` reports a bug.
+        A function with the signature of :func:`l1reg.core.model.backward`,
+        ``backward(xp, p, x, h, z_signal)``, that returns the data gradient of each block
+        (the biases as rows). The default is the library's own; pass an edited copy of
+        it to see how :func:`check_network_gradient` reports a bug.
 
     Returns
     -------
@@ -144,16 +144,15 @@ def analytic_gradient(net: Network, x, t, *, backward: Callable | None = None) -
     x = net.check_inputs(x)
     t = net.check_targets(t, len(x))
     if backward is None:
-        backward = network_backward
+        backward = model.backward
     elif not callable(backward):
         raise TypeError(
-            f"backward must be a callable backward(p, x, h, o, z_signal, g), got {type(backward).__name__}"
+            f"backward must be a callable backward(xp, p, x, h, z_signal), got {type(backward).__name__}"
         )
     flat = net.get_flat()
-    grad = np.zeros_like(flat)
-    p, g = param_views(flat, net.shapes), param_views(grad, net.shapes)
-    h, o = forward(p, x)
-    backward(p, x, h, o, net.loss.signal(o, t), g)
+    p = model.from_flat(flat, net.shapes)
+    h, o = model.forward(np, p, x)
+    grad = model.to_flat(np, backward(np, p, x, h, net.loss.signal(o, t)))
     add_penalty_gradients(net, flat, grad)
     return grad
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 from l1reg._validation import check_real, check_rng
-from l1reg.network import backward, forward
 
 
 class Jitter:
@@ -35,11 +34,9 @@ class Jitter:
         """``x + sigma * n``, with ``n`` a fresh standard normal draw of x's shape."""
         return x + self.sigma * self.rng.standard_normal(x.shape)
 
-    def data_gradient(self, p, x, t, loss, g) -> None:
-        """Write the data gradient of ``loss`` on noisy copies of the items ``x`` into ``g``."""
-        x_noisy = self.perturb(x)
-        h, o = forward(p, x_noisy)
-        backward(p, x_noisy, h, o, loss.signal(o, t), g)
+    def draw(self, x: np.ndarray, n_hidden: int) -> tuple[np.ndarray, None]:
+        """Noisy copies of the batch ``x`` (in x's dtype), and no mask."""
+        return self.perturb(x).astype(x.dtype, copy=False), None
 
     def get_config(self) -> dict:
         return {"sigma": self.sigma}

@@ -95,13 +95,13 @@ def fit_lasso_proximal(
         lr = 1.0 / curvature
     lr = check_real(lr, "lr", minimum=0.0, strict=True)
 
-    w = np.zeros(x.shape[1])
+    w, s = np.zeros(x.shape[1]), rule.strengths(np.float64)
     n_iter, converged = 0, False
     while n_iter < max_iter and not converged:
         before = w.copy()
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-            w -= lr * (xc.T @ (xc @ w - yc)) / n
-            rule.after_step(w, lr, None)  # the soft-threshold: w <- soft_threshold(w, lr * lam)
+            w = w - lr * (xc.T @ (xc @ w - yc)) / n
+            w, _ = rule.after_step(np, s, w, lr, ())  # the soft-threshold: w <- soft_threshold(w, lr * lam)
         n_iter += 1
         change = np.max(np.abs(w - before))
         if not np.isfinite(change):

@@ -10,11 +10,12 @@ before softmax (``o = softmax(z)``): back-propagation starts from there.
 All functions also accept a stack of such arrays (a leading replica axis); the error
 is then one number per replica.
 
-A network holds its loss as an object (:class:`Loss`): ``loss.error(o, t)`` and
-``loss.signal(o, t)`` are the two functions, and ``loss.signal_into(o, t, out, scratch)``
-computes the signal into a buffer with the very same operations, which the training
-loop uses so as not to allocate at every step. ``LOSSES`` maps the names a
-:class:`~l1reg.Network` accepts (``loss="squared"``) to these objects.
+The formulas are written once, for any array namespace, in :mod:`l1reg.core.model`;
+the functions here check their arguments and call them with NumPy. A network holds its
+loss as an object (:class:`Loss`): ``loss.error(o, t)`` and ``loss.signal(o, t)`` are
+the two checked functions, and ``loss.formulas`` the unchecked pair the training
+engines call. ``LOSSES`` maps the names a :class:`~l1reg.Network` accepts
+(``loss="squared"``) to these objects.
 
 ``SHORTCUTS`` holds one deliberately wrong signal, the "softmax shortcut" some
 from-scratch code uses with squared error; it is kept apart from ``LOSSES`` so that no
@@ -23,9 +24,9 @@ network uses it by accident (``l1reg.gradcheck.with_shortcut`` opts in).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from l1reg.core import model
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -39,8 +40,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
         raise ValueError(f"z must have at least one class along its last axis, got shape {z.shape}")
     if not np.isfinite(z).all():  # +inf gives inf/inf = NaN; refuse rather than return NaN
         raise ValueError("z must be finite: softmax of an infinite or NaN sum is undefined")
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    return model.softmax(np, z)
 
 
 def _real_array(a, name: str) -> np.ndarray:
@@ -70,7 +70,7 @@ def _outputs_and_targets(o, t) -> tuple[np.ndarray, np.ndarray]:
 def squared_error(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Mean over items of ``E = 1/2 * sum_k (t_k - o_k)^2``."""
     o, t = _outputs_and_targets(o, t)
-    return 0.5 * np.sum((t - o) ** 2, axis=(-2, -1)) / o.shape[-2]
+    return model.squared_error(np, o, t)
 
 
 def squared_error_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -81,24 +81,19 @@ def squared_error_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     The shortcut ``(o - t) * o * (1 - o)`` keeps only the Jacobian's diagonal.
     """
     o, t = _outputs_and_targets(o, t)
-    g = o - t
-    return o * (g - np.sum(g * o, axis=-1, keepdims=True)) / o.shape[-2]
+    return model.squared_error_signal(np, o, t)
 
 
 def cross_entropy(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Mean over items of ``E = -sum_k t_k * log(o_k)``."""
-    # o can underflow to 0 for a confident wrong answer; the floor keeps E finite. It is
-    # 1e-300 in float64 and the smallest normal number in a narrower float (in float32,
-    # 1e-300 would itself round to 0).
     o, t = _outputs_and_targets(o, t)
-    floor = 1e-300 if o.dtype == np.float64 else np.finfo(o.dtype).tiny
-    return -np.sum(t * np.log(np.maximum(o, floor)), axis=(-2, -1)) / o.shape[-2]
+    return model.cross_entropy(np, o, t)
 
 
 def cross_entropy_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """``dE/dz = o - t``: softmax and cross-entropy together simplify to this."""
     o, t = _outputs_and_targets(o, t)
-    return (o - t) / o.shape[-2]
+    return model.cross_entropy_signal(np, o, t)
 
 
 def squared_error_diagonal_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -111,18 +106,17 @@ def squared_error_diagonal_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     half of it; with more classes it also points in another direction.
     """
     o, t = _outputs_and_targets(o, t)
-    return (o - t) * o * (1.0 - o) / o.shape[-2]
+    return model.squared_error_diagonal_signal(np, o, t)
 
 
 class Loss:
     """A training error and its signal: ``error(o, t)`` and ``signal(o, t) = dE/dz``.
 
-    ``name`` is what ``repr(network)`` shows (``loss='squared'``). ``signal_into``
-    writes the signal into ``out`` instead of returning a new array; this base version
-    copies :meth:`signal`'s result, and a subclass may do the same operations in place
-    (with buffers from :meth:`signal_scratch`). A subclass that changes ``signal``
-    without writing its own ``signal_into`` gets this base version, so the two agree.
-    Two losses are equal if they are of one class and have one name.
+    ``name`` is what ``repr(network)`` shows (``loss='squared'``). ``formulas`` is the
+    pair ``(error, signal)`` of unchecked functions of ``(xp, o, t)`` that the training
+    engines call (:mod:`l1reg.core.model`); a loss made from two NumPy functions of
+    ``(o, t)`` (``Loss(name, error, signal)``) has ``formulas = None`` and trains on the
+    NumPy engine only. Two losses are equal if they are of one class and have one name.
 
     Examples
     --------
@@ -132,14 +126,12 @@ class Loss:
     (True, False)
     """
 
-    def __init__(self, name: str, error, signal) -> None:
-        self.name, self._error, self._signal = name, error, signal
+    formulas = None
 
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        if "signal" in vars(cls) and "signal_into" not in vars(cls):
-            cls.signal_into = Loss.signal_into
-            cls.signal_scratch = Loss.signal_scratch
+    def __init__(self, name: str, error, signal, *, formulas=None) -> None:
+        self.name, self._error, self._signal = name, error, signal
+        if formulas is not None:
+            self.formulas = formulas
 
     def error(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The mean error over the items (one number per replica for a stack)."""
@@ -148,20 +140,6 @@ class Loss:
     def signal(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         """``dE/dz``, where ``o = softmax(z)``, as a new array."""
         return self._signal(o, t)
-
-    def signal_scratch(self, o: np.ndarray) -> SignalScratch | None:
-        """The buffers :meth:`signal_into` works in, for outputs shaped and typed like ``o``."""
-        return None
-
-    def signal_into(self, o: np.ndarray, t: np.ndarray, out: np.ndarray,
-                    scratch: SignalScratch | None) -> None:
-        """``out[...] = self.signal(o, t)``; ``scratch`` from :meth:`signal_scratch`.
-
-        :class:`SquaredError` and :class:`CrossEntropy` do it with the same operations
-        into ``out`` and ``scratch``, allocating nothing; this base version calls
-        :meth:`signal`.
-        """
-        np.copyto(out, self.signal(o, t))
 
     def __eq__(self, other) -> bool:
         if type(other) is not type(self):
@@ -177,71 +155,22 @@ class Loss:
         return f"{type(self).__name__}()"
 
 
-@dataclass(slots=True)
-class SignalScratch:
-    """Buffers allocated once per training run for a loss's in-place signal.
-
-    ``items`` is the number of items per batch as a 0-d array of the outputs' dtype (the
-    divisor of the mean), or None for a batch of one item (``x / 1`` is ``x``, so the
-    mean is skipped); ``diff``, ``diff_o``, ``inner`` and ``centred`` are the
-    intermediate arrays of the squared error's signal (unused by cross-entropy), and
-    ``inner_rows`` an (..., items) view of the (..., items, 1) ``inner``, where the sum
-    over outputs writes (the same sum as ``keepdims=True``, without its extra work).
-    """
-
-    items: np.ndarray | None
-    diff: np.ndarray | None = None
-    diff_o: np.ndarray | None = None
-    inner: np.ndarray | None = None
-    inner_rows: np.ndarray | None = None
-    centred: np.ndarray | None = None
-
-    @classmethod
-    def like(cls, o: np.ndarray, *, squared: bool) -> SignalScratch:
-        """Scratch for outputs shaped and typed like ``o`` (with the squared error's arrays)."""
-        items = None if o.shape[-2] == 1 else np.array(o.shape[-2], dtype=o.dtype)
-        if not squared:
-            return cls(items)
-        inner = np.empty(o.shape[:-1] + (1,), dtype=o.dtype)
-        return cls(items, diff=np.empty_like(o), diff_o=np.empty_like(o), inner=inner,
-                   inner_rows=inner[..., 0], centred=np.empty_like(o))
-
-
 class SquaredError(Loss):
     """``E = 1/2 * sum_k (t_k - o_k)^2`` (mean over items), through the full softmax Jacobian."""
 
+    formulas = (model.squared_error, model.squared_error_signal)
+
     def __init__(self) -> None:
         super().__init__("squared", squared_error, squared_error_signal)
-
-    def signal_scratch(self, o: np.ndarray) -> SignalScratch:
-        return SignalScratch.like(o, squared=True)
-
-    def signal_into(self, o: np.ndarray, t: np.ndarray, out: np.ndarray, scratch: SignalScratch) -> None:
-        """:func:`squared_error_signal`, operation for operation, into ``out``."""
-        s = scratch
-        np.subtract(o, t, s.diff)  # g = o - t
-        np.multiply(s.diff, o, s.diff_o)
-        np.add.reduce(s.diff_o, -1, None, s.inner_rows)  # sum_k g_k o_k
-        np.subtract(s.diff, s.inner, s.centred)
-        np.multiply(o, s.centred, out)
-        if s.items is not None:  # the mean over the items
-            np.divide(out, s.items, out)
 
 
 class CrossEntropy(Loss):
     """``E = -sum_k t_k log(o_k)`` (mean over items); with softmax, ``dE/dz = o - t``."""
 
+    formulas = (model.cross_entropy, model.cross_entropy_signal)
+
     def __init__(self) -> None:
         super().__init__("cross_entropy", cross_entropy, cross_entropy_signal)
-
-    def signal_scratch(self, o: np.ndarray) -> SignalScratch:
-        return SignalScratch.like(o, squared=False)
-
-    def signal_into(self, o: np.ndarray, t: np.ndarray, out: np.ndarray, scratch: SignalScratch) -> None:
-        """:func:`cross_entropy_signal`, operation for operation, into ``out``."""
-        np.subtract(o, t, out)
-        if scratch.items is not None:
-            np.divide(out, scratch.items, out)
 
 
 LOSSES = {"squared": SquaredError(), "cross_entropy": CrossEntropy()}
@@ -267,5 +196,6 @@ def check_loss(loss, name: str = "loss") -> Loss:
 # Wrong on purpose, for measuring what a wrong gradient costs: the error is the true
 # squared error, the signal is the shortcut.
 SHORTCUTS = {
-    "squared_diagonal": Loss("squared_diagonal", squared_error, squared_error_diagonal_signal),
+    "squared_diagonal": Loss("squared_diagonal", squared_error, squared_error_diagonal_signal,
+                             formulas=(model.squared_error, model.squared_error_diagonal_signal)),
 }

@@ -9,10 +9,9 @@ made with ``dtype=np.float32``), laid out as
 arrays in ``net.params`` are views into it, so a gradient step is one vector update
 and the penalized weights are one contiguous slice, the first ``net.n_weights`` entries.
 
-The forward and backward passes are written layer by layer, each layer's backward next
-to its forward (:func:`hidden_forward`, :func:`output_forward` and their backwards),
-and composed by :func:`forward` and :func:`backward`; dropout
-(:mod:`l1reg.dropout`) composes the same layers with a mask between them.
+The model's maths (forward and backward, layer by layer) is written once, in
+:mod:`l1reg.core.model`, for NumPy and ``jax.numpy`` alike; :func:`forward` here
+applies it to a network's named arrays.
 """
 
 from __future__ import annotations
@@ -32,11 +31,11 @@ from l1reg._validation import (
     check_rng,
     to_float_dtype,
 )
-from l1reg.losses import Loss, check_loss, softmax
+from l1reg.core import model
+from l1reg.core.model import BIAS_NAMES, PARAM_NAMES, WEIGHT_NAMES
+from l1reg.losses import Loss, check_loss
 from l1reg.penalties import Penalty, check_penalty
 
-PARAM_NAMES = ("ih_weights", "ho_weights", "h_biases", "o_biases")
-WEIGHT_NAMES = ("ih_weights", "ho_weights")
 #: The settings :meth:`Network.replace` can change in a copy.
 REPLACEABLE = ("loss", "weight_penalty", "bias_penalty", "dtype")
 
@@ -55,47 +54,17 @@ class ParamLocation(NamedTuple):
 
 
 def forward(p: dict[str, np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hidden values ``h`` and outputs ``o`` for the items in ``x``.
+    """Hidden values ``h`` and outputs ``o`` for the items in ``x``: :func:`l1reg.core.model.forward`.
 
-    Works for one network (``x``: items x n_input) and, through matmul's
-    broadcasting, for a stack of networks (every array with a leading replica axis).
+    ``p`` holds the named arrays of a network (``net.params``) or of a stack of them
+    (every array with a leading replica axis, ``x`` too).
     """
-    h = hidden_forward(p, x)
-    o = output_forward(p, h)
-    return h, o
+    return model.forward(np, blocks(p), x)
 
 
-def backward(p, x, h, o, z_signal, g) -> None:
-    """Back-propagate ``z_signal = dE/dz`` and write the data gradient into ``g``."""
-    h_grad = output_backward(p, h, z_signal, g)
-    hidden_backward(p, x, h, h_grad, g)
-
-
-# --- the two layers, each forward beside its backward ------------------------------------
-
-
-def hidden_forward(p, x: np.ndarray) -> np.ndarray:
-    """``h = tanh(x @ W_ih + b_h)``."""
-    return np.tanh(x @ p["ih_weights"] + p["h_biases"][..., None, :])
-
-
-def hidden_backward(p, x: np.ndarray, h: np.ndarray, h_grad: np.ndarray, g) -> None:
-    """From ``h_grad = dE/dh``, write the gradients of ``W_ih`` and ``b_h`` into ``g``."""
-    h_signal = h_grad * (1.0 - h * h)  # tanh' = 1 - h^2
-    g["ih_weights"][...] = _T(x) @ h_signal
-    g["h_biases"][...] = h_signal.sum(axis=-2)
-
-
-def output_forward(p, h: np.ndarray) -> np.ndarray:
-    """``o = softmax(h @ W_ho + b_o)``."""
-    return softmax(h @ p["ho_weights"] + p["o_biases"][..., None, :])
-
-
-def output_backward(p, h: np.ndarray, z_signal: np.ndarray, g) -> np.ndarray:
-    """From ``z_signal = dE/dz``, write the gradients of ``W_ho`` and ``b_o``; return ``dE/dh``."""
-    g["ho_weights"][...] = _T(h) @ z_signal
-    g["o_biases"][...] = z_signal.sum(axis=-2)
-    return z_signal @ _T(p["ho_weights"])
+def blocks(p: Mapping) -> dict[str, np.ndarray]:
+    """The named arrays as the model's blocks: views, with the biases as rows (1 x units)."""
+    return {name: p[name][..., None, :] if name in BIAS_NAMES else p[name] for name in PARAM_NAMES}
 
 
 def add_penalty_gradients(net, flat: np.ndarray, grad: np.ndarray) -> None:
@@ -109,7 +78,7 @@ def add_penalty_gradients(net, flat: np.ndarray, grad: np.ndarray) -> None:
 
 def hit_rate(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Fraction of items whose largest output is the target's class (per replica)."""
-    return np.mean(np.argmax(o, axis=-1) == np.argmax(t, axis=-1), axis=-1)
+    return model.hits(np, o, t) / o.shape[-2]
 
 
 def param_views(flat: np.ndarray, shapes: dict) -> dict[str, np.ndarray]:
@@ -154,11 +123,6 @@ class ParamViews(Mapping):
 
     def __repr__(self) -> str:
         return f"ParamViews({self._views!r})"
-
-
-def _T(a: np.ndarray) -> np.ndarray:
-    """Transpose the last two axes (items and units)."""
-    return np.swapaxes(a, -1, -2)
 
 
 def check_network(net, name: str = "net") -> None:
@@ -296,7 +260,8 @@ class Network:
         The named arrays in ``net.grads`` are views into the returned vector (which
         is overwritten by the next call; copy it to keep it).
         """
-        backward(self.params, x, h, o, self.loss.signal(o, t), self.grads)
+        for name, grad in model.backward(np, blocks(self.params), x, h, self.loss.signal(o, t)).items():
+            self.grads[name][...] = grad.reshape(self.grads[name].shape)
         # The penalty's sub-gradient joins the data gradient: two visible lines.
         add_penalty_gradients(self, self.flat, self._grad)
         return self._grad

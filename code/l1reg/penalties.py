@@ -5,18 +5,17 @@ shows its settings; unlike Keras, the object also gives the (sub)gradient, becau
 from-scratch network adds it to the data gradient by hand.
 
 :class:`Penalty` is the family's base: it owns the settings (``get_config``), the
-``repr`` and equality, and an in-place ``add_gradient`` for the training loop, so each
-concrete penalty is its formula and its (sub)gradient, a few lines. Anything with the
-same methods (``__call__`` and ``gradient``) works as a penalty too.
+``repr`` and equality, so each concrete penalty is its formula and its (sub)gradient,
+a few lines, written once for NumPy and ``jax.numpy`` alike. Anything with the same
+methods (``__call__`` and ``gradient``) works as a penalty too, on the NumPy engine.
 
 The strengths follow Keras's conventions: ``L1(lam)`` is ``lam * sum(|w|)``,
 ``L2(lam)`` is ``lam * sum(w**2)`` (no factor 1/2), and ``L1L2(l1, l2)`` is their sum,
-the elastic net. ``soft_threshold`` is the proximal step of the L1 penalty.
+the elastic net. :func:`soft_threshold` is the proximal step of the L1 penalty
+(:func:`shrink` its formula, for any array namespace).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,13 +23,17 @@ from l1reg._validation import Strength, check_real
 
 
 class Penalty:
-    """The base of the penalties: settings, ``repr``, equality, and an in-place gradient.
+    """The base of the penalties: settings, ``repr``, equality, and the formulas' calling convention.
 
     A subclass sets ``settings`` (the names of its constructor's arguments, stored as
-    attributes of the same names) and defines ``__call__(w)``, the penalty's value, and
-    ``gradient(w)``, its (sub)gradient. The base gives it ``get_config``, a ``repr`` such
-    as ``L1(lam=0.001)``, equality of two penalties of one class with equal settings,
-    and ``add_gradient``, which the training loop calls.
+    attributes of the same names) and writes its formulas once, as static functions of
+    an array namespace ``xp``, the settings ``s`` (a dict of numbers or arrays) and the
+    weights ``w``: ``value(xp, s, w)``, the penalty, and ``grad(xp, s, w)``, its
+    (sub)gradient. NumPy calls them through ``penalty(w)`` and ``penalty.gradient(w)``;
+    the compiled engine calls the very same functions with ``jax.numpy``, its settings
+    as arrays (so a new strength does not compile again). The base gives it
+    ``get_config``, a ``repr`` such as ``L1(lam=0.001)``, and equality of two penalties
+    of one class with equal settings.
 
     Examples
     --------
@@ -41,36 +44,42 @@ class Penalty:
     #: The names of the settings, in the order ``repr`` shows them.
     settings: tuple[str, ...] = ()
 
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        # A subclass that changes the gradient without writing its in-place twin gets the
-        # base's, which calls the new gradient: the two can never disagree.
-        if "gradient" in vars(cls) and "add_gradient" not in vars(cls):
-            cls.add_gradient = Penalty.add_gradient
-            cls.gradient_scratch = Penalty.gradient_scratch
+    @staticmethod
+    def value(xp, s: dict, w):
+        raise NotImplementedError
+
+    @staticmethod
+    def grad(xp, s: dict, w):
+        raise NotImplementedError
 
     def __call__(self, w: np.ndarray) -> float:
-        raise NotImplementedError
+        """The penalty's value at the weights ``w`` (the settings in float64, as Python's floats)."""
+        settings = {name: np.float64(value) for name, value in self.get_config().items()}
+        return float(self.value(np, settings, np.asarray(w)))
 
     def gradient(self, w: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The penalty's (sub)gradient at the weights ``w``."""
+        return self.grad(np, self.get_config(), np.asarray(w))
+
+    @property
+    def has_formulas(self) -> bool:
+        """True if training may call :meth:`grad` with any array namespace.
+
+        False for a penalty whose class does not write ``grad``, or overrides
+        ``gradient(w)`` below the class that does: training then calls ``gradient``,
+        with NumPy only.
+        """
+        for cls in type(self).__mro__:
+            if "gradient" in vars(cls):
+                return cls is Penalty and type(self).grad is not Penalty.grad
+            if "grad" in vars(cls):
+                return True
+        return False  # pragma: no cover (Penalty defines both)
 
     @property
     def applies_l1(self) -> bool:
         """True if the penalty has an L1 part (an update rule must not apply L1 again)."""
         return False
-
-    def gradient_scratch(self, w: np.ndarray) -> GradientScratch | None:
-        """The arrays :meth:`add_gradient` works in, for weights shaped and typed like ``w``."""
-        return None
-
-    def add_gradient(self, w: np.ndarray, grad: np.ndarray, scratch: GradientScratch | None) -> None:
-        """``grad += self.gradient(w)``; ``scratch`` from :meth:`gradient_scratch`.
-
-        L1, L2 and L1L2 do it with the same operations into ``scratch``, allocating
-        nothing; this base version calls :meth:`gradient`.
-        """
-        grad += self.gradient(w)
 
     def get_config(self) -> dict:
         return {name: getattr(self, name) for name in self.settings}
@@ -84,26 +93,8 @@ class Penalty:
             return NotImplemented
         return self.get_config() == other.get_config()
 
-    def __hash__(self) -> int:
-        return hash((type(self), tuple(self.get_config().items())))
-
-
-@dataclass(slots=True)
-class GradientScratch:
-    """Arrays allocated once per training run for a penalty's in-place gradient.
-
-    ``buffer`` (and ``second``, for a penalty of two terms) are shaped like the weights;
-    ``strengths`` holds the penalty's numbers as 0-d arrays of the weights' dtype: the
-    values NumPy would convert the Python floats to at every call anyway.
-    """
-
-    buffer: np.ndarray
-    strengths: tuple[np.ndarray, ...] = ()
-    second: np.ndarray | None = None
-
-
-def _as_dtype_of(w: np.ndarray, *values: float) -> tuple[np.ndarray, ...]:
-    return tuple(np.array(v, dtype=w.dtype) for v in values)
+    # Settings can change (a schedule may set ``penalty.lam``), so a penalty is not hashable.
+    __hash__ = None
 
 
 class L1(Penalty):
@@ -134,27 +125,19 @@ class L1(Penalty):
     def __init__(self, lam: float) -> None:
         self.lam = lam
 
-    def __call__(self, w: np.ndarray) -> float:
-        """Penalty value: ``lam * sum(|w|)``."""
-        return self.lam * float(np.sum(np.abs(w)))
+    @staticmethod
+    def value(xp, s, w):
+        """``lam * sum(|w|)``."""
+        return s["lam"] * xp.sum(xp.abs(w))
 
-    def gradient(self, w: np.ndarray) -> np.ndarray:
-        """Sub-gradient: ``lam * sign(w)``, 0 where ``w`` is exactly 0."""
-        return self.lam * np.sign(w)
+    @staticmethod
+    def grad(xp, s, w):
+        """``lam * sign(w)``, 0 where ``w`` is exactly 0."""
+        return s["lam"] * xp.sign(w)
 
     @property
     def applies_l1(self) -> bool:
         return self.lam > 0
-
-    def gradient_scratch(self, w: np.ndarray) -> GradientScratch:
-        return GradientScratch(np.empty_like(w), _as_dtype_of(w, self.lam))
-
-    def add_gradient(self, w: np.ndarray, grad: np.ndarray, scratch: GradientScratch) -> None:
-        """``grad += lam * sign(w)``, in place: the operations of :meth:`gradient`."""
-        (lam,), buffer = scratch.strengths, scratch.buffer
-        np.sign(w, buffer)
-        np.multiply(lam, buffer, buffer)
-        np.add(grad, buffer, grad)
 
 
 class L2(Penalty):
@@ -179,23 +162,15 @@ class L2(Penalty):
     def __init__(self, lam: float) -> None:
         self.lam = lam
 
-    def __call__(self, w: np.ndarray) -> float:
-        """Penalty value: ``lam * sum(w**2)``."""
-        return self.lam * float(np.sum(np.square(w)))
+    @staticmethod
+    def value(xp, s, w):
+        """``lam * sum(w**2)``."""
+        return s["lam"] * xp.sum(w * w)
 
-    def gradient(self, w: np.ndarray) -> np.ndarray:
-        """Gradient: ``2 * lam * w``."""
-        return 2.0 * self.lam * w
-
-    def gradient_scratch(self, w: np.ndarray) -> GradientScratch:
-        # (2 * lam) first, in Python, as in gradient
-        return GradientScratch(np.empty_like(w), _as_dtype_of(w, 2.0 * self.lam))
-
-    def add_gradient(self, w: np.ndarray, grad: np.ndarray, scratch: GradientScratch) -> None:
-        """``grad += 2 * lam * w``, in place: the operations of :meth:`gradient`."""
-        (twice_lam,), buffer = scratch.strengths, scratch.buffer
-        np.multiply(twice_lam, w, buffer)
-        np.add(grad, buffer, grad)
+    @staticmethod
+    def grad(xp, s, w):
+        """``2 * lam * w``."""
+        return (2.0 * s["lam"]) * w
 
 
 class L1L2(Penalty):
@@ -221,29 +196,19 @@ class L1L2(Penalty):
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1, self.l2 = l1, l2
 
-    def __call__(self, w: np.ndarray) -> float:
-        """Penalty value: ``l1 * sum(|w|) + l2 * sum(w**2)``."""
-        return self.l1 * float(np.sum(np.abs(w))) + self.l2 * float(np.sum(np.square(w)))
+    @staticmethod
+    def value(xp, s, w):
+        """``l1 * sum(|w|) + l2 * sum(w**2)``: the two penalties' values added."""
+        return L1.value(xp, {"lam": s["l1"]}, w) + L2.value(xp, {"lam": s["l2"]}, w)
 
-    def gradient(self, w: np.ndarray) -> np.ndarray:
-        """(Sub-)gradient: ``l1 * sign(w) + 2 * l2 * w``, with ``sign(0) = 0``."""
-        return self.l1 * np.sign(w) + 2.0 * self.l2 * w
+    @staticmethod
+    def grad(xp, s, w):
+        """``l1 * sign(w) + 2 * l2 * w``: the two penalties' gradients added."""
+        return L1.grad(xp, {"lam": s["l1"]}, w) + L2.grad(xp, {"lam": s["l2"]}, w)
 
     @property
     def applies_l1(self) -> bool:
         return self.l1 > 0
-
-    def gradient_scratch(self, w: np.ndarray) -> GradientScratch:
-        return GradientScratch(np.empty_like(w), _as_dtype_of(w, self.l1, 2.0 * self.l2), np.empty_like(w))
-
-    def add_gradient(self, w: np.ndarray, grad: np.ndarray, scratch: GradientScratch) -> None:
-        """``grad += l1 * sign(w) + 2 * l2 * w``, in place: the operations of :meth:`gradient`."""
-        (l1, twice_l2), buffer, second = scratch.strengths, scratch.buffer, scratch.second
-        np.sign(w, buffer)
-        np.multiply(l1, buffer, buffer)
-        np.multiply(twice_l2, w, second)
-        np.add(buffer, second, buffer)
-        np.add(grad, buffer, grad)
 
 
 def check_penalty(penalty, name: str, *, allow_none: bool = True):
@@ -284,4 +249,10 @@ def soft_threshold(w, threshold: float) -> np.ndarray:
     w = np.asarray(w)
     if not np.issubdtype(w.dtype, np.floating) and not np.issubdtype(w.dtype, np.integer):
         raise TypeError(f"w must be an array of real numbers, got dtype {w.dtype}")
-    return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
+    return shrink(np, w, threshold)
+
+
+def shrink(xp, w, threshold):
+    """:func:`soft_threshold`'s formula for any array namespace, unchecked:
+    ``sign(w) * max(|w| - threshold, 0)``."""
+    return xp.sign(w) * xp.maximum(xp.abs(w) - threshold, 0.0)

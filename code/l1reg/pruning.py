@@ -110,10 +110,19 @@ class KeepPruned(UpdateRule):
             raise ValueError("with one KeepPruned per network, each keep must be 1-D (one network's weights)")
         return cls(np.stack([rule.keep for rule in rules]))
 
-    def start(self, w: np.ndarray, matrices: list[np.ndarray]) -> None:
-        if self.keep.shape != w.shape:
-            raise ValueError(f"keep must have the shape of the weights the rule acts on {w.shape}, "
-                             f"got {self.keep.shape}")
+    def init(self, xp, w: dict) -> dict:
+        """Each weight matrix's part of the mask (the matrices in the flat layout's order)."""
+        lead = next(iter(w.values())).shape[:-2]
+        n_weights = sum(m.shape[-2] * m.shape[-1] for m in w.values())
+        if self.keep.shape != lead + (n_weights,):
+            raise ValueError(f"keep must have the shape of the weights the rule acts on "
+                             f"{lead + (n_weights,)}, got {self.keep.shape}")
+        masks, start = {}, 0
+        for name, m in w.items():
+            size = m.shape[-2] * m.shape[-1]
+            masks[name] = xp.asarray(self.keep[..., start:start + size].reshape(m.shape))
+            start += size
+        return masks
 
-    def after_step(self, w: np.ndarray, lr: float, state) -> None:
-        w[~self.keep] = 0.0
+    def after_step(self, xp, s, w, lr, keep):
+        return xp.where(keep, w, 0.0), keep

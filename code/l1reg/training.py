@@ -11,28 +11,30 @@ minutes. What varies plugs in as an argument: an update rule (``rule=Proximal(la
 :mod:`l1reg.update_rules`), input noise (``noise=Dropout(rate, seed)``) and callbacks
 (``callbacks=[EarlyStopping(x_val, t_val)]``), in the manner of Keras's ``fit``.
 
-:func:`sgd_step` is the step to read: forward, backward, one vector update. ``fit``
-runs the same operations in the same order through :class:`Step`, which writes every
-intermediate result into arrays allocated once per training run instead of a few dozen
-new ones per step; the parameters come out bit for bit the same
-(``tests/test_fast_training.py``). ``l1reg.loops`` writes the step again with explicit
-Python loops, the way the article does.
+Every engine takes the one step :func:`l1reg.core.step.sgd_step` (forward, the loss's
+signal, backward, the penalties, the rule's update), written once for NumPy and
+``jax.numpy``: :func:`numpy_engine` calls it in a Python loop over the batches, the
+compiled engine (:mod:`l1reg.compiled`) inside ``lax.scan``. :func:`sgd_step` here
+takes that step on one network, in place. ``l1reg.loops`` writes the step again with
+explicit Python loops, the way the article does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 
 from l1reg._validation import check_positive_int, check_real, check_rng
 from l1reg.compiled import compiled_engine
-from l1reg.losses import Loss
-from l1reg.network import WEIGHT_NAMES, Network, check_network, forward, hit_rate, param_views
+from l1reg.core import model
+from l1reg.core.numpy_namespace import xp as numpy_xp
+from l1reg.core.step import StepSpec
+from l1reg.core.step import sgd_step as core_step
+from l1reg.network import BIAS_NAMES, WEIGHT_NAMES, Network, check_network, forward, hit_rate, param_views
 from l1reg.penalties import Penalty
-from l1reg.update_rules import UpdateRule, rule_for_run, weight_slice
+from l1reg.update_rules import Plain, UpdateRule, rule_for_run, weight_slice
 
 
 @dataclass
@@ -51,14 +53,56 @@ class History:
 
 
 def sgd_step(net: Network, x: np.ndarray, t: np.ndarray, lr: float) -> None:
-    """One update ``w <- w - lr * grad(E + penalty)`` on the items ``x`` (unchecked).
+    """One update ``w <- w - lr * grad(E + penalty)`` of ``net`` on the items ``x`` (unchecked).
 
-    ``x`` and ``t`` must already be arrays of the network's dtype and the right
-    shapes: nothing is checked here.
+    The very step :func:`fit` takes (:func:`l1reg.core.step.sgd_step`), on the network's
+    parameters, in place. ``x`` and ``t`` must already be arrays of the network's dtype
+    and the right shapes: nothing is checked here.
     """
-    h, o = net.forward(x)
-    grad = net.backward(x, h, o, t)
-    net.flat -= lr * grad
+    spec = step_spec(net, Plain(), WEIGHT_NAMES)
+    p = model.from_flat(net.flat, net.shapes)
+    new, _ = core_step(numpy_xp, p, x, t, np.asarray(lr, dtype=net.dtype), spec, strengths(net, Plain()), {})
+    net.flat[...] = model.to_flat(np, new)
+
+
+def step_spec(net: Network, rule: UpdateRule, on: tuple[str, ...]) -> StepSpec:
+    """What ``net``'s training step computes with ``rule`` acting on the matrices ``on``."""
+    penalties = {}
+    for names, penalty in ((WEIGHT_NAMES, net.weight_penalty), (BIAS_NAMES, net.bias_penalty)):
+        if penalty is not None:
+            grad = penalty.grad if _has_formulas(penalty) else _numpy_gradient(penalty)
+            penalties.update(dict.fromkeys(names, grad))
+    signal = net.loss.formulas[1] if net.loss.formulas is not None else _numpy_signal(net.loss)
+    return StepSpec(signal, penalties, rule, tuple(on), rule.adjusts_gradient, rule.moves_after_step)
+
+
+def strengths(net: Network, rule: UpdateRule, n_rows: int | None = None) -> dict:
+    """The numbers the step's formulas read: each penalized block's settings and the rule's.
+
+    Arrays of the network's dtype, read afresh at every epoch (a callback may change a
+    strength between epochs); the rule's are one per replica for a stack of ``n_rows``.
+    """
+    s = {"rule": rule.strengths(net.dtype, n_rows)}
+    for names, penalty in ((WEIGHT_NAMES, net.weight_penalty), (BIAS_NAMES, net.bias_penalty)):
+        if penalty is not None:
+            config = penalty.get_config() if _has_formulas(penalty) else {}
+            s.update(dict.fromkeys(names, {k: np.asarray(v, dtype=net.dtype) for k, v in config.items()}))
+    return s
+
+
+def _has_formulas(penalty) -> bool:
+    """True for a :class:`Penalty` whose gradient training may call as ``grad(xp, s, w)``."""
+    return isinstance(penalty, Penalty) and penalty.has_formulas
+
+
+def _numpy_gradient(penalty):
+    """A penalty object of one's own (only ``gradient(w)``) as a formula, for NumPy only."""
+    return lambda xp, s, w: penalty.gradient(w)
+
+
+def _numpy_signal(loss):
+    """A loss object of one's own (only ``signal(o, t)``) as a formula, for NumPy only."""
+    return lambda xp, o, t: loss.signal(o, t)
 
 
 # --- what fit hands to its engine and its callbacks ----------------------------------------
@@ -115,11 +159,17 @@ class TrainingRun:
     histories: list[History] = field(init=False)
     params: dict[str, np.ndarray] = field(init=False)
     last_finite: np.ndarray = field(init=False)
+    spec: StepSpec = field(init=False)
 
     def __post_init__(self) -> None:
         self.histories = [History() for _ in self.nets]
         self.params = param_views(self.flat, self.net.shapes)
         self.last_finite = self.flat.copy()  # the parameters at the end of the last finite epoch
+        self.spec = step_spec(self.net, self.rule, self.on_names)
+
+    def strengths(self) -> dict:
+        """The numbers the step reads this epoch (:func:`strengths`)."""
+        return strengths(self.net, self.rule, len(self.nets) if self.stacked else None)
 
     @property
     def net(self) -> Network:
@@ -315,255 +365,38 @@ def fit(
 
 
 def numpy_engine(run: TrainingRun) -> None:
-    """Train ``run`` with NumPy: each epoch a fresh visiting order, one :class:`Step` per batch.
+    """Train ``run`` with NumPy: each epoch a fresh visiting order, one step per batch.
 
-    The visiting order is copied into the same two buffers every epoch, so the batches
-    (and their transposes) are views made once.
+    The step is :func:`l1reg.core.step.sgd_step`; its parameters are the blocks of
+    ``run.flat``, read at the start of each epoch and written back at its end (a
+    callback may read or change them in between).
     """
-    xs, ts = np.empty_like(run.x_train), np.empty_like(run.t_train)
-    steps = Steps(run, xs, ts)
-    n = run.x_train.shape[-2]
-    rows = np.arange(len(run.rngs))[:, None]
+    x, t, n, size = run.x_train, run.t_train, run.x_train.shape[-2], run.batch_size
+    lr = np.asarray(run.lr, dtype=run.flat.dtype)
+    n_hidden = run.net.n_hidden
+    state = None
     for epoch in range(1, run.epochs + 1):
         if run.stacked:
             order = np.stack([rng.permutation(n) for rng in run.rngs])
-            xs[...], ts[...] = run.x_train[rows, order], run.t_train[rows, order]
+            xs, ts = np.take_along_axis(x, order[..., None], -2), np.take_along_axis(t, order[..., None], -2)
         else:
             order = run.rngs[0].permutation(n)
-            np.take(run.x_train, order, axis=0, out=xs)
-            np.take(run.t_train, order, axis=0, out=ts)
-        steps.run()
+            xs, ts = x[order], t[order]
+        p, s = model.from_flat(run.flat, run.net.shapes), run.strengths()
+        if state is None:
+            state = run.rule.init(numpy_xp, {name: p[name] for name in run.on_names})
+        for start in range(0, n, size):
+            xb, tb, mask = xs[..., start:start + size, :], ts[..., start:start + size, :], None
+            if run.noise is not None:
+                xb, mask = run.noise.draw(xb, n_hidden)
+            p, state = core_step(numpy_xp, p, xb, tb, lr, run.spec, s, state, mask)
+        run.flat[...] = model.to_flat(np, p)
         if run.end_epoch(epoch):
             break
 
 
 #: The engines ``fit(engine=...)`` can run on (the compiled one imports JAX when it runs).
 ENGINES: dict[str, Callable[[TrainingRun], None]] = {"numpy": numpy_engine, "compiled": compiled_engine}
-
-
-# --- the buffered step -------------------------------------------------------------------------
-
-
-class Steps:
-    """All the SGD steps of one epoch over the batches of the buffers ``xs, ts``.
-
-    The caller refills ``xs`` and ``ts`` with each epoch's visiting order; the batches
-    are views into them, made once. Full batches come first and the smaller last batch
-    (if any) at the end, as in ``range(0, n, batch_size)``; each size has its own
-    :class:`Step` (its buffers have the batch's shape).
-    """
-
-    def __init__(self, run: TrainingRun, xs: np.ndarray, ts: np.ndarray) -> None:
-        groups: dict[int, list] = {}
-        size = run.batch_size
-        for start in range(0, xs.shape[-2], size):
-            xb, tb = xs[..., start : start + size, :], ts[..., start : start + size, :]
-            groups.setdefault(xb.shape[-2], []).append((xb, np.swapaxes(xb, -1, -2), tb))
-        grad = np.empty_like(run.flat)
-        state = run.rule.start(run.flat[..., run.on_slice], [run.params[name] for name in run.on_names])
-        self.runs = [(Step(run, grad, batches[0][0].shape, state), batches) for batches in groups.values()]
-
-    def run(self) -> None:
-        for step, batches in self.runs:
-            take = step.take
-            for x, x_t, t in batches:
-                take(x, x_t, t)
-
-
-# The step calls these a few dozen times per item: names bound once, here, instead of
-# looked up as np.<name> at every call.
-add, subtract, multiply, divide, tanh, exp = np.add, np.subtract, np.multiply, np.divide, np.tanh, np.exp
-add_reduce, max_reduce = np.add.reduce, np.maximum.reduce
-
-
-@dataclass(slots=True)
-class StepArrays:
-    """The arrays one :class:`Step` works on, named as in :mod:`l1reg.network`.
-
-    Views into the parameters and the gradient (made once), and every intermediate
-    array of a step on batches of one shape (allocated once), each (..., items, units)
-    with a leading replica axis for a stack. ``z_max`` and ``e_sum`` are (..., items, 1);
-    their ``*_rows`` are (..., items) views of them, where the reductions over units
-    write (the same sums as ``keepdims=True``, without its extra work).
-    """
-
-    # parameters (views into flat): W_ih, W_ho, W_ho transposed, b_h and b_o as (..., 1, units)
-    w_ih: np.ndarray
-    w_ho: np.ndarray
-    w_ho_t: np.ndarray
-    b_h: np.ndarray
-    b_o: np.ndarray
-    # gradients (views into grad); *_row: (..., 1, units) views of the bias gradients
-    g_ih: np.ndarray
-    g_ho: np.ndarray
-    g_bh: np.ndarray
-    g_bo: np.ndarray
-    g_bh_row: np.ndarray
-    g_bo_row: np.ndarray
-    # forward
-    xw: np.ndarray  # x @ W_ih, then + b_h
-    h: np.ndarray  # tanh(xw)
-    h_t: np.ndarray  # h transposed: a view
-    hw: np.ndarray  # h @ W_ho
-    z: np.ndarray  # hw + b_o
-    z_max: np.ndarray
-    z_max_rows: np.ndarray
-    shifted: np.ndarray  # z - max z
-    e: np.ndarray  # exp(shifted)
-    e_sum: np.ndarray
-    e_sum_rows: np.ndarray
-    o: np.ndarray  # e / sum e
-    # backward
-    z_signal: np.ndarray  # dE/dz
-    h_grad: np.ndarray  # dE/dh = z_signal @ W_ho^T
-    tanh_slope: np.ndarray  # 1 - h * h
-    h_signal: np.ndarray  # dE/dh * (1 - h * h)
-
-    @classmethod
-    def allocate(cls, p: dict, g: dict, x_shape: tuple, dtype) -> StepArrays:
-        """Views into the named parameters ``p`` and gradients ``g``, and new buffers."""
-        lead, n = x_shape[:-2], x_shape[-2]
-        n_hidden, n_output = p["h_biases"].shape[-1], p["o_biases"].shape[-1]
-
-        def buf(units):
-            return np.empty(lead + (n, units), dtype=dtype)
-
-        def row(a):
-            return a[..., None, :]
-
-        h, z_max, e_sum = buf(n_hidden), buf(1), buf(1)
-        return cls(
-            w_ih=p["ih_weights"], w_ho=p["ho_weights"], w_ho_t=np.swapaxes(p["ho_weights"], -1, -2),
-            b_h=row(p["h_biases"]), b_o=row(p["o_biases"]),
-            g_ih=g["ih_weights"], g_ho=g["ho_weights"], g_bh=g["h_biases"], g_bo=g["o_biases"],
-            g_bh_row=row(g["h_biases"]), g_bo_row=row(g["o_biases"]),
-            xw=buf(n_hidden), h=h, h_t=np.swapaxes(h, -1, -2), hw=buf(n_output), z=buf(n_output),
-            z_max=z_max, z_max_rows=z_max[..., 0], shifted=buf(n_output), e=buf(n_output),
-            e_sum=e_sum, e_sum_rows=e_sum[..., 0], o=buf(n_output),
-            z_signal=buf(n_output), h_grad=buf(n_hidden), tanh_slope=buf(n_hidden), h_signal=buf(n_hidden),
-        )
-
-
-class Step:
-    """SGD steps on batches of one shape, with every intermediate array allocated once.
-
-    :meth:`take` performs, operation for operation and in the same order, what
-    :func:`sgd_step` does through :func:`~l1reg.network.forward`, the loss's signal,
-    :func:`~l1reg.network.backward`, :func:`~l1reg.network.add_penalty_gradients` and
-    ``flat -= lr * grad``, with the update rule's hooks around the update; but each
-    NumPy call writes into a buffer (``out=``) instead of a new array. The parameters
-    come out bit for bit the same. Where a cheaper call gives the same bits it is used
-    instead: ``np.dot`` for one network's 2-D products (the same BLAS routines as
-    ``@``, with less overhead), and, for a batch of one item, ``a + 0.0`` for the sum
-    over that one item (which is what the sum computes).
-
-    The loss and the penalties compute in place through their own ``signal_into`` and
-    ``add_gradient``; an object without them is called through ``signal`` and
-    ``gradient``. With ``noise``, the data gradient is the noise object's own
-    (``noise.data_gradient``: the network's forward and backward on noisy inputs or
-    with a dropout mask), which allocates: its draws, and the float64 arithmetic a
-    float64 mask or noise brings into a float32 network, stay exactly as they are.
-    """
-
-    def __init__(self, run: TrainingRun, grad: np.ndarray, x_shape: tuple, rule_state) -> None:
-        net, flat = run.net, run.flat
-        lead, n = x_shape[:-2], x_shape[-2]
-        self.one_item = n == 1
-        self.flat, self.grad, self.update = flat, grad, np.empty_like(grad)
-        self.p, self.g = run.params, param_views(grad, net.shapes)
-        self.a = StepArrays.allocate(self.p, self.g, x_shape, flat.dtype)
-        # matmul on a stack of networks; np.dot for one (2-D): the same BLAS calls. The
-        # outer products of a one-item batch stay with matmul, whose loop computes
-        # 0 + a * b exactly as sgd_step's matmul does.
-        self.product = np.matmul if lead else np.dot
-        self.outer = np.dot if not lead and n > 1 else np.matmul
-        self.loss = net.loss
-        self.signal_into, self.signal_scratch = _in_place(net.loss, Loss, "signal_into", "signal_scratch",
-                                                          self.a.o)
-        self.penalties = [
-            (flat[..., part], grad[..., part],
-             *_in_place(penalty, Penalty, "add_gradient", "gradient_scratch", flat[..., part]))
-            for penalty, part in ((net.weight_penalty, slice(0, net.n_weights)),
-                                  (net.bias_penalty, slice(net.n_weights, net.n_params)))
-            if penalty is not None
-        ]
-        rule = run.rule
-        self.noise, self.rule_state = run.noise, rule_state
-        self.data_gradient = self.buffered_data_gradient if run.noise is None else self.noisy_data_gradient
-        self.adjust_gradient = rule.adjust_gradient if rule.adjusts_gradient else None
-        self.after_step = rule.after_step if rule.moves_after_step else None
-        self.w, self.w_grad = flat[..., run.on_slice], grad[..., run.on_slice]  # what the rule acts on
-        # the Python numbers as 0-d arrays of the parameters' dtype: the values NumPy would
-        # convert them to anyway, without converting them at every call
-        self.zero, self.one, self.lr = (np.array(v, dtype=flat.dtype) for v in (0.0, 1.0, run.lr))
-        self.lr_number = run.lr  # the rule's hooks get the Python float, as they always did
-
-    def take(self, x: np.ndarray, x_t: np.ndarray, t: np.ndarray) -> None:
-        """One step on the items ``x`` (``x_t`` is ``x`` transposed) with targets ``t``."""
-        self.data_gradient(x, x_t, t)
-        for w, grad, add_gradient, scratch in self.penalties:  # as network.add_penalty_gradients
-            add_gradient(w, grad, scratch)
-        # flat -= lr * grad, with the rule's hooks before and after (l1reg.update_rules)
-        if self.adjust_gradient is not None:
-            self.adjust_gradient(self.w, self.w_grad)
-        multiply(self.lr, self.grad, self.update)
-        subtract(self.flat, self.update, self.flat)
-        if self.after_step is not None:
-            self.after_step(self.w, self.lr_number, self.rule_state)
-
-    def buffered_data_gradient(self, x: np.ndarray, x_t: np.ndarray, t: np.ndarray) -> None:
-        """The data gradient into ``grad``: forward, the loss's signal, backward, in buffers.
-
-        One method rather than three: it runs once per item, and each further Python
-        call would cost the demo's step a few per cent.
-        """
-        a, product, outer = self.a, self.product, self.outer
-        # forward, as network.forward: h = tanh(x W_ih + b_h) (hidden_forward), then
-        # o = softmax(h W_ho + b_o) (output_forward, with losses.softmax)
-        product(x, a.w_ih, a.xw)
-        add(a.xw, a.b_h, a.xw)
-        tanh(a.xw, a.h)
-        product(a.h, a.w_ho, a.hw)
-        add(a.hw, a.b_o, a.z)
-        max_reduce(a.z, -1, None, a.z_max_rows)
-        subtract(a.z, a.z_max, a.shifted)
-        exp(a.shifted, a.e)
-        add_reduce(a.e, -1, None, a.e_sum_rows)
-        divide(a.e, a.e_sum, a.o)
-        # the loss's signal z_signal = dE/dz, as net.loss.signal(o, t)
-        self.signal_into(a.o, t, a.z_signal, self.signal_scratch)
-        # backward, as network.backward: output_backward (W_ho, b_o, dE/dh), then
-        # hidden_backward (tanh' = 1 - h^2; W_ih, b_h)
-        outer(a.h_t, a.z_signal, a.g_ho)
-        if self.one_item:
-            add(a.z_signal, self.zero, a.g_bo_row)
-        else:
-            add_reduce(a.z_signal, -2, None, a.g_bo)
-        product(a.z_signal, a.w_ho_t, a.h_grad)
-        multiply(a.h, a.h, a.tanh_slope)
-        subtract(self.one, a.tanh_slope, a.tanh_slope)
-        multiply(a.h_grad, a.tanh_slope, a.h_signal)
-        outer(x_t, a.h_signal, a.g_ih)
-        if self.one_item:
-            add(a.h_signal, self.zero, a.g_bh_row)
-        else:
-            add_reduce(a.h_signal, -2, None, a.g_bh)
-
-    def noisy_data_gradient(self, x: np.ndarray, x_t: np.ndarray, t: np.ndarray) -> None:
-        """The data gradient into ``grad`` from the noise object's own pass (it allocates)."""
-        self.noise.data_gradient(self.p, x, t, self.loss, self.g)
-
-
-def _in_place(obj, base: type, method: str, scratch_method: str, like: np.ndarray) -> tuple:
-    """``obj``'s in-place method and its scratch (made for arrays like ``like``).
-
-    An object without the two methods (a loss or penalty of one's own, with only the
-    plain ``signal`` or ``gradient``) gets those of ``base``, which call the plain one.
-    """
-    if not hasattr(obj, method):
-        return partial(getattr(base, method), obj), None
-    make_scratch = getattr(obj, scratch_method, None)
-    return getattr(obj, method), None if make_scratch is None else make_scratch(like)
 
 
 # --- recording and checking ----------------------------------------------------------------------
@@ -658,10 +491,11 @@ def check_stack(net: Network, x, t, n_rep: int, x_name: str, t_name: str):
 
 
 def _check_noise(noise):
-    if noise is not None and not callable(getattr(noise, "data_gradient", None)):
+    if noise is not None and not callable(getattr(noise, "draw", None)):
         raise TypeError(
             "noise must be a noise source such as l1reg.dropout.Dropout(rate, seed) or "
-            f"l1reg.jitter.Jitter(sigma, seed), or None, got {type(noise).__name__}"
+            "l1reg.jitter.Jitter(sigma, seed) (an object with a draw(x, n_hidden) method), or None, "
+            f"got {type(noise).__name__}"
         )
     return noise
 

@@ -34,12 +34,16 @@ learning rate, the rules here are:
 :mod:`l1reg.pruning` adds :class:`l1reg.pruning.KeepPruned`, the rule that fine-tunes
 a pruned network with its pruned weights held at zero.
 
-:func:`step_once` applies a rule to a few numbers by hand. To train with a rule, pass
-it to :func:`l1reg.fit` (``rule=Proximal(lam)``, and ``on=`` for the weight matrices it
-acts on); a stack of networks may have one rule each (a sweep over ``lam``, or over
-rules, in one pass), which :func:`rule_for_run` stacks into one. ``MaxNorm``
-(:mod:`l1reg.constraints`) is a rule too. A new rule is a subclass of
-:class:`UpdateRule` that overrides the hooks it needs; it needs no new trainer.
+Each rule is a small class in the manner of optax's ``(init, update)`` pairs: its
+formulas are written once, against an array namespace ``xp``, so that the NumPy
+engine runs them as they are and the compiled engine runs the very same functions
+with ``jax.numpy`` (:class:`UpdateRule` says how). :func:`step_once` applies a rule to
+a few numbers by hand. To train with a rule, pass it to :func:`l1reg.fit`
+(``rule=Proximal(lam)``, and ``on=`` for the weight matrices it acts on); a stack of
+networks may have one rule each (a sweep over ``lam``, or over rules, in one pass),
+which :func:`rule_for_run` stacks into one. ``MaxNorm`` (:mod:`l1reg.constraints`) is
+a rule too. A new rule is one subclass of :class:`UpdateRule`, in one file; it needs
+no new trainer and runs on both engines.
 """
 
 from __future__ import annotations
@@ -48,21 +52,34 @@ import numpy as np
 
 from l1reg._validation import Strength, check_positive_int, check_real, check_values
 from l1reg.network import WEIGHT_NAMES, Network
-from l1reg.penalties import soft_threshold
+from l1reg.penalties import L1, L1L2, L2, shrink
+
+#: The smallest positive float64: a floor that keeps a zero group's norm from dividing by zero.
+TINY = float(np.finfo(np.float64).tiny)
 
 
 class UpdateRule:
     """A plain gradient step ``w <- w - lr * g``, with two hooks a rule may override.
 
-    The training loop calls, for every step on the weights ``w`` the rule acts on,
-    ``adjust_gradient(w, g)`` (change the gradient before the step), then takes the step
-    ``w <- w - lr * g`` on all parameters, then ``after_step(w, lr, state)`` (move the
-    weights after it). ``start(w, matrices)`` makes the rule's state once per run.
-    Every setting of a rule is in ``get_config()``.
+    For every step, on each weight matrix ``w`` the rule acts on (with ``g`` its
+    gradient), training computes ``g = adjust_gradient(xp, s, w, g)``, takes the step
+    ``w - lr * g`` on all parameters, then ``w, state = after_step(xp, s, w, lr,
+    state)``. ``init(xp, w)`` makes the state once per run, one entry per matrix of
+    the dict ``w``. The hooks are pure functions: they return new arrays and change
+    nothing in place, which is what lets ``jax.jit`` compile them.
+
+    ``s`` holds the rule's settings (the attributes named in ``settings``) as arrays of
+    the parameters' dtype: 0-d, or one per replica of a stack, shaped to broadcast
+    against the stacked matrices. The hooks must read the settings from ``s``, never
+    from ``self``: so a strength changed between epochs (by a callback) is honoured by
+    both engines, and the compiled engine does not compile again for a new strength.
+    ``get_config()`` shows the settings.
     """
 
     #: True for the rules that apply an L1 penalty (so the network must not apply one too).
     applies_l1 = False
+    #: The names of the settings, read into ``s`` for the hooks.
+    settings: tuple[str, ...] = ()
 
     @property
     def adjusts_gradient(self) -> bool:
@@ -75,30 +92,51 @@ class UpdateRule:
         return type(self).after_step is not UpdateRule.after_step
 
     def get_config(self) -> dict:
-        return {}
+        return {name: getattr(self, name) for name in self.settings}
+
+    def strengths(self, dtype, n_rows: int | None = None) -> dict:
+        """The settings as arrays of ``dtype`` (whole numbers stay whole).
+
+        For one network each is 0-d; for a stack of ``n_rows`` networks, one per replica,
+        shaped (replicas, 1, 1) to broadcast against the stacked matrices (a shared
+        setting is repeated, so that every stack of one size has the same shapes).
+        """
+        out = {}
+        for name in self.settings:
+            value = np.asarray(getattr(self, name))
+            value = value.astype(dtype) if value.dtype.kind == "f" else value
+            if n_rows is not None:
+                value = np.broadcast_to(value.reshape(-1, 1, 1), (n_rows, 1, 1))
+            out[name] = value
+        return out
+
+    def signature(self) -> tuple:
+        """What the compiled step depends on besides the settings' values: its cache key."""
+        return (type(self),)
 
     @classmethod
     def stack(cls, rules: list[UpdateRule]) -> UpdateRule:
         """Rules of this kind, one per network of a stack, as one rule for the stack.
 
-        By default each setting of ``get_config()`` becomes a column (replicas x 1) that
-        broadcasts against the stacked weights, one setting per row; a rule whose
-        settings are not its config overrides this.
+        By default each setting becomes a column (replicas x 1), one setting per row; a
+        rule whose settings are not plain numbers overrides this.
         """
         stacked = object.__new__(cls)
-        for key in rules[0].get_config():
-            setattr(stacked, key, np.array([r.get_config()[key] for r in rules])[:, None])
+        for key in cls.settings:
+            setattr(stacked, key, np.array([getattr(r, key) for r in rules])[:, None])
         return stacked
 
-    def start(self, w: np.ndarray, matrices: list[np.ndarray]):
-        """The rule's state for one run; ``w`` are the weights it acts on (a view)."""
-        return None
+    def init(self, xp, w: dict) -> dict:
+        """The rule's state for one run: one entry per weight matrix in ``w``."""
+        return {name: () for name in w}
 
-    def adjust_gradient(self, w: np.ndarray, g: np.ndarray) -> None:
-        """Change the weights' gradient ``g`` in place before the step (default: no change)."""
+    def adjust_gradient(self, xp, s: dict, w, g):
+        """The gradient the step takes, from the matrix ``w`` and its gradient ``g``."""
+        return g
 
-    def after_step(self, w: np.ndarray, lr: float, state) -> None:
-        """Move the weights ``w`` in place after the step (default: leave them)."""
+    def after_step(self, xp, s: dict, w, lr, state) -> tuple:
+        """The matrix ``w`` after the step, and the rule's new state for it."""
+        return w, state
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={_format_setting(v)}" for k, v in self.get_config().items())
@@ -119,13 +157,11 @@ class Plain(UpdateRule):
 
 class _L1Rule(UpdateRule):
     applies_l1 = True
+    settings = ("lam",)
     lam = Strength(columns=True)
 
     def __init__(self, lam: float) -> None:
         self.lam = lam
-
-    def get_config(self) -> dict:
-        return {"lam": self.lam}
 
 
 class SubGradient(_L1Rule):
@@ -135,8 +171,8 @@ class SubGradient(_L1Rule):
     A step can carry a weight across zero, so weights hover near zero but rarely hit it.
     """
 
-    def adjust_gradient(self, w: np.ndarray, g: np.ndarray) -> None:
-        g += self.lam * np.sign(w)
+    def adjust_gradient(self, xp, s, w, g):
+        return g + L1.grad(xp, s, w)
 
 
 class L2Gradient(UpdateRule):
@@ -146,16 +182,14 @@ class L2Gradient(UpdateRule):
     of networks can sweep ``lam`` in one pass.
     """
 
+    settings = ("lam",)
     lam = Strength(columns=True)
 
     def __init__(self, lam: float) -> None:
         self.lam = lam
 
-    def get_config(self) -> dict:
-        return {"lam": self.lam}
-
-    def adjust_gradient(self, w: np.ndarray, g: np.ndarray) -> None:
-        g += (2.0 * self.lam) * w
+    def adjust_gradient(self, xp, s, w, g):
+        return g + L2.grad(xp, s, w)
 
 
 class ElasticNetGradient(UpdateRule):
@@ -165,16 +199,14 @@ class ElasticNetGradient(UpdateRule):
     """
 
     applies_l1 = True
+    settings = ("l1", "l2")
     l1, l2 = Strength(columns=True), Strength(columns=True)
 
     def __init__(self, l1: float, l2: float) -> None:
         self.l1, self.l2 = l1, l2
 
-    def get_config(self) -> dict:
-        return {"l1": self.l1, "l2": self.l2}
-
-    def adjust_gradient(self, w: np.ndarray, g: np.ndarray) -> None:
-        g += self.l1 * np.sign(w) + (2.0 * self.l2) * w
+    def adjust_gradient(self, xp, s, w, g):
+        return g + L1L2.grad(xp, s, w)
 
 
 class TackOn(_L1Rule):
@@ -186,8 +218,8 @@ class TackOn(_L1Rule):
     rule, it can carry a weight across zero.
     """
 
-    def after_step(self, w: np.ndarray, lr: float, state) -> None:
-        w -= self.lam * np.sign(w)
+    def after_step(self, xp, s, w, lr, state):
+        return w - s["lam"] * xp.sign(w), state
 
 
 class Proximal(_L1Rule):
@@ -198,11 +230,8 @@ class Proximal(_L1Rule):
     exactly at 0 and stay there.
     """
 
-    def after_step(self, w: np.ndarray, lr: float, state) -> None:
-        if np.ndim(self.lam) == 0:
-            w[...] = soft_threshold(w, lr * self.lam)
-        else:  # a lam per replica: soft_threshold's formula, row by row
-            w[...] = np.sign(w) * np.maximum(np.abs(w) - lr * self.lam, 0.0)
+    def after_step(self, xp, s, w, lr, state):
+        return shrink(xp, w, lr * s["lam"]), state
 
 
 class CumulativePenalty(_L1Rule):
@@ -216,18 +245,17 @@ class CumulativePenalty(_L1Rule):
     skipped, so it falls back to zero sooner than under :class:`Proximal`.
     """
 
-    def start(self, w: np.ndarray, matrices: list[np.ndarray]) -> dict[str, np.ndarray]:
-        # u is one number per replica; q one per weight.
-        return {"u": np.zeros(w.shape[:-1] + (1,)), "q": np.zeros_like(w)}
+    def init(self, xp, w):
+        # u is one number per replica (kept with each matrix); q one per weight.
+        return {name: {"u": xp.zeros(m.shape[:-2] + (1, 1), dtype=m.dtype), "q": xp.zeros_like(m)}
+                for name, m in w.items()}
 
-    def after_step(self, w: np.ndarray, lr: float, state: dict[str, np.ndarray]) -> None:
-        u, q = state["u"], state["q"]
-        u += lr * self.lam
-        before = w.copy()
-        shrunk_pos = np.maximum(0.0, before - (u + q))
-        shrunk_neg = np.minimum(0.0, before + (u - q))
-        w[...] = np.where(before > 0, shrunk_pos, np.where(before < 0, shrunk_neg, before))
-        q += w - before
+    def after_step(self, xp, s, w, lr, state):
+        u, q = state["u"] + lr * s["lam"], state["q"]
+        shrunk_pos = xp.maximum(0.0, w - (u + q))
+        shrunk_neg = xp.minimum(0.0, w + (u - q))
+        new = xp.where(w > 0, shrunk_pos, xp.where(w < 0, shrunk_neg, w))
+        return new, {"u": u, "q": q + (new - w)}
 
 
 class TruncatedGradient(_L1Rule):
@@ -252,11 +280,12 @@ class TruncatedGradient(_L1Rule):
 
     Examples
     --------
-    >>> rule = TruncatedGradient(0.5, k=2)
-    >>> state = rule.start(np.zeros(1), [])
+    >>> rule, state = TruncatedGradient(0.5, k=2), {}
     >>> [float(step_once(rule, [1.0], [0.0], lr=0.1, state=state)[0]) for _ in range(2)]
     [1.0, 0.9]
     """
+
+    settings = ("lam", "theta", "k")
 
     def __init__(self, lam: float, *, theta: float = np.inf, k: int = 1) -> None:
         self.lam = lam
@@ -268,19 +297,14 @@ class TruncatedGradient(_L1Rule):
             self.theta = np.inf
         self.k = k if isinstance(k, np.ndarray) else check_positive_int(k, "k")
 
-    def get_config(self) -> dict:
-        return {"lam": self.lam, "theta": self.theta, "k": self.k}
+    def init(self, xp, w):
+        return {name: xp.zeros((), dtype=xp.int64) for name in w}
 
-    def start(self, w: np.ndarray, matrices: list[np.ndarray]) -> dict[str, int]:
-        return {"steps": 0}
-
-    def after_step(self, w: np.ndarray, lr: float, state: dict[str, int]) -> None:
-        state["steps"] += 1
-        due = state["steps"] % np.asarray(self.k) == 0  # one flag, or one per replica
-        if not np.any(due):
-            return
-        shrunk = np.sign(w) * np.maximum(np.abs(w) - self.k * lr * self.lam, 0.0) + 0.0  # no -0.0
-        w[...] = np.where(due & (np.abs(w) <= self.theta), shrunk, w)
+    def after_step(self, xp, s, w, lr, steps):
+        steps = steps + 1
+        due = steps % s["k"] == 0  # one flag, or one per replica
+        shrunk = xp.sign(w) * xp.maximum(xp.abs(w) - s["k"] * lr * s["lam"], 0.0) + 0.0  # no -0.0
+        return xp.where(due & (xp.abs(w) <= s["theta"]), shrunk, w), steps
 
 
 def group_soft_threshold(w, threshold, axis: int = -1) -> np.ndarray:
@@ -311,14 +335,14 @@ def group_soft_threshold(w, threshold, axis: int = -1) -> np.ndarray:
         raise ValueError(f"threshold must be >= 0, got {threshold!r}")
     if w.ndim == 0:
         raise ValueError("w must be an array with at least one axis to group along, got a number")
-    return _group_shrink(w, tau, axis)
+    return group_shrink(np, w, tau, axis)
 
 
-def _group_shrink(w: np.ndarray, tau, axis: int = -1) -> np.ndarray:
-    """:func:`group_soft_threshold` without the checks, for :class:`GroupProximal`'s every step."""
-    norms = np.sqrt(np.sum(w * w, axis=axis, keepdims=True))
+def group_shrink(xp, w, tau, axis: int = -1):
+    """:func:`group_soft_threshold`'s formula for any array namespace, unchecked."""
+    norms = xp.sqrt(xp.sum(w * w, axis=axis, keepdims=True))
     # a zero group stays zero; the floor only avoids dividing by zero
-    return w * np.maximum(1.0 - tau / np.maximum(norms, np.finfo(np.float64).tiny), 0.0) + 0.0  # no -0.0
+    return w * xp.maximum(1.0 - tau / xp.maximum(norms, TINY), 0.0) + 0.0  # no -0.0
 
 
 class GroupProximal(UpdateRule):
@@ -332,38 +356,30 @@ class GroupProximal(UpdateRule):
 
     Examples
     --------
-    >>> net = Network(3, 2, 2, seed=0)
-    >>> rule = GroupProximal(1.0)
-    >>> state = rule.start(net.flat[:6], [net.params["ih_weights"]])
-    >>> rule.after_step(net.flat[:6], 0.1, state)
-    >>> bool(np.all(net.params["ih_weights"] == 0))  # every row shorter than 0.1: all inputs removed
-    True
+    >>> w = np.array([[3.0, 4.0], [0.03, 0.04]])
+    >>> step_once(GroupProximal(1.0), w, np.zeros_like(w), lr=0.1)  # rows shrink by 0.1
+    array([[2.94, 3.92],
+           [0.  , 0.  ]])
     """
 
     applies_l1 = True  # a norm penalty on the weights: not to be doubled by the network's L1
+    settings = ("lam",)
     lam = Strength(columns=True)
 
     def __init__(self, lam: float) -> None:
         self.lam = lam
 
-    def get_config(self) -> dict:
-        return {"lam": self.lam}
-
-    def start(self, w: np.ndarray, matrices: list[np.ndarray]) -> list[np.ndarray]:
-        return matrices  # views into the parameters: shrinking them shrinks the weights
-
-    def after_step(self, w: np.ndarray, lr: float, state: list[np.ndarray]) -> None:
-        tau = lr * np.asarray(self.lam, dtype=np.float64)[..., None]  # one per replica: a column
-        for matrix in state:
-            matrix[...] = _group_shrink(matrix, tau)
+    def after_step(self, xp, s, w, lr, state):
+        return group_shrink(xp, w, lr * s["lam"]), state
 
 
-def step_once(rule: UpdateRule, w, g, lr: float, state=None) -> np.ndarray:
+def step_once(rule: UpdateRule, w, g, lr: float, state: dict | None = None) -> np.ndarray:
     """One update of the weights ``w`` with data gradient ``g``, as training does it.
 
     ``rule.adjust_gradient``, the plain step ``w - lr * g``, then ``rule.after_step``;
-    returns the new weights (``w`` and ``g`` are not modified). Pass the ``state``
-    from ``rule.start`` to chain steps of a rule that keeps one (the cumulative penalty).
+    returns the new weights (``w`` and ``g`` are not modified). To chain steps of a
+    rule that keeps a state (the cumulative penalty), pass the same dict as ``state``
+    each time, starting from an empty one: it is filled on the first call.
 
     Examples
     --------
@@ -377,11 +393,15 @@ def step_once(rule: UpdateRule, w, g, lr: float, state=None) -> np.ndarray:
         raise ValueError(f"g must have the shape of w {w.shape}, got {g.shape}")
     lr = check_real(lr, "lr", minimum=0.0, strict=True)
     if state is None:
-        state = rule.start(w, [])
-    rule.adjust_gradient(w, g)
-    w -= lr * g
-    rule.after_step(w, lr, state)
-    return w
+        state = {}
+    shape = w.shape
+    w, g = np.atleast_2d(w), np.atleast_2d(g)  # a matrix, as the rules' hooks expect
+    if not state:
+        state.update(rule.init(np, {"w": w}))
+    s = rule.strengths(np.float64)
+    w = w - lr * rule.adjust_gradient(np, s, w, g)
+    w, state["w"] = rule.after_step(np, s, w, lr, state["w"])
+    return w.reshape(shape)
 
 
 def weight_slice(net: Network, on) -> tuple[slice, tuple[str, ...]]:
@@ -474,13 +494,29 @@ class _PerReplica(UpdateRule):
         groups = ", ".join(f"{rows.start}:{rows.stop}={rule!r}" for rows, rule in self.groups)
         return f"{type(self).__name__}({groups})"
 
-    def start(self, w, matrices):
-        return [rule.start(w[rows], [m[rows] for m in matrices]) for rows, rule in self.groups]
+    @property
+    def adjusts_gradient(self) -> bool:
+        return any(rule.adjusts_gradient for _, rule in self.groups)
 
-    def adjust_gradient(self, w, g) -> None:
-        for rows, rule in self.groups:
-            rule.adjust_gradient(w[rows], g[rows])  # slices: views, changed in place
+    @property
+    def moves_after_step(self) -> bool:
+        return any(rule.moves_after_step for _, rule in self.groups)
 
-    def after_step(self, w, lr, state) -> None:
-        for (rows, rule), group_state in zip(self.groups, state, strict=True):
-            rule.after_step(w[rows], lr, group_state)
+    def strengths(self, dtype, n_rows: int | None = None) -> list:
+        return [rule.strengths(dtype, rows.stop - rows.start) for rows, rule in self.groups]
+
+    def signature(self) -> tuple:
+        return tuple((rows.start, rows.stop, rule.signature()) for rows, rule in self.groups)
+
+    def init(self, xp, w):
+        per_group = [rule.init(xp, {name: m[rows] for name, m in w.items()}) for rows, rule in self.groups]
+        return {name: [state[name] for state in per_group] for name in w}
+
+    def adjust_gradient(self, xp, s, w, g):
+        return xp.concat([rule.adjust_gradient(xp, si, w[rows], g[rows])
+                          for (rows, rule), si in zip(self.groups, s, strict=True)], axis=0)
+
+    def after_step(self, xp, s, w, lr, state):
+        pieces = [rule.after_step(xp, si, w[rows], lr, st)
+                  for (rows, rule), si, st in zip(self.groups, s, state, strict=True)]
+        return xp.concat([m for m, _ in pieces], axis=0), [st for _, st in pieces]
