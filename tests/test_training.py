@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from l1reg import L1, Network, fit, sgd_step
-from l1reg.training import ENGINES, Callback, TrainingRun
+from l1reg.training import ENGINES, Callback
 
 # --- one SGD step, computed by hand ------------------------------------------------------
 
@@ -291,16 +291,17 @@ class Recorder(Callback):
     """Records what fit shows a callback, and stops after ``stop_after`` epochs."""
 
     def __init__(self, stop_after=None):
-        self.stop_after, self.calls = stop_after, []
+        self.stop_after, self.calls, self.logs = stop_after, [], []
 
-    def on_train_begin(self, run):
-        self.calls.append(("begin", run.stacked, run.flat.shape))
+    def on_train_begin(self, logs=None):
+        self.calls.append(("begin", self.model.stacked, self.model.get_weights().shape))
 
-    def on_epoch_end(self, epoch, run):
-        self.calls.append(("epoch", epoch, len(run.histories[0].train_error)))
+    def on_epoch_end(self, epoch, logs=None):
+        self.calls.append(("epoch", epoch, sorted(logs)))
+        self.logs.append(logs)
         return epoch == self.stop_after
 
-    def on_train_end(self, run):
+    def on_train_end(self, logs=None):
         self.calls.append(("end",))
 
 
@@ -308,10 +309,67 @@ def test_callbacks_see_every_epoch_after_its_history_and_can_stop_training(data)
     x, t, _, _ = data
     recorder, other = Recorder(stop_after=3), Recorder()
     history = fit(_net(), x, t, epochs=10, lr=0.1, seed=7, callbacks=[recorder, other])
-    assert recorder.calls == [("begin", False, (43,)), ("epoch", 1, 1), ("epoch", 2, 2), ("epoch", 3, 3),
-                              ("end",)]
+    names = ["train_accuracy", "train_error"]
+    assert recorder.calls == [("begin", False, (43,)), ("epoch", 1, names), ("epoch", 2, names),
+                              ("epoch", 3, names), ("end",)]
     assert other.calls == recorder.calls  # every callback is called, even after one said stop
     assert len(history.train_error) == 3
+    # the logs are the epoch's scores, as the history records them
+    assert [logs["train_error"] for logs in recorder.logs] == history.train_error
+    assert [logs["train_accuracy"] for logs in recorder.logs] == history.train_accuracy
+
+
+class Scorer(Callback):
+    """Scores the model on given items after each epoch, as a user's callback would."""
+
+    def __init__(self, x, t):
+        self.x, self.t, self.scores, self.predictions = x, t, [], []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.scores.append(self.model.evaluate(self.x, self.t))
+        self.predictions.append(self.model.predict(self.x))
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_a_callbacks_model_evaluates_and_predicts_as_the_network_would(data, engine):
+    x, t, x_test, t_test = data
+    scorer, net = Scorer(x_test, t_test), _net()
+    history = fit(net, x, t, epochs=3, lr=0.1, seed=7, callbacks=[scorer], test_data=(x_test, t_test),
+                  engine=engine)
+    assert [s["error"] for s in scorer.scores] == pytest.approx(history.test_error, rel=1e-12)
+    assert [s["accuracy"] for s in scorer.scores] == history.test_accuracy
+    np.testing.assert_array_equal(scorer.predictions[-1], net.predict(x_test))  # the last epoch's
+
+
+def test_a_stacks_model_answers_one_entry_per_network(random_problem):
+    x, t = random_problem(12, 4, 3, seed=50)
+    nets, scorer = [_net(seed=s) for s in (1, 2)], Scorer(np.stack([x, x]), np.stack([t, t]))
+    fit(nets, np.stack([x, x]), np.stack([t, t]), epochs=2, lr=0.1, seed=[7, 8], callbacks=[scorer])
+    last = scorer.scores[-1]
+    assert last["error"].shape == last["accuracy"].shape == (2,)
+    assert last["error"][1] == pytest.approx(nets[1].error(x, t), rel=1e-12)
+    np.testing.assert_array_equal(scorer.predictions[-1][0], nets[0].predict(x))
+
+
+def test_a_callbacks_model_refuses_bad_data_naming_it(data):
+    class BadScorer(Callback):
+        def on_train_begin(self, logs=None):
+            self.model.check_data(np.zeros((3, 2)), np.eye(3), "x_val", "t_val")
+
+    x, t, _, _ = data
+    with pytest.raises(ValueError, match="x_val"):
+        fit(_net(), x, t, epochs=1, lr=0.1, seed=7, callbacks=[BadScorer()])
+
+
+def test_a_callback_can_stop_training_as_in_keras(data):
+    class StopAfterTwo(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                self.model.stop_training = True
+
+    x, t, _, _ = data
+    history = fit(_net(), x, t, epochs=10, lr=0.1, seed=7, callbacks=[StopAfterTwo()])
+    assert len(history.train_error) == 2
 
 
 def test_a_stopped_run_equals_a_shorter_run(data):
@@ -328,12 +386,13 @@ def test_callbacks_of_a_stack_see_the_stacked_parameters(random_problem):
     nets = [_net(seed=s) for s in (1, 2)]
     fit(nets, np.stack([x, x]), np.stack([t, t]), epochs=1, lr=0.1, seed=[7, 8], callbacks=[recorder])
     assert recorder.calls[0] == ("begin", True, (2, 43))
+    assert recorder.logs[0]["train_error"].shape == (2,)
 
 
 def test_a_callback_changing_the_parameters_at_the_end_changes_the_networks(random_problem):
     class Zero(Callback):
-        def on_train_end(self, run: TrainingRun) -> None:
-            run.flat[...] = 0.0
+        def on_train_end(self, logs=None) -> None:
+            self.model.set_weights(np.zeros_like(self.model.get_weights()))
 
     x, t = random_problem(12, 4, 3, seed=50)
     nets = [_net(seed=s) for s in (1, 2)]

@@ -576,9 +576,9 @@ class _SetLam(Callback):
     def __init__(self, after: int, lam: float) -> None:
         self.after, self.lam = after, lam
 
-    def on_epoch_end(self, epoch, run):
+    def on_epoch_end(self, epoch, logs=None):
         if epoch == self.after:
-            run.rule.lam = self.lam
+            self.model.rule.lam = self.lam
 
 
 def test_a_strength_changed_by_a_callback_is_honoured_alike_by_both_engines(problem):

@@ -36,8 +36,8 @@ from l1reg.demo import (
 from l1reg.dropout import Dropout
 from l1reg.early_stopping import EarlyStopping
 from l1reg.jitter import Jitter
-from l1reg.network import Network, forward, hit_rate, param_views
-from l1reg.training import Callback, History, TrainingRun, fit
+from l1reg.network import Network
+from l1reg.training import Callback, History, fit
 from l1reg.update_rules import Plain, Proximal, SubGradient, UpdateRule
 
 # Seeds of the comparison's own randomness, apart from the demo's five per run:
@@ -113,8 +113,8 @@ class WeightPath(Callback):
     def __init__(self) -> None:
         self.weights: list[np.ndarray] = []
 
-    def on_epoch_end(self, epoch: int, run: TrainingRun) -> None:
-        self.weights.append(run.flat[..., : run.net.n_weights].copy())  # the weights come first
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.weights.append(self.model.weights())
 
 
 @dataclass(frozen=True)
@@ -363,11 +363,10 @@ class TestCurve(Callback):
         self.epochs: list[int] = []
         self.accuracy: list[np.ndarray] = []
 
-    def on_epoch_end(self, epoch: int, run: TrainingRun) -> None:
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if epoch % self.every == 0:
-            o = forward(param_views(run.flat, run.net.shapes), self.x_test)[1]
             self.epochs.append(epoch)
-            self.accuracy.append(np.atleast_1d(hit_rate(o, self.t_test)))
+            self.accuracy.append(np.atleast_1d(self.model.evaluate(self.x_test, self.t_test)["accuracy"]))
 
 
 def _network(init_seed: int) -> Network:

@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from l1reg._validation import check_positive_int
-from l1reg.network import forward, param_views
-from l1reg.training import Callback, History, TrainingRun, check_data, check_stack
+from l1reg.training import Callback, History
 
 
 @dataclass
@@ -78,34 +77,31 @@ class EarlyStopping(Callback):
         self.val_error: list[list[float]] = []
         self.best_epoch: list[int] = []
 
-    def on_train_begin(self, run: TrainingRun) -> None:
-        if run.stacked:
-            self._x, self._t = check_stack(run.net, self.x_val, self.t_val, len(run.nets), "x_val", "t_val")
-        else:
-            self._x, self._t = check_data(run.net, self.x_val, self.t_val, "x_val", "t_val")
-        n_rep = len(run.nets)
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._x, self._t = self.model.check_data(self.x_val, self.t_val, "x_val", "t_val")
+        n_rep = len(self._x) if self.model.stacked else 1
         self._errors: list[np.ndarray] = []
         self._best_error = np.full(n_rep, np.inf)
         self._best_epoch = np.zeros(n_rep, dtype=int)
         self._best_params: np.ndarray | None = None
 
-    def on_epoch_end(self, epoch: int, run: TrainingRun) -> bool:
-        o = forward(param_views(run.flat, run.net.shapes), self._x)[1]
-        error = np.atleast_1d(run.net.loss.error(o, self._t))
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> bool:
+        error = np.atleast_1d(self.model.evaluate(self._x, self._t)["error"])
         self._errors.append(error)
         better = error < self._best_error  # strictly lower: ties keep the earlier epoch
+        params = np.atleast_2d(self.model.get_weights())
         if self._best_params is None:
-            self._best_params = np.atleast_2d(run.flat).copy()
-        self._best_params[better] = np.atleast_2d(run.flat)[better]
+            self._best_params = params
+        self._best_params[better] = params[better]
         self._best_error[better] = error[better]
         self._best_epoch[better] = epoch
         if self.patience is None:
             return False
         return bool(np.all(epoch - self._best_epoch >= self.patience))
 
-    def on_train_end(self, run: TrainingRun) -> None:
+    def on_train_end(self, logs: dict | None = None) -> None:
         if self.restore_best:
-            np.atleast_2d(run.flat)[...] = self._best_params
+            self.model.set_weights(self._best_params if self.model.stacked else self._best_params[0])
         self.val_error = np.array(self._errors).T.tolist()  # networks x epochs
         self.best_epoch = self._best_epoch.tolist()
 

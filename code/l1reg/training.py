@@ -109,28 +109,114 @@ def _numpy_signal(loss):
 
 
 class Callback:
-    """Hooks that :func:`fit` calls; a callback overrides those it needs.
+    """Hooks that :func:`fit` calls, as Keras's callbacks; a callback overrides those it needs.
 
-    ``on_train_begin(run)`` once before the first epoch, ``on_epoch_end(epoch, run)``
-    after each epoch (numbered from 1; the history already holds it), and
-    ``on_train_end(run)`` once at the end, before the parameters go back into the
-    networks. A true return value from ``on_epoch_end`` stops training after that
-    epoch. ``run`` is the :class:`TrainingRun`; ``run.flat`` holds the live parameters.
+    Before training, ``fit`` sets ``callback.model``, a :class:`TrainingModel`: the
+    networks being trained, with their current parameters, to ``evaluate(x, t)``,
+    ``predict(x)`` or ``get_weights()``. Then it calls ``on_train_begin(logs)`` once,
+    ``on_epoch_end(epoch, logs)`` after each epoch (numbered from 1) and
+    ``on_train_end(logs)`` once at the end. ``logs`` holds the epoch's scores as the
+    history records them (``"train_error"``, ``"train_accuracy"`` and, with test data,
+    ``"test_error"``, ``"test_accuracy"``: a number for one network, an array with one
+    per network for a stack; empty with ``record_history=False``). A true return value
+    from ``on_epoch_end``, or ``self.model.stop_training = True``, stops training after
+    that epoch.
     """
 
-    def on_train_begin(self, run: TrainingRun) -> None:
-        """Called once, before the first epoch (e.g. to check data against ``run.net``)."""
+    model: TrainingModel | None = None
 
-    def on_epoch_end(self, epoch: int, run: TrainingRun) -> bool | None:
+    def set_model(self, model: TrainingModel) -> None:
+        """Called by :func:`fit` before training: the model this callback watches."""
+        self.model = model
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Called once, before the first epoch (e.g. to check data with ``self.model``)."""
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> bool | None:
         """Called after every epoch; return True to stop training."""
 
-    def on_train_end(self, run: TrainingRun) -> None:
+    def on_train_end(self, logs: dict | None = None) -> None:
         """Called once, after the last epoch."""
+
+
+class TrainingModel:
+    """What a callback sees of a training run: the networks at their current parameters.
+
+    The methods follow :class:`~l1reg.Network`'s: for a stack of networks, ``x`` is
+    stacked (replicas x items x n_input) and each answer has one entry per network.
+    ``rule`` is the run's update rule and ``weight_penalty``, ``bias_penalty`` the
+    networks' penalties: a strength set on them between epochs takes effect from the
+    next epoch, on either engine.
+    """
+
+    def __init__(self, run: TrainingRun) -> None:
+        self._run = run
+        self.stop_training = False
+
+    @property
+    def stacked(self) -> bool:
+        """True when training a list of networks side by side."""
+        return self._run.stacked
+
+    @property
+    def rule(self) -> UpdateRule:
+        return self._run.rule
+
+    @property
+    def weight_penalty(self):
+        return self._run.net.weight_penalty
+
+    @property
+    def bias_penalty(self):
+        return self._run.net.bias_penalty
+
+    def check_data(self, x, t, x_name: str = "x", t_name: str = "t") -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and one-hot targets for these networks, checked (stacked for a stack)."""
+        run = self._run
+        if run.stacked:
+            return check_stack(run.net, x, t, len(run.nets), x_name, t_name)
+        return check_data(run.net, x, t, x_name, t_name)
+
+    def predict_proba(self, x) -> np.ndarray:
+        """The softmax outputs for the items ``x`` (one set per network for a stack)."""
+        run = self._run
+        x = check_stack_inputs(run.net, x, len(run.nets)) if run.stacked else run.net.check_inputs(x)
+        return forward(run.params, x)[1]
+
+    def predict(self, x) -> np.ndarray:
+        """The predicted class of each item: the index of its largest output."""
+        return np.argmax(self.predict_proba(x), axis=-1)
+
+    def evaluate(self, x, t) -> dict[str, float | np.ndarray]:
+        """The data error ``E`` (without the penalty) and the accuracy on the items ``x``."""
+        x, t = self.check_data(x, t)
+        o = forward(self._run.params, x)[1]
+        error, accuracy = self._run.net.loss.error(o, t), hit_rate(o, t)
+        if not self.stacked:
+            return {"error": float(error), "accuracy": float(accuracy)}
+        return {"error": np.asarray(error), "accuracy": np.asarray(accuracy)}
+
+    def weights(self) -> np.ndarray:
+        """A copy of the weights (not the biases), as :meth:`Network.weights`; one row per network."""
+        return self._run.flat[..., : self._run.net.n_weights].copy()
+
+    def get_weights(self) -> np.ndarray:
+        """A copy of all parameters (the flat layout; one row per network for a stack)."""
+        return self._run.flat.copy()
+
+    def set_weights(self, values) -> None:
+        """Set all parameters from :meth:`get_weights`'s layout (finite numbers only)."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != self._run.flat.shape:
+            raise ValueError(f"values must have shape {self._run.flat.shape}, got {values.shape}")
+        if not np.all(np.isfinite(values)):
+            raise ValueError("values must hold only finite numbers")
+        self._run.flat[...] = values
 
 
 @dataclass
 class TrainingRun:
-    """One checked training run: what :func:`fit` hands to its engine and its callbacks.
+    """One checked training run: what :func:`fit` hands to its engine.
 
     ``flat`` holds the parameters being trained: the network's own vector for one
     network, a (replicas x n_params) copy of the stack's for several (copied back
@@ -160,12 +246,14 @@ class TrainingRun:
     params: dict[str, np.ndarray] = field(init=False)
     last_finite: np.ndarray = field(init=False)
     spec: StepSpec = field(init=False)
+    model: TrainingModel = field(init=False)
 
     def __post_init__(self) -> None:
         self.histories = [History() for _ in self.nets]
         self.params = param_views(self.flat, self.net.shapes)
         self.last_finite = self.flat.copy()  # the parameters at the end of the last finite epoch
         self.spec = step_spec(self.net, self.rule, self.on_names)
+        self.model = TrainingModel(self)
 
     def strengths(self) -> dict:
         """The numbers the step reads this epoch (:func:`strengths`)."""
@@ -192,13 +280,16 @@ class TrainingRun:
             scores = {}
         elif scores is None:
             scores = epoch_scores(self.net, self.params, self.x_train, self.t_train, self.test_data)
+        logs = {}
         for which, (errors, hits) in scores.items():
             errors, hits = np.atleast_1d(errors), np.atleast_1d(hits)
             for history, err, acc in zip(self.histories, errors, hits, strict=True):
                 getattr(history, f"{which}_error").append(float(err))
                 getattr(history, f"{which}_accuracy").append(float(acc))
-        stops = [bool(callback.on_epoch_end(epoch, self)) for callback in self.callbacks]
-        return any(stops)
+            logs[f"{which}_error"] = errors.astype(float) if self.stacked else float(errors[0])
+            logs[f"{which}_accuracy"] = hits.astype(float) if self.stacked else float(hits[0])
+        stops = [bool(callback.on_epoch_end(epoch, logs)) for callback in self.callbacks]
+        return any(stops) or self.model.stop_training
 
     def check_finite(self, epoch: int) -> None:
         """Remember the parameters if all are finite; otherwise restore them and raise."""
@@ -351,13 +442,17 @@ def fit(
         record_history=_check_flag(record_history, "record_history"),
     )
     for callback in run.callbacks:
-        callback.on_train_begin(run)
+        if callable(getattr(callback, "set_model", None)):
+            callback.set_model(run.model)
+        else:
+            callback.model = run.model
+        callback.on_train_begin({})
     # A step that overflows makes a parameter inf or NaN, which end_epoch reports as
     # TrainingDiverged after the epoch: NumPy's warnings would only say it earlier, vaguely.
     with np.errstate(over="ignore", invalid="ignore"):
         ENGINES[engine](run)
     for callback in run.callbacks:
-        callback.on_train_end(run)
+        callback.on_train_end({})
     if run.stacked:
         for one, row in zip(run.nets, run.flat, strict=True):
             one.flat[:] = row
@@ -488,6 +583,14 @@ def check_stack(net: Network, x, t, n_rep: int, x_name: str, t_name: str):
     checked = [check_data(net, xi, ti, f"{x_name}[{i}]", f"{t_name}[{i}]")
                for i, (xi, ti) in enumerate(zip(x, t, strict=True))]
     return np.stack([c[0] for c in checked]), np.stack([c[1] for c in checked])
+
+
+def check_stack_inputs(net: Network, x, n_rep: int, name: str = "x") -> np.ndarray:
+    """Check stacked inputs (replicas x items x n_input) for ``n_rep`` networks like ``net``."""
+    x = np.asarray(x)
+    if x.ndim != 3 or len(x) != n_rep:
+        raise ValueError(f"{name} must have shape (replicas={n_rep}, items, n_input), got {x.shape}")
+    return net.check_inputs(x.reshape(-1, x.shape[-1]), name).reshape(x.shape)
 
 
 def _check_noise(noise):
