@@ -12,12 +12,13 @@ import pytest
 
 pytest.importorskip("jax")
 
+from test_penalties import NumpyQuartic  # noqa: E402  (a penalty of one's own, for NumPy only)
+
 from l1reg import (  # noqa: E402
     L1,
     L1L2,
     L2,
     Network,
-    Penalty,
     compiled,  # noqa: E402
     fit,
 )
@@ -222,27 +223,12 @@ def test_jax_default_precision_is_left_as_it_was():
     assert jax.config.jax_enable_x64 == before
 
 
-class NumPyQuartic(Penalty):
-    """A penalty of one's own written for NumPy only (``gradient(w)``, no formulas)."""
-
-    settings = ("lam",)
-
-    def __init__(self, lam):
-        self.lam = lam
-
-    def __call__(self, w):
-        return self.lam * float(np.sum(w**4))
-
-    def gradient(self, w):
-        return 4.0 * self.lam * w**3
-
-
 @pytest.mark.parametrize(
     ("net_settings", "settings", "message"),
     [
         ({}, {"noise": Dropout(0.5, seed=0)}, "noise=Dropout"),
-        ({"weight_penalty": NumPyQuartic(0.1)}, {}, "weight_penalty=NumPyQuartic"),
-        ({"bias_penalty": NumPyQuartic(0.1)}, {}, "bias_penalty=NumPyQuartic"),
+        ({"weight_penalty": NumpyQuartic(0.1)}, {}, "weight_penalty=NumpyQuartic"),
+        ({"bias_penalty": NumpyQuartic(0.1)}, {}, "bias_penalty=NumpyQuartic"),
         ({"loss": Loss("quartic", squared_error, squared_error_signal)}, {}, "loss Loss"),
     ],
 )

@@ -97,7 +97,17 @@ class Penalty:
     __hash__ = None
 
 
-class L1(Penalty):
+class _OneStrength(Penalty):
+    """A penalty with one setting, its strength ``lam`` (>= 0)."""
+
+    settings = ("lam",)
+    lam = Strength()
+
+    def __init__(self, lam: float) -> None:
+        self.lam = lam
+
+
+class L1(_OneStrength):
     """The L1 penalty ``lam * sum(|w|)`` and its sub-gradient ``lam * sign(w)``.
 
     Parameters
@@ -119,12 +129,6 @@ class L1(Penalty):
     L1(lam=0.001)
     """
 
-    settings = ("lam",)
-    lam = Strength()
-
-    def __init__(self, lam: float) -> None:
-        self.lam = lam
-
     @staticmethod
     def value(xp, s, w):
         """``lam * sum(|w|)``."""
@@ -140,7 +144,7 @@ class L1(Penalty):
         return self.lam > 0
 
 
-class L2(Penalty):
+class L2(_OneStrength):
     """The L2 penalty ``lam * sum(w**2)`` and its gradient ``2 * lam * w``.
 
     Parameters
@@ -155,12 +159,6 @@ class L2(Penalty):
     >>> round(L2(0.10)(np.array([6.0, -2.0, 4.0])), 4)
     5.6
     """
-
-    settings = ("lam",)
-    lam = Strength()
-
-    def __init__(self, lam: float) -> None:
-        self.lam = lam
 
     @staticmethod
     def value(xp, s, w):
