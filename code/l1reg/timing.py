@@ -68,9 +68,10 @@ def describe_machine() -> str:
 def numpy_call_seconds(tries: int = 7, number: int = 20_000) -> dict[str, float]:
     """Seconds per call of a few NumPy calls an SGD step makes, on arrays of a 1-1-2 network.
 
-    Each call writes into an existing array (``out=``), as ``l1reg.fit``'s step does, so
-    nothing is allocated: with one or two numbers per array, what is timed is the
-    fixed cost of a call. The fastest of ``tries`` runs of ``number`` calls each.
+    Each call writes into an existing array (``out=``), so nothing is allocated: with one
+    or two numbers per array, what is timed is the fixed cost of a call alone (the
+    step's own calls also allocate their results). The fastest of ``tries`` runs of
+    ``number`` calls each.
     """
     a, b, out = np.full((1, 2), 0.5), np.full((1, 2), 0.25), np.empty((1, 2))
     x, w, rows = np.full((1, 1), 0.5), np.full((1, 2), 0.1), np.empty(1)
