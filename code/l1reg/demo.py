@@ -1,7 +1,8 @@
 """The article's demo, in one place: its settings, its seeds and its two runs.
 
 McCaffrey's demo (Visual Studio Magazine, December 2017) trains a 10-8-4 network on
-200 synthetic items for 500 epochs with lr = 0.01, once without and once with L1
+200 synthetic items with lr = 0.01 for "500 iterations", read here as 500 epochs
+(passes over the 200 items, one step per item), once without and once with L1
 (lam = 0.001), and tests on 40 items. The chapter walks through the same steps; the
 console version is ``python -m l1reg demo``.
 """

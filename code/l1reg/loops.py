@@ -1,13 +1,15 @@
-"""The training step written with explicit loops, the way the article's demo writes it.
+"""The training step written with explicit loops, one Python loop per sum.
 
-McCaffrey's demo (Visual Studio Magazine, December 2017) trains its network with one
-Python loop per sum: over the hidden nodes and, inside, over the inputs for each
-hidden sum; over the weights for each gradient; and, in the update, over every weight
-once more, adding the L1 term ``lam * sign(w)`` to that weight's gradient. This module
-keeps that style for teaching and as a reference: it computes the same update as the
-vectorized :func:`l1reg.sgd_step` (squared error or cross-entropy; L1 or no penalty),
-one number at a time. The tests check that both give the same parameters to 1e-12
-after hundreds of steps; the benchmark (``make bench``) measures what the loops cost.
+McCaffrey's demo (Visual Studio Magazine, December 2017) is coded from scratch in Python
+with NumPy. This module writes a training step in the same style, with code of its own
+rather than the article's: one Python loop per sum, over the hidden nodes and, inside,
+over the inputs for each hidden sum; over the weights for each gradient; and, in the
+update, over every weight once more, adding the L1 term ``lam * sign(w)`` to that
+weight's gradient. It serves for teaching and as a reference: it computes the same
+update as the vectorized :func:`l1reg.sgd_step` (squared error or cross-entropy; L1 or
+no penalty), one number at a time. The tests check that both give the same parameters to
+1e-12 after hundreds of steps; the benchmark (``make bench``) measures what the loops
+cost.
 
 One choice to note: the squared error's output signal goes through the full softmax
 Jacobian, as everywhere in ``l1reg``; some from-scratch code keeps only its diagonal,
@@ -69,8 +71,8 @@ def train(net: Network, x_train, t_train, *, epochs: int, lr: float, seed) -> No
 def _step(net: Network, x: np.ndarray, t: np.ndarray, lr: float) -> None:
     """The step itself: x and t are one checked item.
 
-    Long on purpose: it is the article's step, one Python loop per sum, in six numbered
-    parts that the chapter follows; splitting it would hide the correspondence.
+    Long on purpose: one Python loop per sum, in six numbered parts that follow the
+    derivative chapter's equations; splitting it would hide the correspondence.
     """
     n_in, n_hid, n_out = net.n_input, net.n_hidden, net.n_output
     ih_weights = net.params["ih_weights"]

@@ -16,7 +16,7 @@ signal, backward, the penalties, the rule's update), written once for NumPy and
 ``jax.numpy``: :func:`numpy_engine` calls it in a Python loop over the batches, the
 compiled engine (:mod:`l1reg.compiled`) inside ``lax.scan``. :func:`sgd_step` here
 takes that step on one network, in place. ``l1reg.loops`` writes the step again with
-explicit Python loops, the way the article does.
+explicit Python loops, one per sum, for reading beside it.
 """
 
 from __future__ import annotations
