@@ -8,7 +8,7 @@ Sections
 demo
     The book's demo (10-8-4 network, 200 items, lam = 0.001, lr = 0.01), every variant
     doing the same number of updates: the article-style loop version
-    (``l1reg.loops``), the vectorized ``l1reg.fit`` at batch size 1 and 32, the NumPy
+    (``l1reg.reference.loops``), the vectorized ``l1reg.fit`` at batch size 1 and 32, the NumPy
     step as it was before the model was written once (``benchmarks/frozen_step.py``,
     buffers allocated once per run) at batch size 1, and Keras on JAX at batch size 1
     and 32. Then the chapter's full demo: 500 epochs without and with L1
@@ -306,8 +306,9 @@ def keras_row(keras, *, section, variant, x, t, hidden, activation_out, loss, la
 
 
 def bench_demo(args) -> list[Row]:
-    from l1reg import L1, Network, fit, loops
-    from l1reg.demo import LAM, LR, demo_data, demo_seeds, run_demo
+    from l1reg import L1, Network, fit
+    from l1reg.reference import loops
+    from l1reg.studies.demo import LAM, LR, demo_data, demo_seeds, run_demo
 
     data = demo_data()
     n = len(data.x_train)
@@ -383,7 +384,8 @@ def size_label(sizes: tuple[int, int, int]) -> str:
 def bench_sizes(args) -> list[Row]:
     import numpy as np
 
-    from l1reg import L1, Network, fit, loops, one_hot
+    from l1reg import L1, Network, fit, one_hot
+    from l1reg.reference import loops
 
     jobs, labels = [], []
     n = 200
@@ -616,10 +618,10 @@ def bench_replicas(args) -> tuple[list[Row], list[str]]:
     import numpy as np
 
     from l1reg import Network, fit, one_hot
-    from l1reg.update_rules import SubGradient
+    from l1reg.core.update_rules import SubGradient
 
     lam, lr, n = 0.001, 0.01, 200
-    from l1reg.timing import blas_threads
+    from l1reg.book.timing import blas_threads
 
     threads = ", ".join(f"{name} on {n_threads}" for name, _, n_threads in blas_threads()) or "not reported"
     notes = ["yardstick: np.matmul on stacks of the step's five products (as many networks, the same "
@@ -717,9 +719,7 @@ def rule_kinds() -> dict:
     """One instance of every update rule, at strengths that move the demo's networks."""
     import numpy as np
 
-    from l1reg.constraints import MaxNorm
-    from l1reg.pruning import KeepPruned
-    from l1reg.update_rules import (
+    from l1reg.core.update_rules import (
         CumulativePenalty,
         ElasticNetGradient,
         GroupProximal,
@@ -730,6 +730,8 @@ def rule_kinds() -> dict:
         TackOn,
         TruncatedGradient,
     )
+    from l1reg.regularize.constraints import MaxNorm
+    from l1reg.regularize.pruning import KeepPruned
 
     keep = np.arange(RULES_AT * 112).reshape(RULES_AT, 112) % 4 > 0  # a quarter of the weights pruned
     return {"Plain": Plain(), "SubGradient": SubGradient(0.001), "L2Gradient": L2Gradient(0.001),
@@ -901,7 +903,7 @@ def main(argv: list[str] | None = None) -> int:
         # read by the BLAS library when NumPy is first imported, so set before that
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[name] = str(args.blas_threads)
-    from l1reg.timing import describe_machine  # imports NumPy: after the thread settings above
+    from l1reg.book.timing import describe_machine  # imports NumPy: after the thread settings above
 
     print(f"l1reg benchmark: {', '.join(args.sections)}; median of {args.repeats} runs after "
           f"{args.warmup} warm-up")

@@ -1,6 +1,6 @@
 """JAX's automatic differentiation against l1reg's back-propagation.
 
-JAX is imported only by ``l1reg.autodiff``; these tests also check that ``import
+JAX is imported only by ``l1reg.reference.autodiff``; these tests also check that ``import
 l1reg`` does not pull it in and that importing the module writes nothing to stderr.
 """
 
@@ -13,8 +13,8 @@ import pytest
 pytest.importorskip("jax")
 
 from l1reg import L1, L1L2, L2, Network  # noqa: E402
-from l1reg.autodiff import jax_gradient, jax_objective  # noqa: E402
-from l1reg.gradcheck import with_shortcut  # noqa: E402
+from l1reg.reference.autodiff import jax_gradient, jax_objective  # noqa: E402
+from l1reg.reference.gradcheck import with_shortcut  # noqa: E402
 
 CASES = [
     pytest.param("squared", None, None, id="squared"),
@@ -104,10 +104,10 @@ def test_jax_gradient_rejects_bad_input(net, x, t, error, match, small_net, smal
 
 def test_import_l1reg_does_not_import_jax_and_autodiff_is_silent():
     code = (
-        "import sys, l1reg, l1reg.gradcheck, l1reg.plots\n"
+        "import sys, l1reg, l1reg.reference.gradcheck, l1reg.book.plots\n"
         "assert 'jax' not in sys.modules, 'import l1reg pulled in jax'\n"
         "import numpy as np\n"
-        "from l1reg.autodiff import jax_gradient\n"
+        "from l1reg.reference.autodiff import jax_gradient\n"
         "net = l1reg.Network(2, 2, 2, seed=0)\n"
         "jax_gradient(net, np.ones((1, 2)), np.eye(2)[:1])\n"
     )
@@ -119,7 +119,7 @@ def test_import_l1reg_does_not_import_jax_and_autodiff_is_silent():
 def test_a_loss_of_ones_own_under_a_known_name_is_refused():
     # named "squared" but computing cross-entropy: the JAX twin would differentiate
     # the squared error and disagree with net.objective without a word
-    from l1reg.losses import Loss, cross_entropy, cross_entropy_signal
+    from l1reg.core.losses import Loss, cross_entropy, cross_entropy_signal
 
     impostor = Loss("squared", cross_entropy, cross_entropy_signal)
     net = Network(3, 4, 2, seed=0, init_range=1.0, loss=impostor)

@@ -17,25 +17,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from l1reg import (
-    L1,
-    L1L2,
-    L2,
-    Network,
-    constraints,
-    fit,
-    gradcheck,
-    linear,
-    losses,
-    make_demo_data,
-    make_inputs,
-    one_hot,
-    shrinkage,
-    soft_threshold,
-    update_rules,
-)
-from l1reg.early_stopping import EarlyStopping
-from l1reg.training import Callback, TrainingDiverged
+from l1reg import L1, L1L2, L2, Network, fit, make_demo_data, make_inputs, one_hot, soft_threshold
+from l1reg.core import losses, update_rules
+from l1reg.core.training import Callback, TrainingDiverged
+from l1reg.reference import gradcheck
+from l1reg.regularize import constraints
+from l1reg.regularize.early_stopping import EarlyStopping
+from l1reg.studies import linear, shrinkage
 
 
 @contextmanager
@@ -140,7 +128,7 @@ def test_nan_already_in_the_parameters_is_reported_as_such_not_blamed_on_lr(demo
 
 @pytest.mark.parametrize("eps", [1e-20, 1e-17])
 def test_a_gradient_check_step_below_float_spacing_is_refused(eps):
-    from l1reg.gradcheck import numerical_gradient
+    from l1reg.reference.gradcheck import numerical_gradient
     with pytest.raises(ValueError, match=r"eps=.* is below the float spacing of w\[1\] = 1"):
         numerical_gradient(lambda w: float(w @ w), np.array([0.0, 1.0]), eps=eps)
     assert numerical_gradient(lambda w: float(w @ w), np.array([0.0, 1.0]), eps=1e-6) == pytest.approx([0, 2])

@@ -389,7 +389,7 @@ def test_a_tiny_replicas_run_times_the_engines_and_peers_and_reports_rates_and_c
 
 def test_a_tiny_rules_run_times_each_rule_on_both_engines(bench, capsys, monkeypatch):
     pytest.importorskip("jax")
-    from l1reg.update_rules import Plain, Proximal
+    from l1reg.core.update_rules import Plain, Proximal
 
     monkeypatch.setattr(bench, "rule_kinds", lambda: {"Plain": Plain(), "Proximal": Proximal(0.001)})
     code = bench.main(["--sections", "rules", "--repeats", "1", "--warmup", "0", "--rules-epochs", "1"])
@@ -404,7 +404,8 @@ def test_a_tiny_rules_run_times_each_rule_on_both_engines(bench, capsys, monkeyp
 
 
 def test_every_rule_kind_is_in_the_rules_section(bench):
-    from l1reg import constraints, pruning, update_rules
+    from l1reg.core import update_rules
+    from l1reg.regularize import constraints, pruning
 
     kinds = {type(rule) for rule in bench.rule_kinds().values()}
     library = {cls for module in (update_rules, constraints, pruning) for cls in vars(module).values()

@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from l1reg import book, plots
+from l1reg import book
+from l1reg.book import plots
 
 
 @pytest.fixture

@@ -6,8 +6,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from l1reg import L1, Network, fit, plots
-from l1reg.comparison import (
+from l1reg import L1, Network, fit
+from l1reg.book import plots
+from l1reg.core.update_rules import Plain, Proximal, SubGradient
+from l1reg.regularize.dropout import Dropout
+from l1reg.regularize.early_stopping import EarlyStopping
+from l1reg.regularize.jitter import Jitter
+from l1reg.studies.comparison import (
     DIGITS_EPOCHS,
     GridDropout,
     GridJitter,
@@ -19,12 +24,8 @@ from l1reg.comparison import (
     sweep,
     train_digits,
 )
-from l1reg.data import load_digits_data
-from l1reg.demo import LAM, LR, demo_data, demo_large_test, demo_seeds, run_demo
-from l1reg.dropout import Dropout
-from l1reg.early_stopping import EarlyStopping
-from l1reg.jitter import Jitter
-from l1reg.update_rules import Plain, Proximal, SubGradient
+from l1reg.studies.data import load_digits_data
+from l1reg.studies.demo import LAM, LR, demo_data, demo_large_test, demo_seeds, run_demo
 
 
 def _names(name):

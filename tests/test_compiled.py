@@ -14,21 +14,11 @@ pytest.importorskip("jax")
 
 from test_penalties import NumpyQuartic  # noqa: E402  (a penalty of one's own, for NumPy only)
 
-from l1reg import (  # noqa: E402
-    L1,
-    L1L2,
-    L2,
-    Network,
-    compiled,  # noqa: E402
-    fit,
-)
-from l1reg.constraints import MaxNorm  # noqa: E402
-from l1reg.dropout import Dropout  # noqa: E402
-from l1reg.early_stopping import EarlyStopping  # noqa: E402
-from l1reg.losses import Loss, squared_error, squared_error_signal  # noqa: E402
-from l1reg.pruning import KeepPruned  # noqa: E402
-from l1reg.training import Callback  # noqa: E402
-from l1reg.update_rules import (  # noqa: E402
+from l1reg import L1, L1L2, L2, Network, fit
+from l1reg.core import compiled  # noqa: E402
+from l1reg.core.losses import Loss, squared_error, squared_error_signal  # noqa: E402
+from l1reg.core.training import Callback  # noqa: E402
+from l1reg.core.update_rules import (  # noqa: E402
     CumulativePenalty,
     ElasticNetGradient,
     GroupProximal,
@@ -39,6 +29,10 @@ from l1reg.update_rules import (  # noqa: E402
     TackOn,
     TruncatedGradient,
 )
+from l1reg.regularize.constraints import MaxNorm  # noqa: E402
+from l1reg.regularize.dropout import Dropout  # noqa: E402
+from l1reg.regularize.early_stopping import EarlyStopping  # noqa: E402
+from l1reg.regularize.pruning import KeepPruned  # noqa: E402
 
 N_ITEMS, SIZES = 40, (5, 4, 3)
 

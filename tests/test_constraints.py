@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from l1reg import Network, fit
-from l1reg.constraints import MaxNorm, cap_column_norms
+from l1reg.regularize.constraints import MaxNorm, cap_column_norms
 
 
 def _net(penalty=None, seed=5, init_range=0.01):

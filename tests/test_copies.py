@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import l1reg
-from l1reg.data import make_demo_data
+from l1reg.studies.data import make_demo_data
 
 COPIES = {
     "pickle": lambda obj: pickle.loads(pickle.dumps(obj)),

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from l1reg import label_items, make_demo_data, make_generator, make_inputs, one_hot
-from l1reg.data import DemoData, add_noise_inputs, load_digits_data, standardize
-from l1reg.demo import demo_data, demo_seeds
+from l1reg.studies.data import DemoData, add_noise_inputs, load_digits_data, standardize
+from l1reg.studies.demo import demo_data, demo_seeds
 
 
 @pytest.fixture(scope="module")

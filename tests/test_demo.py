@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from l1reg.data import make_generator
-from l1reg.demo import LAM, demo_data, demo_large_test, demo_seeds, run_demo, seed_study
+from l1reg.studies.data import make_generator
+from l1reg.studies.demo import LAM, demo_data, demo_large_test, demo_seeds, run_demo, seed_study
 
 
 def test_large_test_set_is_labelled_by_the_seed_sets_own_generator():

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from l1reg.__main__ import main
-from l1reg.demo import LAM, run_demo
+from l1reg.studies.demo import LAM, run_demo
 
 ACCURACY_LINE = re.compile(r"^  (without L1|with L1)\s+(\d{1,3}\.\d\d) %\s+(\d{1,3}\.\d\d) %$")
 

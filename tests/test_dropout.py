@@ -7,10 +7,10 @@ import pytest
 
 from l1reg import Network, fit
 from l1reg.core import model
-from l1reg.dropout import Dropout
-from l1reg.gradcheck import numerical_gradient
-from l1reg.losses import LOSSES
-from l1reg.network import blocks
+from l1reg.core.losses import LOSSES
+from l1reg.core.network import blocks
+from l1reg.reference.gradcheck import numerical_gradient
+from l1reg.regularize.dropout import Dropout
 
 
 def _net(penalty=None, seed=5, init_range=0.01):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from l1reg import L1, Network, cross_entropy, fit
-from l1reg.demo import demo_data
+from l1reg.studies.demo import demo_data
 
 
 def _names(name):

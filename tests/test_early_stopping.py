@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from l1reg import Network, fit
-from l1reg.early_stopping import EarlyStopping
-from l1reg.update_rules import Proximal
+from l1reg.core.update_rules import Proximal
+from l1reg.regularize.early_stopping import EarlyStopping
 
 
 def _net(seed=5):

@@ -6,7 +6,9 @@ import pytest
 
 from l1reg import L1, L2, Network, fit
 from l1reg.core import model
-from l1reg.gradcheck import (
+from l1reg.core.losses import squared_error_diagonal_signal, squared_error_signal
+from l1reg.core.network import PARAM_NAMES
+from l1reg.reference.gradcheck import (
     TOLERANCE,
     analytic_gradient,
     check_network_gradient,
@@ -16,8 +18,6 @@ from l1reg.gradcheck import (
     relative_error,
     with_shortcut,
 )
-from l1reg.losses import squared_error_diagonal_signal, squared_error_signal
-from l1reg.network import PARAM_NAMES
 
 
 def _f(w):
@@ -350,7 +350,7 @@ PLOT_REPORTS = {
 def test_plot_gradient_check_draws_one_bar_per_block_and_report():
     import matplotlib.pyplot as plt
 
-    from l1reg import plots
+    from l1reg.book import plots
 
     reports = PLOT_REPORTS
     fig, ax = plt.subplots()
@@ -371,7 +371,7 @@ def test_plot_gradient_check_draws_one_bar_per_block_and_report():
 def test_plot_gradient_errors_draws_one_dot_per_block_and_report():
     import matplotlib.pyplot as plt
 
-    from l1reg import plots
+    from l1reg.book import plots
 
     reports = PLOT_REPORTS
     fig, ax = plt.subplots()
@@ -398,7 +398,7 @@ def test_plot_gradient_errors_draws_one_dot_per_block_and_report():
 def test_plot_gradient_errors_rejects_a_bad_tolerance():
     import matplotlib.pyplot as plt
 
-    from l1reg import plots
+    from l1reg.book import plots
 
     fig, ax = plt.subplots()
     try:
@@ -411,7 +411,7 @@ def test_plot_gradient_errors_rejects_a_bad_tolerance():
 def test_plot_chattering_and_subgradient_show_their_data():
     import matplotlib.pyplot as plt
 
-    from l1reg import plots
+    from l1reg.book import plots
 
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3)
     try:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from l1reg import Network, fit
-from l1reg.jitter import Jitter
+from l1reg.regularize.jitter import Jitter
 
 
 def _net(penalty=None, seed=5, init_range=0.01):

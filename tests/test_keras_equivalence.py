@@ -9,9 +9,10 @@ regularizer, a loss or SGD is computed, the one-epoch equivalence fails here fir
 import numpy as np
 import pytest
 
-from l1reg import L1, L1L2, L2, Network, demo, fit
-from l1reg import keras_bridge as kb
-from l1reg.update_rules import Proximal
+from l1reg import L1, L1L2, L2, Network, fit
+from l1reg.core.update_rules import Proximal
+from l1reg.reference import keras_bridge as kb
+from l1reg.studies import demo
 
 keras = kb.keras  # the module set the backend before its first import
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from l1reg import soft_threshold
-from l1reg.data import load_diabetes_data
-from l1reg.linear import fit_lasso_proximal, lasso_objective
+from l1reg.studies.data import load_diabetes_data
+from l1reg.studies.linear import fit_lasso_proximal, lasso_objective
 
 sklearn_linear = pytest.importorskip("sklearn.linear_model")
 

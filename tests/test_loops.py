@@ -5,9 +5,10 @@ import re
 import numpy as np
 import pytest
 
-from l1reg import L1, L2, Network, fit, loops, sgd_step
-from l1reg.demo import demo_data
-from l1reg.gradcheck import with_shortcut
+from l1reg import L1, L2, Network, fit, sgd_step
+from l1reg.reference import loops
+from l1reg.reference.gradcheck import with_shortcut
+from l1reg.studies.demo import demo_data
 
 
 def _pair(loss, lam_w, lam_b=None, seed=3):
@@ -119,7 +120,7 @@ def test_loop_train_refuses_bad_arguments():
 def test_plot_step_times_draws_both_versions_on_log_axes():
     import matplotlib.pyplot as plt
 
-    from l1reg import plots
+    from l1reg.book import plots
 
     fig, ax = plt.subplots()
     try:
@@ -129,7 +130,7 @@ def test_plot_step_times_draws_both_versions_on_log_axes():
         np.testing.assert_array_equal(loops_line.get_ydata(), [14.0, 150.0])
         np.testing.assert_array_equal(arrays_line.get_xdata(), [8, 124])
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
-        assert labels == ["loops (l1reg.loops)", "arrays (l1reg.fit)"]
+        assert labels == ["loops (l1reg.reference.loops)", "arrays (l1reg.fit)"]
     finally:
         plt.close(fig)
 
@@ -147,7 +148,7 @@ def test_plot_step_times_draws_both_versions_on_log_axes():
 def test_plot_step_times_refuses_what_it_cannot_draw(n_params, loop_us, array_us, message):
     import matplotlib.pyplot as plt
 
-    from l1reg import plots
+    from l1reg.book import plots
 
     fig, ax = plt.subplots()
     try:

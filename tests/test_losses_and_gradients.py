@@ -8,9 +8,7 @@ import pytest
 
 from l1reg import L1, L1L2, L2, Network, cross_entropy, softmax, squared_error
 from l1reg.core import model
-from l1reg.core.numpy_namespace import xp as numpy_xp
-from l1reg.gradcheck import network_numerical_gradient, numerical_gradient
-from l1reg.losses import (
+from l1reg.core.losses import (
     LOSSES,
     SHORTCUTS,
     CrossEntropy,
@@ -20,6 +18,8 @@ from l1reg.losses import (
     cross_entropy_signal,
     squared_error_signal,
 )
+from l1reg.core.numpy_namespace import xp as numpy_xp
+from l1reg.reference.gradcheck import network_numerical_gradient, numerical_gradient
 
 # --- softmax and the losses' values -------------------------------------------------------
 

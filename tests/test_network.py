@@ -5,7 +5,7 @@ import pytest
 
 from l1reg import L1, L2, Network
 from l1reg.core import model
-from l1reg.network import blocks
+from l1reg.core.network import blocks
 
 
 def test_sizes_and_shapes(small_net):

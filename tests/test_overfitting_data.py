@@ -6,8 +6,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from l1reg import Network, plots
-from l1reg.data import (
+from l1reg import Network
+from l1reg.book import plots
+from l1reg.core.training import History
+from l1reg.studies.data import (
     LOAN_INTERCEPT,
     LOAN_SLOPE,
     LoanData,
@@ -16,7 +18,6 @@ from l1reg.data import (
     make_loan_data,
     make_loan_replicas,
 )
-from l1reg.training import History
 
 
 def _names(name: str) -> str:

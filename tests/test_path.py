@@ -1,4 +1,4 @@
-"""The demo's lam path (l1reg.path) and the chapter 02 plots drawn from it (l1reg.plots)."""
+"""The demo's lam path (l1reg.studies.path) and the chapter 02 plots drawn from it (l1reg.book.plots)."""
 
 import re
 
@@ -6,11 +6,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from l1reg import plots
-from l1reg.comparison import sweep
-from l1reg.demo import run_demo
-from l1reg.path import LamPath, demo_lam_path
-from l1reg.update_rules import Plain, Proximal
+from l1reg.book import plots
+from l1reg.core.update_rules import Plain, Proximal
+from l1reg.studies.comparison import sweep
+from l1reg.studies.demo import run_demo
+from l1reg.studies.path import LamPath, demo_lam_path
 
 
 def _names(name):

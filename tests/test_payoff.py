@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from l1reg import payoff
-from l1reg.update_rules import L2Gradient, Plain, Proximal, SubGradient
+from l1reg.core.update_rules import L2Gradient, Plain, Proximal, SubGradient
+from l1reg.studies import payoff
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from l1reg import L1, L1L2, L2, Network, Penalty, fit, soft_threshold
-from l1reg.penalties import check_penalty
+from l1reg.core.penalties import check_penalty
 
 
 def test_value_of_the_worked_example():

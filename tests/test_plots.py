@@ -1,10 +1,10 @@
-"""l1reg.plots: the figures show their data, and their legends say what the chapters print."""
+"""l1reg.book.plots: the figures show their data, and their legends say what the chapters print."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from l1reg import plots
+from l1reg.book import plots
 
 
 def test_plot_paired_differences_marks_zero_and_the_mean_to_one_decimal():
@@ -23,7 +23,7 @@ def test_plot_paired_differences_marks_zero_and_the_mean_to_one_decimal():
 
 
 def test_unit_path_plot_draws_one_line_per_hidden_unit():
-    from l1reg.path import LamPath
+    from l1reg.studies.path import LamPath
 
     ih = np.zeros((2, 10, 8))
     ho = np.zeros((2, 8, 4))
@@ -43,7 +43,7 @@ def test_unit_path_plot_draws_one_line_per_hidden_unit():
 
 
 def test_plot_paired_gains_draws_each_interval_and_fills_only_the_clear_ones():
-    from l1reg.stats import paired_difference
+    from l1reg.studies.stats import paired_difference
 
     gains = [paired_difference([1.0, 3.0, 2.0], [0.0, 0.0, 0.0]),
              paired_difference([0.5, -0.5, 1.0], [0.0, 0.0, 0.0])]
@@ -65,7 +65,7 @@ def test_plot_paired_gains_draws_each_interval_and_fills_only_the_clear_ones():
 
 
 def test_plot_paired_gains_by_default_fills_the_intervals_clear_of_zero_in_the_given_colour():
-    from l1reg.stats import paired_difference
+    from l1reg.studies.stats import paired_difference
 
     gains = [paired_difference([1.0, 1.2, 1.1], [0.0, 0.0, 0.0]),
              paired_difference([0.5, -0.5, 1.0], [0.0, 0.0, 0.0])]

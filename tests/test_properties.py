@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from l1reg import L1, L1L2, L2, Network, fit, gradcheck, linear, shrinkage, soft_threshold, softmax
+from l1reg import L1, L1L2, L2, Network, fit, soft_threshold, softmax
+from l1reg.reference import gradcheck
+from l1reg.studies import linear, shrinkage
 
 SIZES = st.integers(1, 5)
 LOSSES = st.sampled_from(["squared", "cross_entropy"])

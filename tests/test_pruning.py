@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from l1reg import Network, fit
-from l1reg.pruning import KeepPruned, magnitude_mask, prune_weights
-from l1reg.update_rules import Plain, step_once
+from l1reg.core.update_rules import Plain, step_once
+from l1reg.regularize.pruning import KeepPruned, magnitude_mask, prune_weights
 
 
 def test_magnitude_mask_drops_the_smallest_absolute_values():

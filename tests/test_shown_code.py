@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import l1reg.loops
+import l1reg.reference.loops
 from l1reg import L1, Network, fit, make_demo_data
 from l1reg.core import model
-from l1reg.training import numpy_engine
+from l1reg.core.training import numpy_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"
@@ -103,7 +103,7 @@ def called_by_fit(engine: str, loss: str) -> set:
     saved = None
     if engine == "compiled":
         pytest.importorskip("jax")
-        from l1reg import compiled
+        from l1reg.core import compiled
 
         saved, compiled._CACHE = compiled._CACHE, {}
     data = make_demo_data(n_train=20, n_test=1)
@@ -171,8 +171,8 @@ def test_the_record_tells_what_fit_does_not_run(numpy_calls, compiled_calls):
     for calls in (numpy_calls, compiled_calls):
         squared = calls["squared"]
         # the article-style loop is a separate reference, never called by fit
-        assert l1reg.loops._step.__code__ not in squared
-        assert l1reg.loops.sgd_step.__code__ not in squared
+        assert l1reg.reference.loops._step.__code__ not in squared
+        assert l1reg.reference.loops.sgd_step.__code__ not in squared
         # with squared error, neither the cross-entropy's signal nor the diagonal shortcut runs
         assert model.cross_entropy_signal.__code__ not in squared
         assert model.squared_error_diagonal_signal.__code__ not in squared
@@ -186,19 +186,20 @@ def test_a_directive_is_read_with_its_options():
     text = (
         "Here is the step:\n\n"
         "```{literalinclude} ../code/l1reg/core/step.py\n:language: python\n:pyobject: sgd_step\n```\n\n"
-        "```{literalinclude} ../code/l1reg/penalties.py\n:pyobject: L1.grad\n:language: python\n```\n\n"
-        "```{literalinclude} ../code/l1reg/penalties.py\n:lines: 1-5\n```\n\n"
+        "```{literalinclude} ../code/l1reg/core/penalties.py\n:pyobject: L1.grad\n:language: python\n```\n\n"
+        "```{literalinclude} ../code/l1reg/core/penalties.py\n:lines: 1-5\n```\n\n"
         "```{literalinclude} ../README.md\n:pyobject: nothing\n```\n"
     )
-    assert shown_in(text) == [("code/l1reg/core/step.py", "sgd_step"), ("code/l1reg/penalties.py", "L1.grad")]
+    assert shown_in(text) == [("code/l1reg/core/step.py", "sgd_step"),
+                              ("code/l1reg/core/penalties.py", "L1.grad")]
 
 
 def test_a_directive_that_names_no_such_object_fails():
     with pytest.raises(AttributeError):
         code_of("code/l1reg/core/model.py", "no_such_function")
     # a name the module only imports from elsewhere is not defined in that file
-    with pytest.raises(AssertionError, match="not in code/l1reg/training.py"):
-        code_of("code/l1reg/training.py", "core_step")
+    with pytest.raises(AssertionError, match="not in code/l1reg/core/training.py"):
+        code_of("code/l1reg/core/training.py", "core_step")
 
 
 def test_the_shown_step_is_the_step_fit_takes():

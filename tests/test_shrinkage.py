@@ -6,7 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from l1reg import L1, L1L2, L2, plots, shrinkage
+from l1reg import L1, L1L2, L2
+from l1reg.book import plots
+from l1reg.studies import shrinkage
 
 W0 = np.linspace(-3.0, 3.0, 61)
 # A numerical search can only be accurate to about sqrt(machine epsilon) ~ 1e-8: where

@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from l1reg.data import load_diabetes_data, load_digits_data, split_validation
+from l1reg.studies.data import load_diabetes_data, load_digits_data, split_validation
 
 matplotlib.use("Agg")
 pytest.importorskip("sklearn")
@@ -70,7 +70,7 @@ def test_bad_input_is_refused_with_its_name(call, error, name):
 def test_pixel_map_draws_an_8_by_8_image_and_refuses_other_sizes():
     import matplotlib.pyplot as plt
 
-    from l1reg.plots import plot_pixel_map
+    from l1reg.book.plots import plot_pixel_map
 
     fig, ax = plt.subplots()
     values = np.arange(64.0)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from l1reg.stats import McNemar, PairedDifference, holm, mcnemar, paired_difference
+from l1reg.studies.stats import McNemar, PairedDifference, holm, mcnemar, paired_difference
 
 
 def test_interval_matches_scipys_t_interval():

@@ -1,10 +1,10 @@
-"""l1reg.timing: the machine's description and the fixed cost of a NumPy call."""
+"""l1reg.book.timing: the machine's description and the fixed cost of a NumPy call."""
 
 import os
 
 import pytest
 
-from l1reg import timing
+from l1reg.book import timing
 
 
 def test_the_processor_name_is_read_from_the_system(monkeypatch, tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from l1reg import L1, Network, fit, sgd_step
-from l1reg.training import ENGINES, Callback
+from l1reg.core.training import ENGINES, Callback
 
 # --- one SGD step, computed by hand ------------------------------------------------------
 

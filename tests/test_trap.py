@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import l1reg
-from l1reg import trap
+from l1reg.studies import trap
 
 
 def _problem(seed=0):

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from l1reg import L1, L1L2, L2, Network, fit, soft_threshold
-from l1reg.constraints import MaxNorm
-from l1reg.network import WEIGHT_NAMES
-from l1reg.training import Callback
-from l1reg.update_rules import (
+from l1reg.core.network import WEIGHT_NAMES
+from l1reg.core.training import Callback
+from l1reg.core.update_rules import (
     CumulativePenalty,
     ElasticNetGradient,
     GroupProximal,
@@ -25,6 +24,7 @@ from l1reg.update_rules import (
     stack_rules,
     step_once,
 )
+from l1reg.regularize.constraints import MaxNorm
 
 _step = step_once  # one update by hand, as the training loop does it
 

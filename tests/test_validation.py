@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from l1reg import L1, Network, fit, make_inputs
-from l1reg.demo import demo_network
+from l1reg.studies.demo import demo_network
 
 N_IN, N_HID, N_OUT, N_ITEMS = 3, 4, 2, 6
 

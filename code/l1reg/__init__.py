@@ -1,10 +1,10 @@
 """l1reg: L1 regularization of a small neural network, from scratch in NumPy."""
 
-from l1reg.data import DemoData, label_items, make_demo_data, make_generator, make_inputs, one_hot
-from l1reg.losses import cross_entropy, softmax, squared_error
-from l1reg.network import Network
-from l1reg.penalties import L1, L1L2, L2, Penalty, soft_threshold
-from l1reg.training import History, fit, sgd_step
+from l1reg.core.losses import cross_entropy, softmax, squared_error
+from l1reg.core.network import Network
+from l1reg.core.penalties import L1, L1L2, L2, Penalty, soft_threshold
+from l1reg.core.training import History, fit, sgd_step
+from l1reg.studies.data import DemoData, label_items, make_demo_data, make_generator, make_inputs, one_hot
 
 __all__ = [
     "L1",

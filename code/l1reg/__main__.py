@@ -4,7 +4,7 @@ import argparse
 import os
 import sys
 
-from l1reg.demo import EPOCHS, print_demo
+from l1reg.studies.demo import EPOCHS, print_demo
 
 
 def positive_int(text: str) -> int:

@@ -14,13 +14,13 @@ from cycler import cycler
 from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
 
-from l1reg._validation import check_positive_int, check_real
-from l1reg.comparison import LamSweep
-from l1reg.data import LOAN_CLASSES, LOAN_INPUT_RANGE, loan_boundary
-from l1reg.gradcheck import TOLERANCE
-from l1reg.path import LamPath
-from l1reg.shrinkage import quadratic_error
-from l1reg.training import History
+from l1reg.core._validation import check_positive_int, check_real
+from l1reg.core.training import History
+from l1reg.reference.gradcheck import TOLERANCE
+from l1reg.studies.comparison import LamSweep
+from l1reg.studies.data import LOAN_CLASSES, LOAN_INPUT_RANGE, loan_boundary
+from l1reg.studies.path import LamPath
+from l1reg.studies.shrinkage import quadratic_error
 
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = {
@@ -165,7 +165,7 @@ def plot_learning_curve(ax: plt.Axes, sizes, accuracies: dict[str, np.ndarray],
 def plot_paired_gains(ax: plt.Axes, sizes, gains, clear=None, color=None) -> None:
     """Paired differences (e.g. L1 minus plain, in points) against size, with their intervals.
 
-    ``gains`` holds one :class:`l1reg.stats.PairedDifference` per size; each is drawn as
+    ``gains`` holds one :class:`l1reg.studies.stats.PairedDifference` per size; each is drawn as
     its mean with its interval as a bar, over a line at zero. ``clear``, one bool per
     size, fills the markers of the differences that count as clear of zero (e.g. after
     Holm's adjustment) and leaves the others open; by default a difference is clear when
@@ -648,9 +648,9 @@ def plot_gradient_check(ax: plt.Axes, reports: dict[str, dict[str, float]], tole
     """Relative errors per parameter block as grouped bars on a log scale, one colour per report.
 
     ``reports`` maps a label to the dict returned by
-    ``l1reg.gradcheck.check_network_gradient``; errors below ``floor`` (exact zeros
+    ``l1reg.reference.gradcheck.check_network_gradient``; errors below ``floor`` (exact zeros
     too) are drawn at the floor. The dashed line is the pass/fail ``tolerance``, by default
-    ``l1reg.gradcheck.TOLERANCE``, the mark the chapters quote.
+    ``l1reg.reference.gradcheck.TOLERANCE``, the mark the chapters quote.
     """
     names = list(next(iter(reports.values())))
     pos = np.arange(len(names))
@@ -677,10 +677,10 @@ def plot_gradient_errors(ax: plt.Axes, reports: dict[str, dict[str, float]], tol
     """Relative errors per parameter block as a dot plot on a log axis, one marker per report.
 
     Each block of ``reports`` (label -> the dict returned by
-    ``l1reg.gradcheck.check_network_gradient``) is a row, first block on top; each report
+    ``l1reg.reference.gradcheck.check_network_gradient``) is a row, first block on top; each report
     is one marker and colour, nudged up or down within the row so that equal errors stay
     visible. The dashed vertical line is the pass mark ``tolerance``, by default
-    ``l1reg.gradcheck.TOLERANCE``. Errors below ``floor`` (exact zeros too) are drawn
+    ``l1reg.reference.gradcheck.TOLERANCE``. Errors below ``floor`` (exact zeros too) are drawn
     at the floor; the x axis spans whole decades around the errors and the tolerance.
     """
     tolerance = check_real(tolerance, "tolerance", minimum=0.0, strict=True)
@@ -776,7 +776,7 @@ def plot_step_times(ax: plt.Axes, n_params, loop_us, array_us) -> None:
     if any((v <= 0).any() or not np.isfinite(v).all() for v in values):
         raise ValueError("n_params, loop_us and array_us must be finite and > 0 (the axes are logarithmic)")
     n, loop, array = values
-    ax.loglog(n, loop, "o-", color=PALETTE["vermillion"], label="loops (l1reg.loops)")
+    ax.loglog(n, loop, "o-", color=PALETTE["vermillion"], label="loops (l1reg.reference.loops)")
     ax.loglog(n, array, "s-", color=PALETTE["blue"], label="arrays (l1reg.fit)")
     ax.set_xlabel("parameters in the network")
     ax.set_ylabel("microseconds per SGD step")

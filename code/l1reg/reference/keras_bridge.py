@@ -11,14 +11,14 @@ Everything needed to train a Keras model that takes the very same steps as
   ``l1reg.fit`` visits them.
 * :func:`mse_settings` converts ``lam`` and ``lr`` for Keras's standard ``"mse"`` loss.
 * :class:`SoftThreshold` is a Keras weight constraint that makes plain SGD take the
-  proximal step of :class:`l1reg.update_rules.Proximal`, and so gives exact zeros.
+  proximal step of :class:`l1reg.core.update_rules.Proximal`, and so gives exact zeros.
 * :class:`ProxAdam` is Adam followed by the soft-threshold in Adam's own metric.
 * :func:`l1_share_of_step` measures how far an optimizer's next step moves each weight
   because of the L1 gradient: ``lr * lam`` for plain SGD, rescaled weight by weight by
   Adam or RMSprop.
 
 This module imports Keras, so ``l1reg/__init__.py`` never imports it: the rest of
-the library stays NumPy only. Import it as ``from l1reg import keras_bridge``.
+the library stays NumPy only. Import it as ``from l1reg.reference import keras_bridge``.
 """
 
 from __future__ import annotations
@@ -35,15 +35,15 @@ from typing import NamedTuple  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from l1reg._validation import (  # noqa: E402
+from l1reg.core._validation import (  # noqa: E402
     check_matrix,
     check_positive_int,
     check_real,
     check_rng,
     to_float_dtype,
 )
-from l1reg.network import PARAM_NAMES, Network, check_network  # noqa: E402
-from l1reg.penalties import L1, L1L2, L2  # noqa: E402
+from l1reg.core.network import PARAM_NAMES, Network, check_network  # noqa: E402
+from l1reg.core.penalties import L1, L1L2, L2  # noqa: E402
 
 # Keras stores a Dense layer's weights as [kernel, bias], and a Dense kernel is
 # (inputs x units), the same layout as l1reg's weight matrices: no transpose needed.
@@ -231,7 +231,7 @@ class SoftThreshold(keras.constraints.Constraint):
     step. With plain SGD at a constant learning rate ``lr``, no L1 regularizer, and
     ``threshold = lr * lam``, each step becomes the proximal step
     ``w <- soft_threshold(w - lr * dE/dw, lr * lam)`` of
-    :class:`l1reg.update_rules.Proximal` (``lam``): a weight stops at zero instead of
+    :class:`l1reg.core.update_rules.Proximal` (``lam``): a weight stops at zero instead of
     crossing it, so the weights the data does not need become exactly 0. The constraint
     does not know the learning rate; with a schedule or an adaptive optimizer the
     threshold no longer equals ``lr * lam``.

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_real
-from l1reg.network import Network, check_network
+from l1reg.core._validation import check_real
+from l1reg.core.network import Network, check_network
 
 
 def zero_weights(net: Network, t) -> Network:

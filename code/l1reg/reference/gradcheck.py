@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from l1reg._validation import check_real, check_values
 from l1reg.core import model
-from l1reg.losses import SHORTCUTS
-from l1reg.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, param_views
+from l1reg.core._validation import check_real, check_values
+from l1reg.core.losses import SHORTCUTS
+from l1reg.core.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, param_views
 
 #: The pass mark of :func:`check_network_gradient` (float64, default ``eps = 1e-6``):
 #: a correct gradient of a network of moderate size and scale stays below it, the
@@ -184,7 +184,7 @@ def check_network_gradient(
     Returns
     -------
     dict
-        Block name -> relative error, in the order of ``l1reg.network.PARAM_NAMES``.
+        Block name -> relative error, in the order of ``l1reg.core.network.PARAM_NAMES``.
 
     Notes
     -----
@@ -216,7 +216,7 @@ def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
 
     The copy has the same sizes, parameters and penalties, and the same error ``E``
     (so its objective, and any finite-difference check of it, is the true one), but
-    its loss is ``l1reg.losses.SHORTCUTS[shortcut]``, whose signal is the shortcut:
+    its loss is ``l1reg.core.losses.SHORTCUTS[shortcut]``, whose signal is the shortcut:
     its ``backward``, and :func:`l1reg.fit`, train with that wrong gradient. Its loss is
     named ``shortcut``, so it is never mixed with exact networks in one stack.
 
@@ -225,7 +225,7 @@ def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
     net : Network
         A network with ``loss="squared"`` (the shortcut is a squared-error shortcut).
     shortcut : str, default "squared_diagonal"
-        A key of ``l1reg.losses.SHORTCUTS``.
+        A key of ``l1reg.core.losses.SHORTCUTS``.
     """
     check_network(net)
     if not isinstance(shortcut, str) or shortcut not in SHORTCUTS:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from l1reg import plots
+from l1reg.book import plots
 
 #: Digits after the decimal point of every glued real number that is not an int; numbers
 #: smaller than ``10**-GLUE_DIGITS`` (bounds and tolerances such as 1e-7) keep that many
@@ -22,7 +22,7 @@ GLUE_DIGITS = 4
 
 
 def setup_chapter() -> None:
-    """What every chapter does first: the book's figure style (:func:`l1reg.plots.use_book_style`)."""
+    """What every chapter does first: the book's figure style (:func:`l1reg.book.plots.use_book_style`)."""
     plots.use_book_style()
 
 

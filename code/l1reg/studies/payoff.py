@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_positive_int, check_real, check_rng
-from l1reg.data import make_generator, make_inputs, one_hot
-from l1reg.network import Network, forward, hit_rate
-from l1reg.training import fit
-from l1reg.update_rules import UpdateRule
+from l1reg.core._validation import check_positive_int, check_real, check_rng
+from l1reg.core.network import Network, forward, hit_rate
+from l1reg.core.training import fit
+from l1reg.core.update_rules import UpdateRule
+from l1reg.studies.data import make_generator, make_inputs, one_hot
 
 #: Base of every seed of the study: seed set ``s`` of setting ``(d, n)`` draws its
 #: streams from ``np.random.default_rng([STUDY_SEED, s, d, n, purpose])``.
@@ -62,7 +62,7 @@ def make_sparse_generator(
     """A random generator network that reads ``n_relevant`` of the ``n_input`` inputs.
 
     Which inputs are relevant is drawn from ``seed``, then the generator's weights
-    (uniform in [-9.9, 9.9], as :func:`l1reg.data.make_generator`).
+    (uniform in [-9.9, 9.9], as :func:`l1reg.studies.data.make_generator`).
 
     Examples
     --------

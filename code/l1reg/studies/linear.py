@@ -9,7 +9,7 @@ L1 penalty on the weights and none on the bias. scikit-learn's ``Lasso`` minimiz
 ``1/(2n) * ||y - Xw - b||^2 + alpha * ||w||_1``: the same function, so ``lam = alpha``.
 
 :func:`fit_lasso_proximal` takes full-batch steps of the
-:class:`l1reg.update_rules.Proximal` rule (ISTA: a gradient step on the error, then
+:class:`l1reg.core.update_rules.Proximal` rule (ISTA: a gradient step on the error, then
 the soft-threshold) until the weights stop moving.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_matrix, check_positive_int, check_real, check_values
-from l1reg.update_rules import Proximal
+from l1reg.core._validation import check_matrix, check_positive_int, check_real, check_values
+from l1reg.core.update_rules import Proximal
 
 
 @dataclass

@@ -19,7 +19,7 @@ engines call. ``LOSSES`` maps the names a :class:`~l1reg.Network` accepts
 
 ``SHORTCUTS`` holds one deliberately wrong signal, the "softmax shortcut" some
 from-scratch code uses with squared error; it is kept apart from ``LOSSES`` so that no
-network uses it by accident (``l1reg.gradcheck.with_shortcut`` opts in).
+network uses it by accident (``l1reg.reference.gradcheck.with_shortcut`` opts in).
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from l1reg._validation import check_values
-from l1reg.network import Network
-from l1reg.update_rules import UpdateRule
+from l1reg.core._validation import check_values
+from l1reg.core.network import Network
+from l1reg.core.update_rules import UpdateRule
 
 
 def magnitude_mask(w, n_pruned) -> np.ndarray:
@@ -88,7 +88,7 @@ class KeepPruned(UpdateRule):
 
     Examples
     --------
-    >>> from l1reg.update_rules import step_once
+    >>> from l1reg.core.update_rules import step_once
     >>> step_once(KeepPruned([True, False]), [1.0, 0.0], [1.0, 1.0], lr=0.1)
     array([0.9, 0. ])
     """

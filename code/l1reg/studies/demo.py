@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_positive_int, check_real
-from l1reg.data import DemoData, label_items, make_demo_data, make_generator, make_inputs
-from l1reg.network import Network
-from l1reg.penalties import L1
-from l1reg.training import History, fit
+from l1reg.core._validation import check_positive_int, check_real
+from l1reg.core.network import Network
+from l1reg.core.penalties import L1
+from l1reg.core.training import History, fit
+from l1reg.studies.data import DemoData, label_items, make_demo_data, make_generator, make_inputs
 
 N_INPUT, N_HIDDEN, N_OUTPUT = 10, 8, 4
 EPOCHS = 500
@@ -125,7 +125,7 @@ def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS,
     Each run has its own generator, data, initial weights and visiting order; within
     a run the two models share all of them, so their difference is L1's effect alone.
     The ``n_runs`` networks of each kind are trained side by side (one stacked
-    :func:`~l1reg.training.fit`, by ``engine``, without per-epoch history) and scored
+    :func:`~l1reg.core.training.fit`, by ``engine``, without per-epoch history) and scored
     once, at the end. ``engine="compiled"`` gives what ``"numpy"`` gives up to round-off,
     which over 100,000 steps can move a few final accuracies by an item, as another
     CPU can; it is several times faster.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from l1reg._validation import check_real
+from l1reg.core._validation import check_real
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ mini-batch of items when ``batch_size > 1``.
 each on its own data and visiting order, with the very same arithmetic stacked along a
 leading axis: that is what makes a study over twenty seeds take seconds instead of
 minutes. What varies plugs in as an argument: an update rule (``rule=Proximal(lam)``,
-:mod:`l1reg.update_rules`), input noise (``noise=Dropout(rate, seed)``) and callbacks
+:mod:`l1reg.core.update_rules`), input noise (``noise=Dropout(rate, seed)``) and callbacks
 (``callbacks=[EarlyStopping(x_val, t_val)]``), in the manner of Keras's ``fit``.
 
 Every engine takes the one step :func:`l1reg.core.step.sgd_step` (forward, the loss's
 signal, backward, the penalties, the rule's update), written once for NumPy and
 ``jax.numpy``: :func:`numpy_engine` calls it in a Python loop over the batches, the
-compiled engine (:mod:`l1reg.compiled`) inside ``lax.scan``. :func:`sgd_step` here
-takes that step on one network, in place. ``l1reg.loops`` writes the step again with
+compiled engine (:mod:`l1reg.core.compiled`) inside ``lax.scan``. :func:`sgd_step` here
+takes that step on one network, in place. ``l1reg.reference.loops`` writes the step again with
 explicit Python loops, one per sum, for reading beside it.
 """
 
@@ -26,15 +26,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from l1reg._validation import check_positive_int, check_real, check_rng
-from l1reg.compiled import compiled_engine
 from l1reg.core import model
+from l1reg.core._validation import check_positive_int, check_real, check_rng
+from l1reg.core.compiled import compiled_engine
+from l1reg.core.network import (
+    BIAS_NAMES,
+    WEIGHT_NAMES,
+    Network,
+    check_network,
+    forward,
+    hit_rate,
+    param_views,
+)
 from l1reg.core.numpy_namespace import xp as numpy_xp
+from l1reg.core.penalties import Penalty
 from l1reg.core.step import StepSpec
 from l1reg.core.step import sgd_step as core_step
-from l1reg.network import BIAS_NAMES, WEIGHT_NAMES, Network, check_network, forward, hit_rate, param_views
-from l1reg.penalties import Penalty
-from l1reg.update_rules import Plain, UpdateRule, rule_for_run, weight_slice
+from l1reg.core.update_rules import Plain, UpdateRule, rule_for_run, weight_slice
 
 
 @dataclass
@@ -369,7 +377,7 @@ def fit(
         Items per step; 1 is the demo's per-item SGD. The last batch of an epoch may be
         smaller.
     rule : UpdateRule or list of UpdateRule, optional
-        How the weights named in ``on`` are updated (:mod:`l1reg.update_rules`), plain
+        How the weights named in ``on`` are updated (:mod:`l1reg.core.update_rules`), plain
         SGD by default; for a list of networks, one rule for all or one per network
         (e.g. ``[Proximal(lam) for lam in lams]``; the kinds may differ too).
     on : sequence of str, default ("ih_weights", "ho_weights")
@@ -380,18 +388,18 @@ def fit(
         its draws for replica ``i`` depend on how many replicas there are.
     callbacks : sequence of Callback, default ()
         Called after every epoch (:class:`Callback`), e.g.
-        :class:`l1reg.early_stopping.EarlyStopping`.
+        :class:`l1reg.regularize.early_stopping.EarlyStopping`.
     test_data : (x_test, t_test), optional
         Held-out data, evaluated after each epoch (never trained on); stacked like the
         training data for a list of networks.
     engine : {"numpy", "compiled"}, default "numpy"
-        What computes the steps: NumPy (:func:`numpy_engine`), or the same arithmetic
-        compiled by JAX, all the networks at once and all the epochs in one call
+        What runs the steps: NumPy (:func:`numpy_engine`), or JAX running the same
+        step compiled, all the networks at once and all the epochs in one call
         unless a callback needs the parameters after each
-        (:func:`l1reg.compiled.compiled_engine`): many times faster for a stack of
+        (:func:`l1reg.core.compiled.compiled_engine`): many times faster for a stack of
         small networks, but its first call for a configuration compiles (a few
-        seconds), and it refuses noise, rules and penalties other than the book's
-        (a ValueError saying so).
+        seconds). It runs every update rule; it refuses input noise, and a loss or
+        penalty of one's own written for NumPy only (a ValueError saying so).
     record_history : bool, default True
         Evaluate every network on its training (and test) data after each epoch. A
         study that reads only the trained networks may pass False: the Histories come
@@ -596,8 +604,9 @@ def check_stack_inputs(net: Network, x, n_rep: int, name: str = "x") -> np.ndarr
 def _check_noise(noise):
     if noise is not None and not callable(getattr(noise, "draw", None)):
         raise TypeError(
-            "noise must be a noise source such as l1reg.dropout.Dropout(rate, seed) or "
-            "l1reg.jitter.Jitter(sigma, seed) (an object with a draw(x, n_hidden) method), or None, "
+            "noise must be a noise source such as l1reg.regularize.dropout.Dropout(rate, seed) or "
+            "l1reg.regularize.jitter.Jitter(sigma, seed) (an object with a draw(x, n_hidden) method), "
+            "or None, "
             f"got {type(noise).__name__}"
         )
     return noise
@@ -615,6 +624,6 @@ def _check_callbacks(callbacks) -> list[Callback]:
     for i, callback in enumerate(callbacks):
         hooks = ("on_train_begin", "on_epoch_end", "on_train_end")
         if not all(callable(getattr(callback, hook, None)) for hook in hooks):
-            raise TypeError(f"callbacks[{i}] must be a callback (an l1reg.training.Callback), "
+            raise TypeError(f"callbacks[{i}] must be a callback (an l1reg.core.training.Callback), "
                             f"got {type(callback).__name__}")
     return list(callbacks)

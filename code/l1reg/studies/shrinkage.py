@@ -12,9 +12,9 @@ Three views of the same question, from the smallest to the demo:
   ``w1**2 + w2**2 <= radius**2``: the picture behind L1's exact zeros.
 
 What a penalty does to the demo network, trained once per ``lam``, is measured in
-:func:`l1reg.comparison.lam_sweep`, beside the other sweeps.
+:func:`l1reg.studies.comparison.lam_sweep`, beside the other sweeps.
 
-Strengths follow :mod:`l1reg.penalties` (Keras's conventions): the L2 penalty is
+Strengths follow :mod:`l1reg.core.penalties` (Keras's conventions): the L2 penalty is
 ``lam * sum(w**2)``, without a factor 1/2.
 """
 
@@ -26,8 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from l1reg._validation import check_real, check_values
-from l1reg.penalties import Penalty, check_penalty, soft_threshold
+from l1reg.core._validation import check_real, check_values
+from l1reg.core.penalties import Penalty, check_penalty, soft_threshold
 
 # The golden ratio's conjugate: each step of the search keeps this share of the bracket.
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0

@@ -22,10 +22,10 @@ import math
 
 import numpy as np
 
-from l1reg._validation import check_positive_int, check_real, check_rng
-from l1reg.losses import LOSSES
-from l1reg.network import Network, check_network
-from l1reg.penalties import L1
+from l1reg.core._validation import check_positive_int, check_real, check_rng
+from l1reg.core.losses import LOSSES
+from l1reg.core.network import Network, check_network
+from l1reg.core.penalties import L1
 
 
 def sgd_step(net: Network, x, t, lr: float) -> None:

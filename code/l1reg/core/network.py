@@ -22,7 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from l1reg._validation import (
+from l1reg.core import model
+from l1reg.core._validation import (
     check_float_dtype,
     check_matrix,
     check_one_hot,
@@ -31,10 +32,9 @@ from l1reg._validation import (
     check_rng,
     to_float_dtype,
 )
-from l1reg.core import model
+from l1reg.core.losses import Loss, check_loss
 from l1reg.core.model import BIAS_NAMES, PARAM_NAMES, WEIGHT_NAMES
-from l1reg.losses import Loss, check_loss
-from l1reg.penalties import Penalty, check_penalty
+from l1reg.core.penalties import Penalty, check_penalty
 
 #: The settings :meth:`Network.replace` can change in a copy.
 REPLACEABLE = ("loss", "weight_penalty", "bias_penalty", "dtype")
@@ -154,7 +154,7 @@ class Network:
         Half-width of the initial uniform draw (small, so tanh starts unsaturated).
     loss : {"squared", "cross_entropy"} or Loss, default "squared"
         ``"squared"`` is the demo's ``E = 1/2 * sum((t - o)^2)``, differentiated
-        exactly through softmax; a :class:`~l1reg.losses.Loss` object is used as it is.
+        exactly through softmax; a :class:`~l1reg.core.losses.Loss` object is used as it is.
     weight_penalty : Penalty or None
         Penalty on both weight matrices, e.g. ``L1(0.001)``; anything callable on the
         weights with a ``gradient`` method serves.

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg._validation import Strength, check_real
-from l1reg.update_rules import TINY, UpdateRule
+from l1reg.core._validation import Strength, check_real
+from l1reg.core.update_rules import TINY, UpdateRule
 
 
 def cap_column_norms(w: np.ndarray, max_norm) -> None:

@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from l1reg._validation import check_matrix, check_positive_int, check_real, check_rng
-from l1reg.network import Network
+from l1reg.core._validation import check_matrix, check_positive_int, check_real, check_rng
+from l1reg.core.network import Network
 
 GENERATOR_WEIGHT_RANGE = 9.9
 # The article does not publish its input range. With [-10, 10] a learner whose first

@@ -1,6 +1,6 @@
 """The demo network's weights along a path of penalty strengths, as in a lasso path.
 
-:func:`demo_lam_path` trains the demo network (:mod:`l1reg.demo`) once per ``lam``, all
+:func:`demo_lam_path` trains the demo network (:mod:`l1reg.studies.demo`) once per ``lam``, all
 the networks side by side in one stack, every one from the same data, initial weights
 and visiting order, so ``lam`` is the only difference; only the trained weights are kept
 (no per-epoch history). With the proximal rule the small weights end *exactly* at zero,
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_positive_int, check_strengths
-from l1reg.demo import EPOCHS, LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_data, demo_seeds
-from l1reg.network import Network
-from l1reg.training import fit
-from l1reg.update_rules import L2Gradient, Plain, Proximal, SubGradient, UpdateRule
+from l1reg.core._validation import check_positive_int, check_strengths
+from l1reg.core.network import Network
+from l1reg.core.training import fit
+from l1reg.core.update_rules import L2Gradient, Plain, Proximal, SubGradient, UpdateRule
+from l1reg.studies.demo import EPOCHS, LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_data, demo_seeds
 
 #: The rules a path can use, by name: L1 as a proximal step (exact zeros), L1 in the
 #: gradient (the demo's own arithmetic), and L2 in the gradient.

@@ -31,7 +31,7 @@ learning rate, the rules here are:
   the weights out of one input) shrinks toward zero as a whole, and a row shorter
   than ``lr * lam`` becomes exactly 0, which removes that input from the network.
 
-:mod:`l1reg.pruning` adds :class:`l1reg.pruning.KeepPruned`, the rule that fine-tunes
+:mod:`l1reg.regularize.pruning` adds :class:`l1reg.regularize.pruning.KeepPruned`, the rule that fine-tunes
 a pruned network with its pruned weights held at zero.
 
 Each rule is a small class in the manner of optax's ``(init, update)`` pairs: its
@@ -41,7 +41,7 @@ with ``jax.numpy`` (:class:`UpdateRule` says how). :func:`step_once` applies a r
 a few numbers by hand. To train with a rule, pass it to :func:`l1reg.fit`
 (``rule=Proximal(lam)``, and ``on=`` for the weight matrices it acts on); a stack of
 networks may have one rule each (a sweep over ``lam``, or over rules, in one pass),
-which :func:`rule_for_run` stacks into one. ``MaxNorm`` (:mod:`l1reg.constraints`) is
+which :func:`rule_for_run` stacks into one. ``MaxNorm`` (:mod:`l1reg.regularize.constraints`) is
 a rule too. A new rule is one subclass of :class:`UpdateRule`, in one file; it needs
 no new trainer and runs on both engines.
 """
@@ -50,9 +50,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg._validation import Strength, check_positive_int, check_real, check_values
-from l1reg.network import WEIGHT_NAMES, Network
-from l1reg.penalties import L1, L1L2, L2, shrink
+from l1reg.core._validation import Strength, check_positive_int, check_real, check_values
+from l1reg.core.network import WEIGHT_NAMES, Network
+from l1reg.core.penalties import L1, L1L2, L2, shrink
 
 #: The smallest positive float64: a floor that keeps a zero group's norm from dividing by zero.
 TINY = float(np.finfo(np.float64).tiny)
@@ -436,7 +436,7 @@ def check_rule(rule, name: str, net: Network) -> UpdateRule:
     """Return ``rule`` if it is an update rule that ``net`` can train with, or raise naming ``name``."""
     if not isinstance(rule, UpdateRule):
         raise TypeError(
-            f"{name} must be an update rule such as l1reg.update_rules.Proximal(lam), "
+            f"{name} must be an update rule such as l1reg.core.update_rules.Proximal(lam), "
             f"got {type(rule).__name__}"
         )
     penalty = net.weight_penalty

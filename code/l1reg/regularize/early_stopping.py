@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from l1reg._validation import check_positive_int
-from l1reg.training import Callback, History
+from l1reg.core._validation import check_positive_int
+from l1reg.core.training import Callback, History
 
 
 @dataclass

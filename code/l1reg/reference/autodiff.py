@@ -1,11 +1,11 @@
 """The network's objective in ``jax.numpy``, differentiated by ``jax.grad``.
 
-An independent second check of the back-propagation in :mod:`l1reg.network`: the
+An independent second check of the back-propagation in :mod:`l1reg.core.model`: the
 objective ``E + penalty`` is written again, plainly, with ``jax.numpy``, and JAX
 differentiates it by reverse-mode automatic differentiation, in float64. Nothing here
 shares code with the NumPy gradient but the parameter layout.
 
-This is the only module of ``l1reg`` that imports JAX (``import l1reg`` does not).
+It imports JAX when it is imported (``import l1reg`` does not import JAX).
 Float64 is switched on only inside :func:`jax_gradient` and :func:`jax_objective`
 (``jax.enable_x64``), so JAX's global default (float32) is left as it was.
 
@@ -23,9 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from l1reg.losses import LOSSES, SHORTCUTS
-from l1reg.network import PARAM_NAMES, WEIGHT_NAMES, Network, check_network
-from l1reg.penalties import L1, L1L2, L2
+from l1reg.core.losses import LOSSES, SHORTCUTS
+from l1reg.core.network import PARAM_NAMES, WEIGHT_NAMES, Network, check_network
+from l1reg.core.penalties import L1, L1L2, L2
 
 # The error each network loss minimizes; a shortcut network minimizes squared error
 # too (only its backward pass is wrong), so JAX gives it the true gradient.
@@ -115,7 +115,7 @@ def jax_gradient(net: Network, x, t) -> np.ndarray:
     net : Network
         Any ``l1reg`` network (squared error or cross-entropy; L1, L2 or L1L2
         penalties on weights and biases). A shortcut network from
-        ``l1reg.gradcheck.with_shortcut`` gets the true squared-error gradient.
+        ``l1reg.reference.gradcheck.with_shortcut`` gets the true squared-error gradient.
     x, t : array-like
         Inputs (items x n_input) and one-hot targets (items x n_output).
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg._validation import check_real, check_rng
+from l1reg.core._validation import check_real, check_rng
 
 
 class Jitter:

@@ -1,7 +1,7 @@
 """L1's update rules and its rivals, measured side by side on the demo's data.
 
 :func:`sweep` trains the demo network once per update rule setting (say, one
-:class:`~l1reg.update_rules.Proximal` rule per ``lam``) on one seed set, all side by side,
+:class:`~l1reg.core.update_rules.Proximal` rule per ``lam``) on one seed set, all side by side,
 and keeps every weight's value after each epoch; :func:`lam_sweep` summarizes a sweep
 over the L1 strength (accuracies, weight sizes). :func:`compare` trains every method of
 a table (L1, L2, elastic net, dropout, early stopping, max-norm, jitter, ...) on the same
@@ -20,9 +20,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg._validation import check_positive_int, check_real, check_strengths
-from l1reg.data import DemoData, split_validation
-from l1reg.demo import (
+from l1reg.core._validation import check_positive_int, check_real, check_strengths
+from l1reg.core.network import Network
+from l1reg.core.training import Callback, History, fit
+from l1reg.core.update_rules import Plain, Proximal, SubGradient, UpdateRule
+from l1reg.regularize.dropout import Dropout
+from l1reg.regularize.early_stopping import EarlyStopping
+from l1reg.regularize.jitter import Jitter
+from l1reg.studies.data import DemoData, split_validation
+from l1reg.studies.demo import (
     EPOCHS,
     LARGE_TEST_ITEMS,
     LR,
@@ -33,12 +39,6 @@ from l1reg.demo import (
     demo_large_test,
     demo_seeds,
 )
-from l1reg.dropout import Dropout
-from l1reg.early_stopping import EarlyStopping
-from l1reg.jitter import Jitter
-from l1reg.network import Network
-from l1reg.training import Callback, History, fit
-from l1reg.update_rules import Plain, Proximal, SubGradient, UpdateRule
 
 # Seeds of the comparison's own randomness, apart from the demo's five per run:
 # the dropout masks and the jitter noise (one stream per method), and the choice of
@@ -240,7 +240,7 @@ def seed_sets(n_runs: int, n_validation: int = VALIDATION_ITEMS,
 
     ``n_validation`` of each seed set's 200 training items are held out for validation
     (drawn with seed ``VALIDATION_SEED + r``), the rest are trained on; the test set is
-    :func:`l1reg.demo.demo_large_test` with ``n_test`` items.
+    :func:`l1reg.studies.demo.demo_large_test` with ``n_test`` items.
     """
     n_runs = check_positive_int(n_runs, "n_runs")
     parts = []
@@ -268,7 +268,7 @@ def compare(methods: dict[str, Method], *, n_runs: int, epochs: int,
         raise ValueError("methods must be a non-empty dict of name -> Method")
     for name, method in methods.items():
         if not isinstance(method, Method):
-            raise TypeError(f"methods[{name!r}] must be an l1reg.comparison.Method, "
+            raise TypeError(f"methods[{name!r}] must be an l1reg.studies.comparison.Method, "
                             f"got {type(method).__name__}")
     n_runs = check_positive_int(n_runs, "n_runs")
     epochs = check_positive_int(epochs, "epochs")
@@ -406,8 +406,8 @@ class LamSweep:
 def lam_sweep(lams, run: int = 0, epochs: int = EPOCHS, tol: float = 1e-3) -> LamSweep:
     """Train the demo network once per ``lam`` on seed set ``run``; see :class:`LamSweep`.
 
-    A :func:`sweep` of :class:`~l1reg.update_rules.SubGradient` rules, L1 in the
-    gradient, which gives each network exactly what :func:`l1reg.demo.run_demo` gives
+    A :func:`sweep` of :class:`~l1reg.core.update_rules.SubGradient` rules, L1 in the
+    gradient, which gives each network exactly what :func:`l1reg.studies.demo.run_demo` gives
     (``tests/test_comparison.py`` checks it bit for bit): every run starts from the same
     data, weights and visiting order, so ``lam`` is the only thing that changes.
     """
@@ -441,7 +441,7 @@ def train_digits(lam: float, seed: int, digits: DemoData) -> tuple[Network, Hist
 
     Initial weights from ``seed``, visiting order from ``seed + 10``; cross-entropy,
     ``lr = 0.1``, 40 epochs in batches of 32, the rule acting on ``ih_weights`` only
-    (``lam = 0``: plain SGD). ``digits`` is :func:`l1reg.data.load_digits_data`'s split;
+    (``lam = 0``: plain SGD). ``digits`` is :func:`l1reg.studies.data.load_digits_data`'s split;
     its test items are scored after every epoch. Returns the network and its history.
     """
     lam = check_real(lam, "lam", minimum=0.0)

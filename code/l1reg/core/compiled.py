@@ -5,7 +5,7 @@
 model's maths, the penalties and the update rules are the same Python functions, and
 only the loop differs. ``lax.scan`` runs an epoch's batches; a stack of networks is
 the same arrays with a leading replica axis. The visiting orders come from the very
-same NumPy generators as in :func:`l1reg.training.numpy_engine` (one
+same NumPy generators as in :func:`l1reg.core.training.numpy_engine` (one
 ``permutation(n)`` per network per epoch, in the same sequence). Without callbacks,
 one compiled call runs all the epochs (a ``scan`` over epochs; its orders drawn up
 front, each epoch's scores computed in it and recorded by ``run.end_epoch``
@@ -20,14 +20,14 @@ costs: the first call for a new configuration compiles (a few seconds); later ca
 with the same shapes, loss, batch size and kinds of rule and penalty reuse the
 compiled function, whatever their strengths.
 
-Supported: every update rule whose hooks follow :class:`~l1reg.update_rules.UpdateRule`'s
-contract (all of the library's), every :class:`~l1reg.penalties.Penalty` with formulas,
+Supported: every update rule whose hooks follow :class:`~l1reg.core.update_rules.UpdateRule`'s
+contract (all of the library's), every :class:`~l1reg.core.penalties.Penalty` with formulas,
 the library's losses, any ``on=``, any batch size, float64 (the NumPy engine's numbers
 to round-off) and float32. Input noise, and a loss or penalty of one's own written
 for NumPy only, raise a ValueError that says to use ``engine="numpy"``.
 
 Float64 is switched on only while the engine runs (``jax.enable_x64``), as in
-:mod:`l1reg.autodiff`, so JAX's global default (float32, which Keras uses) is left
+:mod:`l1reg.reference.autodiff`, so JAX's global default (float32, which Keras uses) is left
 as it was. JAX is imported when the engine first runs, not by ``import l1reg``.
 """
 
@@ -36,8 +36,8 @@ from __future__ import annotations
 import numpy as np
 
 from l1reg.core import model
+from l1reg.core.penalties import Penalty
 from l1reg.core.step import sgd_step
-from l1reg.penalties import Penalty
 
 USE_NUMPY = 'use engine="numpy"'
 
@@ -50,7 +50,7 @@ _CACHE: dict = {}
 
 
 def compiled_engine(run) -> None:
-    """Train ``run`` (a :class:`~l1reg.training.TrainingRun`) with compiled epochs.
+    """Train ``run`` (a :class:`~l1reg.core.training.TrainingRun`) with compiled epochs.
 
     Without callbacks all the epochs run in one compiled call (a few calls for a long
     run of many networks, see :data:`ORDERS_BUDGET`), their visiting orders drawn up
@@ -112,7 +112,7 @@ def _check(run) -> None:
 
 
 def _draw_orders(run) -> np.ndarray:
-    """One epoch's visiting orders, drawn as :func:`l1reg.training.numpy_engine` draws them."""
+    """One epoch's visiting orders, drawn as :func:`l1reg.core.training.numpy_engine` draws them."""
     n = run.x_train.shape[-2]
     if run.stacked:
         return np.stack([rng.permutation(n) for rng in run.rngs])

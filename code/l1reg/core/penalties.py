@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg._validation import Strength, check_real
+from l1reg.core._validation import Strength, check_real
 
 
 class Penalty:

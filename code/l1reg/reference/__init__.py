@@ -1,0 +1,1 @@
+"""Reference implementations to check the core against: loops, autodiff, gradient checks, Keras."""
