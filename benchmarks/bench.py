@@ -84,7 +84,7 @@ REPLICAS_NUMPY_RATIO = 6.0  # compiled engine >= this many times NumPy's rate, 6
 REPLICAS_PEER_RATIO = 1.0  # ... and >= this fraction of the plain jit(vmap) + scan peer's rate
 REPLICAS_TARGET_AT = 64
 PEER_TARGET_AT = (64, 256)  # the peer comparison, at each of these stack sizes
-FROZEN_RATIO = 1.5  # fit's NumPy step, per item, at most this many times the frozen pre-refactor step
+FROZEN_RATIO = 1.5  # fit's NumPy step, per item, at most this many times the frozen buffered step
 RULES_AT = 64  # the rules section's stack size
 KERAS_RATIO = 5.0  # ... and than Keras at batch size 1
 FULL_DEMO_SECONDS = 5.0  # the 500-epoch demo, both runs
@@ -195,7 +195,7 @@ def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
     r = ratio(("demo", VEC_1), ("demo", FROZEN_1))
     results.append((verdict(None if r is None else r <= FROZEN_RATIO),
                     f"demo: fit's NumPy step (the model written once) <= {FROZEN_RATIO:g}x the time of the "
-                    "frozen pre-refactor step, per item", "not run" if r is None else f"{r:.2f}x"))
+                    "frozen buffered step, per item", "not run" if r is None else f"{r:.2f}x"))
     r = ratio(("demo", KERAS_1), ("demo", VEC_1))
     results.append((verdict(None if r is None else r >= KERAS_RATIO),
                     f"demo: vectorized >= {KERAS_RATIO:g}x faster than Keras at batch size 1",
@@ -251,7 +251,7 @@ def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
 # --- the variants ------------------------------------------------------------------------
 
 LOOP = "l1reg loops (article style), bs 1"
-FROZEN_1 = "pre-refactor NumPy step (frozen), bs 1"
+FROZEN_1 = "frozen buffered NumPy step, bs 1"
 VEC_1 = "l1reg vectorized, bs 1"
 VEC_32 = "l1reg vectorized, bs 32"
 KERAS_1 = "Keras/JAX fit, bs 1"

@@ -5,8 +5,8 @@ wrote every intermediate array into buffers allocated once per run (``out=``), i
 of the pure functions of :mod:`l1reg.core`. This is that step, frozen, cut down to what
 the bench's demo row times: one network, the squared error, ``L1`` on the weights by
 the sub-gradient, per-item or mini-batch SGD, the same visiting order as ``fit``. It
-exists only so that the bench can say what writing the model once costs; nothing else
-imports it. ``tests/test_bench.py`` checks that it still ends where ``fit`` ends.
+exists so that the bench (and the speed appendix) can say what writing the model once
+costs. ``tests/test_bench.py`` checks that it still ends where ``fit`` ends, bit for bit.
 """
 
 from __future__ import annotations
