@@ -7,6 +7,8 @@ NumPy traceback from deep inside the training loop.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 from collections.abc import Sequence
 
@@ -175,3 +177,330 @@ class Strength:
         else:
             value = check_real(value, self.name, minimum=0.0, strict=self.strict)
         setattr(obj, self.slot, value)
+
+
+# --- declared constraints: each public function states its arguments' rules once -----
+#
+# As scikit-learn's ``utils/_param_validation.py`` does: a table maps each argument to
+# a constraint, a decorator checks (and converts) every argument against the table
+# before the body runs, and the maths below the boundary checks nothing. The tables
+# are data, so tests/test_param_tables.py generates the bad-input cases from them.
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """An argument broke its declared constraint; the message starts with its name.
+
+    A subclass of both ``ValueError`` and ``TypeError``, as scikit-learn's is, so code
+    that catches either still catches it.
+    """
+
+
+class Constraint:
+    """One argument's rule: ``constraint(value, name)`` returns the value, converted, or raises.
+
+    ``examples()`` gives a value that passes and ``bad_values()`` values that must be
+    refused: the generated tests call every declared function with them.
+    """
+
+    def __call__(self, value, name: str):
+        try:
+            return self.check(value, name)
+        except InvalidParameterError:
+            raise
+        except (TypeError, ValueError) as err:
+            raise InvalidParameterError(str(err)) from None
+
+    def check(self, value, name: str):  # pragma: no cover - every constraint overrides it
+        raise NotImplementedError
+
+    def example(self):
+        raise NotImplementedError(f"{type(self).__name__} has no example value")
+
+    def bad_values(self) -> list:
+        return []
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({settings})"
+
+
+class Int(Constraint):
+    """A whole number >= ``minimum`` (not a bool), returned as ``int``."""
+
+    def __init__(self, minimum: int = 1) -> None:
+        self.minimum = minimum
+
+    def check(self, value, name):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value < self.minimum:
+            what = "a positive int" if self.minimum == 1 else f"an int >= {self.minimum}"
+            raise ValueError(f"{name} must be {what}, got {value}")
+        if value > _MAX_COUNT:  # a NumPy size or index cannot be larger
+            raise ValueError(f"{name} must be at most {_MAX_COUNT} (2**63 - 1), got {value}")
+        return int(value)
+
+    def example(self):
+        return max(self.minimum, 1)
+
+    def bad_values(self):
+        return [self.minimum - 1, 2.5, True, "3", None]
+
+
+class Real(Constraint):
+    """A finite real >= ``minimum`` (> if ``strict``) and <= ``maximum``, returned as float."""
+
+    def __init__(self, minimum: float | None = None, *, strict: bool = False,
+                 maximum: float | None = None) -> None:
+        self.minimum, self.strict, self.maximum = minimum, strict, maximum
+
+    def check(self, value, name):
+        value = check_real(value, name, minimum=self.minimum, strict=self.strict)
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"{name} must be a finite number <= {self.maximum:g}, got {value:g}")
+        return value
+
+    def example(self):
+        low = 0.0 if self.minimum is None else self.minimum
+        high = low + 1.0 if self.maximum is None else self.maximum
+        return (low + high) / 2 if self.strict or self.maximum is not None else low + 0.5
+
+    def bad_values(self):
+        bad = [float("nan"), float("inf"), "0.1", True, None]
+        if self.minimum is not None:
+            bad.append(self.minimum - 1.0 if not self.strict else self.minimum)
+        if self.maximum is not None:
+            bad.append(self.maximum + 1.0)
+        return bad
+
+
+class Flag(Constraint):
+    """``True`` or ``False`` (NumPy's bool too), returned as ``bool``."""
+
+    def check(self, value, name):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+        return bool(value)
+
+    def example(self):
+        return True
+
+    def bad_values(self):
+        return [1, "yes", None]
+
+
+class Seed(Constraint):
+    """An int >= 0 or a ``numpy.random.Generator``, returned as a Generator."""
+
+    def check(self, value, name):
+        return check_rng(value, name)
+
+    def example(self):
+        return 0
+
+    def bad_values(self):
+        return [None, -1, 1.5, "0"]
+
+
+class FloatDType(Constraint):
+    """``numpy.float64`` or ``numpy.float32`` (or their names), returned as a ``numpy.dtype``."""
+
+    def check(self, value, name):
+        return check_float_dtype(value, name)
+
+    def example(self):
+        return np.float64
+
+    def bad_values(self):
+        return [None, np.int32, "float16"]
+
+
+class Options(Constraint):
+    """One of a fixed set of values (strings, as a rule)."""
+
+    def __init__(self, *options) -> None:
+        self.options = options
+
+    def check(self, value, name):
+        if not any(value is option or (type(value) is type(option) and value == option)
+                   for option in self.options):
+            raise ValueError(f"{name} must be one of {list(self.options)}, got {value!r}")
+        return value
+
+    def example(self):
+        return self.options[0]
+
+    def bad_values(self):
+        return ["no such option", None, 3]
+
+
+class Instance(Constraint):
+    """An instance of ``types`` (described as ``what`` in the message), passed through."""
+
+    def __init__(self, types, what: str, example=None) -> None:
+        self.types, self.what, self._example = types, what, example
+
+    def check(self, value, name):
+        if not isinstance(value, self.types):
+            raise TypeError(f"{name} must be {self.what}, got {type(value).__name__}")
+        return value
+
+    def example(self):
+        if self._example is None:
+            raise NotImplementedError(f"Instance({self.what}) has no example value")
+        return self._example()
+
+    def bad_values(self):
+        return [object(), "text"]
+
+
+class HasMethods(Constraint):
+    """Any object with the named methods (duck typing, as a Keras callback is)."""
+
+    def __init__(self, methods: tuple[str, ...], what: str, example=None) -> None:
+        self.methods, self.what, self._example = tuple(methods), what, example
+
+    def check(self, value, name):
+        if not all(callable(getattr(value, m, None)) for m in self.methods):
+            raise TypeError(f"{name} must be {self.what}, got {type(value).__name__}")
+        return value
+
+    def example(self):
+        if self._example is None:
+            raise NotImplementedError(f"HasMethods({self.what}) has no example value")
+        return self._example()
+
+    def bad_values(self):
+        return [object(), 3]
+
+
+class Optional(Constraint):
+    """``None``, or a value that passes ``constraint``."""
+
+    def __init__(self, constraint: Constraint) -> None:
+        self.constraint = constraint
+
+    def __call__(self, value, name):
+        return None if value is None else self.constraint(value, name)
+
+    def example(self):
+        return self.constraint.example()
+
+    def bad_values(self):
+        return [b for b in self.constraint.bad_values() if b is not None]
+
+
+class ListOf(Constraint):
+    """A non-empty list or tuple (a 1-D array too) whose items each pass ``item``.
+
+    The items are named ``name[i]`` in messages; returns a list of the converted items.
+    """
+
+    def __init__(self, item: Constraint, *, what: str = "a list", allow_empty: bool = False) -> None:
+        self.item, self.what, self.allow_empty = item, what, allow_empty
+
+    def check(self, value, name):
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            value = value.tolist()
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise TypeError(f"{name} must be {self.what}, got {type(value).__name__}")
+        if not value and not self.allow_empty:
+            raise ValueError(f"{name} must hold at least one item, got an empty {type(value).__name__}")
+        return [self.item(v, f"{name}[{i}]") for i, v in enumerate(value)]
+
+    def example(self):
+        return [self.item.example()]
+
+    def bad_values(self):
+        bad = ["text", 3]
+        if not self.allow_empty:
+            bad.append([])
+        return bad + [[b] for b in self.item.bad_values()[:2]]
+
+
+class Matrix(Constraint):
+    """A 2-D array of finite reals with at least one row, returned as float64 (or ``dtype``).
+
+    Whether its columns fit a network is a question about two arguments, asked in the
+    function's body.
+    """
+
+    def __init__(self, dtype=np.float64) -> None:
+        self.dtype = dtype
+
+    def check(self, value, name):
+        return check_matrix(value, name, dtype=self.dtype)
+
+    def example(self):
+        return np.ones((2, 2))
+
+    def bad_values(self):
+        return [np.ones(3), np.ones((0, 2)), [[1.0, float("nan")]], "text", None]
+
+
+class Values(Constraint):
+    """A real number or an array of finite reals, returned as a float64 array."""
+
+    def check(self, value, name):
+        return check_values(value, name)
+
+    def example(self):
+        return np.ones(2)
+
+    def bad_values(self):
+        return [[float("nan")], "text", None, [1 + 2j]]
+
+
+class Anything(Constraint):
+    """No rule at the boundary; ``why`` says where the argument is checked instead."""
+
+    def __init__(self, why: str, example=None) -> None:
+        self.why, self._example = why, example
+
+    def check(self, value, name):
+        return value
+
+    def example(self):
+        if self._example is None:
+            raise NotImplementedError(f"Anything({self.why!r}) has no example value")
+        return self._example()
+
+
+def validate_params(**table: Constraint):
+    """Check (and convert) a function's arguments against ``table`` before it runs.
+
+    Every parameter of the function except ``self`` must be declared, so a new
+    argument cannot slip past the boundary unchecked; ``Anything(why)`` declares one
+    that is checked elsewhere. The table is kept as ``func.parameter_constraints``.
+
+    >>> @validate_params(n=Int(), lr=Real(0.0, strict=True))
+    ... def train(n, lr=0.1):
+    ...     return n * lr
+    >>> train(3)
+    0.30000000000000004
+    >>> train(0)
+    Traceback (most recent call last):
+    ...
+    l1reg.core._validation.InvalidParameterError: n must be a positive int, got 0
+    """
+    def decorate(func):
+        signature = inspect.signature(func)
+        names = [p for p in signature.parameters if p != "self"]
+        missing, extra = set(names) - set(table), set(table) - set(names)
+        if missing or extra:
+            raise TypeError(f"validate_params on {func.__qualname__}: undeclared parameters "
+                            f"{sorted(missing)}, unknown ones {sorted(extra)}")
+
+        @functools.wraps(func)
+        def checked(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            arguments = bound.arguments
+            for name, constraint in table.items():
+                if name in arguments:
+                    arguments[name] = constraint(arguments[name], name)
+            return func(*bound.args, **bound.kwargs)
+
+        checked.parameter_constraints = dict(table)
+        return checked
+
+    return decorate
