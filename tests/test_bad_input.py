@@ -242,7 +242,7 @@ def test_l1l2_and_max_norm_check_on_assignment():
 
 
 def test_a_network_with_one_output_is_refused():
-    with pytest.raises(ValueError, match="n_output must be at least 2"):
+    with pytest.raises(ValueError, match=r"^n_output must be an int >= 2, got 1"):
         Network(10, 8, 1, seed=0)
 
 

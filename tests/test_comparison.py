@@ -238,7 +238,7 @@ BAD = [
     pytest.param(lambda: Method(rules=[L1(0.1)]), TypeError, "rules[0]", id="method-rule-a-penalty"),
     pytest.param(lambda: Method(dropout=0.2), TypeError, "dropout", id="method-dropout-a-number"),
     pytest.param(lambda: Method(dropout=[0.2], jitter=[1.0]), ValueError, "dropout", id="method-two-noises"),
-    pytest.param(lambda: Method(dropout=[1.0]), ValueError, "dropout", id="method-dropout-one"),
+    pytest.param(lambda: Method(dropout=[1.0]), ValueError, "dropout[0]", id="method-dropout-one"),
     pytest.param(lambda: Method(jitter=[-1.0]), ValueError, "jitter[0]", id="method-jitter-negative"),
     pytest.param(lambda: Method(rules=[Proximal(0.1), Proximal(0.2)], dropout=[0.1]), ValueError, "rules",
                  id="method-two-grids"),

@@ -138,11 +138,11 @@ def test_plot_step_times_draws_both_versions_on_log_axes():
 @pytest.mark.parametrize(
     ("n_params", "loop_us", "array_us", "message"),
     [
-        ([8, 124], [14.0], [15.0, 16.0], "same, non-zero length"),
-        ([], [], [], "same, non-zero length"),
-        ([[8, 124]], [[1.0, 2.0]], [[1.0, 2.0]], "1-D"),
-        ([8, 124], [0.0, 150.0], [15.0, 16.0], "> 0"),
-        ([8, 124], [14.0, 150.0], [15.0, np.nan], "finite"),
+        ([8, 124], [14.0], [15.0, 16.0], "n_params, loop_us and array_us must have the same length"),
+        ([], [], [], "n_params must hold at least one item"),
+        ([[8, 124]], [[1.0, 2.0]], [[1.0, 2.0]], "n_params[0] must be a real number"),
+        ([8, 124], [0.0, 150.0], [15.0, 16.0], "loop_us[0] must be a finite number > 0"),
+        ([8, 124], [14.0, 150.0], [15.0, np.nan], "array_us[1] must be finite"),
     ],
 )
 def test_plot_step_times_refuses_what_it_cannot_draw(n_params, loop_us, array_us, message):

@@ -12,9 +12,9 @@ from l1reg.core.losses import (
     LOSSES,
     SHORTCUTS,
     CrossEntropy,
+    IsLoss,
     Loss,
     SquaredError,
-    check_loss,
     cross_entropy_signal,
     squared_error_signal,
 )
@@ -43,7 +43,7 @@ def test_softmax_of_huge_sums_does_not_overflow():
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
 def test_softmax_refuses_sums_that_are_not_finite(bad):
-    with pytest.raises(ValueError, match="z must be finite"):
+    with pytest.raises(ValueError, match="^z must hold only finite values"):
         softmax(np.array([[bad, 0.0, 1.0]]))
 
 
@@ -173,14 +173,17 @@ def test_a_network_takes_a_loss_by_name_or_as_an_object():
     by_name, by_object = Network(3, 4, 2, seed=0), Network(3, 4, 2, seed=0, loss=SquaredError())
     assert by_name.loss == by_object.loss
     assert repr(by_name) == repr(by_object)
-    assert check_loss("cross_entropy") is LOSSES["cross_entropy"]
-    assert isinstance(check_loss(SHORTCUTS["squared_diagonal"]), Loss)
+    assert Network(3, 4, 2, seed=0, loss="cross_entropy").loss is LOSSES["cross_entropy"]
+    assert IsLoss()("cross_entropy", "loss") is LOSSES["cross_entropy"]
+    assert IsLoss()(SHORTCUTS["squared_diagonal"], "loss") is SHORTCUTS["squared_diagonal"]
 
 
 @pytest.mark.parametrize("loss", ["hinge", None, 3, object()])
 def test_anything_else_is_not_a_loss(loss):
     with pytest.raises(ValueError, match="^loss must be one of"):
-        check_loss(loss)
+        IsLoss()(loss, "loss")
+    with pytest.raises(ValueError, match="^loss must be one of"):
+        Network(3, 4, 2, seed=0, loss=loss)
 
 # --- the network's gradient against finite differences ------------------------------------
 

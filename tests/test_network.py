@@ -1,9 +1,13 @@
 """The Network's public API: parameters as one vector or named arrays, predictions."""
 
+import copy
+import pickle
+import re
+
 import numpy as np
 import pytest
 
-from l1reg import L1, L2, Network
+from l1reg import L1, L2, Network, fit
 from l1reg.core import model
 from l1reg.core.network import blocks
 
@@ -326,3 +330,83 @@ def test_replace_refuses_unknown_settings_and_validates_the_known_ones():
         net.replace(loss="mse")
     with pytest.raises(TypeError, match="^weight_penalty must be"):
         net.replace(weight_penalty=0.01)
+
+
+# --- the settings that define a network are read-only; its penalties are checked when set ----
+
+
+@pytest.mark.parametrize(("name", "value", "how"), [
+    ("n_input", 7, "Network(n_input, n_hidden, n_output, seed=...)"),
+    ("n_hidden", 5, "Network(n_input, n_hidden, n_output, seed=...)"),
+    ("n_output", 3, "Network(n_input, n_hidden, n_output, seed=...)"),
+    ("shapes", {}, "Network(n_input, n_hidden, n_output, seed=...)"),
+    ("n_params", 3, "Network(n_input, n_hidden, n_output, seed=...)"),
+    ("n_weights", 3, "Network(n_input, n_hidden, n_output, seed=...)"),
+    ("loss", "mse", "net.replace(loss=...)"),
+    ("loss", "cross_entropy", "net.replace(loss=...)"),
+    ("dtype", np.int32, "net.replace(dtype=...)"),
+    ("dtype", np.float32, "net.replace(dtype=...)"),
+])
+def test_the_settings_that_define_a_network_are_read_only(name, value, how, random_problem):
+    x, t = random_problem(6, 3, 2, seed=0)
+    net, twin = Network(3, 4, 2, seed=0), Network(3, 4, 2, seed=0)
+    before = getattr(net, name)
+    message = f"{name} is read-only: it defines the network; build a new network instead, e.g. with {how}"
+    with pytest.raises(AttributeError, match="^" + re.escape(message) + "$"):
+        setattr(net, name, value)
+    assert getattr(net, name) == before
+    fit(net, x, t, epochs=2, lr=0.5, seed=1)  # and it trains as if nothing had been tried
+    fit(twin, x, t, epochs=2, lr=0.5, seed=1)
+    np.testing.assert_array_equal(net.flat, twin.flat)
+
+
+def test_the_shapes_cannot_be_changed_in_place_either():
+    net = Network(3, 4, 2, seed=0)
+    with pytest.raises(TypeError):
+        net.shapes["ih_weights"] = (7, 4)
+    assert net.shapes == {"ih_weights": (3, 4), "ho_weights": (4, 2), "h_biases": (4,), "o_biases": (2,)}
+
+
+def test_replace_is_the_way_to_another_loss_or_dtype():
+    net = Network(3, 4, 2, seed=0)
+    other = net.replace(loss="cross_entropy", dtype=np.float32)
+    assert other.loss.name == "cross_entropy" and other.dtype == np.float32
+    assert net.loss.name == "squared" and net.dtype == np.float64
+
+
+@pytest.mark.parametrize("name", ["weight_penalty", "bias_penalty"])
+@pytest.mark.parametrize("bad", [0.01, "L1", L1, np.abs, object()], ids=["number", "string", "class",
+                                                                         "no-gradient", "object"])
+def test_a_penalty_set_later_is_checked_as_the_constructor_checks_it(name, bad):
+    net = Network(3, 4, 2, seed=0, **{name: L1(0.01)})
+    with pytest.raises(TypeError) as refused_by_the_constructor:
+        Network(3, 4, 2, seed=0, **{name: bad})
+    with pytest.raises(TypeError, match=f"^{name} must be a penalty such as l1reg.L1") as refused:
+        setattr(net, name, bad)
+    assert str(refused.value) == str(refused_by_the_constructor.value)
+    assert getattr(net, name) == L1(0.01)  # the refused value was not kept
+
+
+def test_a_penalty_set_later_trains_as_one_given_to_the_constructor(random_problem):
+    x, t = random_problem(6, 3, 2, seed=0)
+    later = Network(3, 4, 2, seed=0, init_range=0.5)
+    later.weight_penalty, later.bias_penalty = L1(0.05), L2(0.1)
+    given = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=L1(0.05), bias_penalty=L2(0.1))
+    assert repr(later) == repr(given)
+    fit(later, x, t, epochs=3, lr=0.5, seed=1)
+    fit(given, x, t, epochs=3, lr=0.5, seed=1)
+    np.testing.assert_array_equal(later.flat, given.flat)
+    later.weight_penalty = None  # None switches it off again
+    assert later.weight_penalty is None
+    assert later.penalty() == given.bias_penalty(later.flat[later.n_weights:])
+
+
+@pytest.mark.parametrize("how", [lambda net: pickle.loads(pickle.dumps(net)), copy.deepcopy],
+                         ids=["pickle", "deepcopy"])
+def test_a_copy_keeps_its_settings_read_only_and_its_penalties_checked(how):
+    twin = how(Network(3, 4, 2, seed=0, weight_penalty=L1(0.01)))
+    with pytest.raises(AttributeError, match="^n_input is read-only"):
+        twin.n_input = 7
+    with pytest.raises(TypeError, match="^weight_penalty must be a penalty"):
+        twin.weight_penalty = 0.01
+    assert twin.n_input == 3 and twin.weight_penalty == L1(0.01)

@@ -141,8 +141,11 @@ def test_invalid_parameter_error_is_both_value_and_type_error():
     assert issubclass(InvalidParameterError, TypeError)
 
 
-@pytest.mark.parametrize("constraint", [c for c in vars(importlib.import_module("l1reg.core._validation")).values()
-                                        if inspect.isclass(c) and issubclass(c, Constraint) and c is not Constraint])
+KINDS = [c for c in vars(importlib.import_module("l1reg.core._validation")).values()
+         if inspect.isclass(c) and issubclass(c, Constraint) and c is not Constraint]
+
+
+@pytest.mark.parametrize("constraint", KINDS)
 def test_each_constraint_kind_is_used_or_tested(constraint):
     # a constraint class nothing declares would be dead code
     used = {type(c) for _, obj in DECLARED for c in _declared(obj).parameter_constraints.values()}

@@ -58,11 +58,13 @@ def test_make_sparse_data_flags_the_noisy_labels(truth):
         (lambda: payoff.make_sparse_generator(0, n_input=0), ValueError, "n_input must be a positive int"),
         (lambda: payoff.flip_labels([0, 1], 4, 1.0, 0), ValueError, "flip must be a probability"),
         (lambda: payoff.flip_labels([0, 1], 4, -0.1, 0), ValueError, "flip must be a finite number >= 0"),
-        (lambda: payoff.flip_labels([0, 1], 1, 0.1, 0), ValueError, "n_classes must be at least 2"),
-        (lambda: payoff.flip_labels([0.5], 4, 0.1, 0), ValueError, "classes must be a 1-D array of ints"),
+        (lambda: payoff.flip_labels([0, 1], 1, 0.1, 0), ValueError, "n_classes must be an int >= 2"),
+        (lambda: payoff.flip_labels([0.5], 4, 0.1, 0), TypeError, "classes must be an array of ints"),
         (lambda: payoff.select_on_validation([0.1, 0.2]), ValueError, "validation must be 2-D"),
-        (lambda: payoff.run_setting(5, 10, [], {"none": [Plain()]}), ValueError, "seed_sets must be"),
-        (lambda: payoff.run_setting(5, 10, [0], {"none": []}), ValueError, "grids must map"),
+        (lambda: payoff.run_setting(5, 10, [], {"none": [Plain()]}), ValueError,
+         "seed_sets must hold at least one"),
+        (lambda: payoff.run_setting(5, 10, [0], {"none": []}), ValueError,
+         r"grids\['none'\] must hold at least one item"),
     ],
 )
 def test_bad_arguments_are_refused_by_name(call, error, message):

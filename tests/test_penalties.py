@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from l1reg import L1, L1L2, L2, Network, Penalty, fit, soft_threshold
-from l1reg.core.penalties import check_penalty
+from l1reg.core.penalties import IsPenalty
 
 
 def test_value_of_the_worked_example():
@@ -255,7 +255,9 @@ def test_a_network_takes_any_object_with_the_penalty_methods(random_problem):
                                                                                 "no-gradient", "object"])
 def test_anything_else_is_not_a_penalty(penalty):
     with pytest.raises(TypeError, match="^weight_penalty must be a penalty such as l1reg.L1"):
-        check_penalty(penalty, "weight_penalty")
-    assert check_penalty(None, "weight_penalty") is None
+        IsPenalty()(penalty, "weight_penalty")
+    with pytest.raises(TypeError, match="^weight_penalty must be a penalty such as l1reg.L1"):
+        Network(3, 4, 2, seed=0, weight_penalty=penalty)
+    assert Network(3, 4, 2, seed=0, weight_penalty=None).weight_penalty is None
     with pytest.raises(TypeError, match="^penalty "):
-        check_penalty(None, "penalty", allow_none=False)
+        IsPenalty()(None, "penalty")

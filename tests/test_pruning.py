@@ -52,8 +52,10 @@ def test_prune_weights_zeroes_the_smallest_weights_in_place_and_leaves_the_biase
 
 
 def test_prune_weights_refuses_what_is_not_a_network():
-    with pytest.raises(TypeError, match="nets must be a Network or a non-empty list of Networks"):
+    with pytest.raises(TypeError, match=re.escape("nets[0] must be an l1reg.Network, got ndarray")):
         prune_weights([np.zeros(3)], 1)
+    with pytest.raises(ValueError, match="^nets must be an l1reg.Network or a non-empty list of them"):
+        prune_weights([], 1)
 
 
 def test_keep_pruned_holds_the_pruned_weights_at_zero():
@@ -88,8 +90,8 @@ def test_one_keep_pruned_per_network_trains_like_one_rule_for_the_stack():
 
 
 @pytest.mark.parametrize(("keep", "error", "message"), [
-    ([1, 0], TypeError, "keep must be a boolean array"),
-    (np.ones((2, 2, 2), dtype=bool), TypeError, "keep must be a boolean array"),
+    ([1, 0], TypeError, "keep must be an array of booleans, got dtype int64"),
+    (np.ones((2, 2, 2), dtype=bool), ValueError, "keep must be 1-D (weights) or 2-D (networks x weights)"),
 ])
 def test_keep_pruned_refuses_bad_masks(keep, error, message):
     with pytest.raises(error, match=re.escape(message)):

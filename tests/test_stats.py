@@ -31,10 +31,10 @@ def test_an_interval_across_zero_is_not_clear_of_it():
 
 
 @pytest.mark.parametrize(("after", "before", "match"), [
-    ([1.0, 2.0], [1.0], "one number per seed set"),
+    ([1.0, 2.0, 3.0], [1.0, 2.0], "one number per seed set"),
     ([1.0], [1.0], "at least 2"),
     ([[1.0, 2.0]], [[1.0, 2.0]], "1-D"),
-    ([1.0, np.nan], [1.0, 2.0], "after must be finite"),
+    ([1.0, np.nan], [1.0, 2.0], "after must hold only finite values"),
 ])
 def test_bad_scores_are_refused(after, before, match):
     with pytest.raises(ValueError, match=match):
@@ -83,7 +83,10 @@ def test_holm_multiplies_the_sorted_p_values_and_keeps_them_ordered():
 
 
 @pytest.mark.parametrize(("p_values", "match"), [
-    ([], "non-empty"), ([[0.1]], "1-D"), ([0.1, 1.5], r"\[0, 1\]"), ([np.nan], r"\[0, 1\]"),
+    ([], "^p_values must hold at least one item"),
+    ([[0.1]], r"^p_values\[0\] must be a real number"),
+    ([0.1, 1.5], r"^p_values\[1\] must be a finite number <= 1"),
+    ([np.nan], r"^p_values\[0\] must be finite"),
 ])
 def test_holm_refuses_bad_p_values(p_values, match):
     with pytest.raises(ValueError, match=match):
@@ -101,9 +104,11 @@ def test_mcnemar_counts_the_disagreements_and_matches_scipys_binomial_test():
     assert mcnemar(a, a) == McNemar(0, 0, 1.0)  # no disagreement, no evidence
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    ([1, 0], [True, False]), ([True], [True, False]), ([[True]], [[True]]),
+@pytest.mark.parametrize(("first", "second", "match"), [
+    ([1, 0], [True, False], "^right_first must be an array of booleans"),
+    ([True], [True, False], "^right_first and right_second must be of one length"),
+    ([[True]], [[True]], "^right_first must be 1-D"),
 ])
-def test_mcnemar_refuses_what_is_not_two_boolean_vectors_of_one_length(first, second):
-    with pytest.raises(ValueError, match="right_first and right_second"):
+def test_mcnemar_refuses_what_is_not_two_boolean_vectors_of_one_length(first, second, match):
+    with pytest.raises(ValueError, match=match):
         mcnemar(first, second)

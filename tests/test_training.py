@@ -1,10 +1,18 @@
 """SGD training with fit: one step by hand, the visiting order, mini-batches, stacks, history, callbacks."""
 
+import sys
+
 import numpy as np
 import pytest
 
-from l1reg import L1, Network, fit, sgd_step
+from l1reg import L1, L2, Network, fit, sgd_step
 from l1reg.core.training import ENGINES, Callback
+from l1reg.core.update_rules import CumulativePenalty, GroupProximal, Proximal, TruncatedGradient
+from l1reg.regularize.constraints import MaxNorm
+from l1reg.regularize.dropout import Dropout
+from l1reg.regularize.early_stopping import EarlyStopping
+from l1reg.regularize.jitter import Jitter
+from l1reg.regularize.pruning import KeepPruned
 
 # --- one SGD step, computed by hand ------------------------------------------------------
 
@@ -405,3 +413,64 @@ def test_the_engines_are_numpy_and_compiled(data):
     assert list(ENGINES) == ["numpy", "compiled"]
     with pytest.raises(ValueError, match=r"^engine must be one of \['compiled', 'numpy'\], got 'jax'"):
         fit(_net(), x, t, epochs=1, lr=0.1, seed=7, engine="jax")
+
+
+# --- the argument tables are checked at fit's boundary, never in its loop --------------------
+
+#: The code of the check every declared function runs before its body (one for all of them).
+CHECKED = fit.__code__
+
+
+def _checks_in_fit(epochs: int, stacked: bool, x, t, **settings) -> int:
+    """How many declared functions one call of ``fit`` runs (their tables' checks)."""
+    nets = [Network(4, 5, 3, seed=s, init_range=0.5, weight_penalty=L2(0.001)) for s in (1, 2)]
+    nets = nets if stacked else nets[0]
+    data = (np.stack([x, x]), np.stack([t, t])) if stacked else (x, t)
+    seed = [7, 8] if stacked else 7
+    calls = 0
+
+    def record(frame, event, arg):
+        nonlocal calls
+        calls += event == "call" and frame.f_code is CHECKED
+
+    previous = sys.getprofile()
+    sys.setprofile(record)
+    try:
+        fit(nets, *data, epochs=epochs, lr=0.1, seed=seed, batch_size=4, test_data=data, **settings)
+    finally:
+        sys.setprofile(previous)
+    return calls
+
+
+SETTINGS = {
+    "plain": lambda x, t: {},
+    "proximal": lambda x, t: {"rule": Proximal(0.01)},
+    "per-network-rules": lambda x, t: {"rule": [CumulativePenalty(0.01), TruncatedGradient(0.01, k=2)]},
+    "group": lambda x, t: {"rule": GroupProximal(0.01)},
+    "max-norm": lambda x, t: {"rule": MaxNorm(1.0)},
+    "keep-pruned": lambda x, t: {"rule": KeepPruned(np.ones((2, 35), dtype=bool))},
+    "dropout": lambda x, t: {"noise": Dropout(0.2, seed=0)},
+    "jitter": lambda x, t: {"noise": Jitter(0.1, seed=0)},
+    "early-stopping": lambda x, t: {"callbacks": [EarlyStopping(np.stack([x, x]), np.stack([t, t]),
+                                                               patience=50)]},
+}
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_the_training_loop_runs_no_declared_function(name, data):
+    """Every table is checked when fit is called: the steps and epochs run no check of one."""
+    x, t, _, _ = data
+    x, t = x[:12], t[:12]
+    stacked = name in ("per-network-rules", "keep-pruned", "early-stopping")
+    few, many = (_checks_in_fit(epochs, stacked, x, t, **SETTINGS[name](x, t)) for epochs in (1, 4))
+    assert few == many > 0
+
+
+def test_the_compiled_engine_runs_no_declared_function_between_epochs(data):
+    """With a callback, the compiled engine goes back to Python after every epoch: no check there either."""
+    pytest.importorskip("jax")
+    x, t, _, _ = data
+    x, t = x[:12], t[:12]
+    few, many = (_checks_in_fit(epochs, True, x, t, engine="compiled", callbacks=[Callback()])
+                 for epochs in (1, 4))
+    assert few == many > 0

@@ -4,10 +4,11 @@ import argparse
 import os
 import sys
 
+from l1reg.core._validation import Instance, ListOf, Optional, validate_params
 from l1reg.studies.demo import EPOCHS, print_demo
 
 
-def positive_int(text: str) -> int:
+def _positive_int(text: str) -> int:
     """Parse a positive whole number, for argparse (its error becomes a usage error)."""
     try:
         value = int(text)
@@ -18,12 +19,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+# Any string is a word; argparse turns a bad one into a usage error.
+@validate_params(argv=Optional(ListOf(Instance(str, "a string"), what="a list of command-line words",
+                                      allow_empty=True)))
 def main(argv: list[str] | None = None) -> None:
+    """Run the command ``argv`` names (default: the command line's); a bad option is a usage error."""
     parser = argparse.ArgumentParser(prog="python -m l1reg", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="train the demo network without and with L1")
     demo.add_argument(
-        "--epochs", type=positive_int, default=EPOCHS, help=f"epochs per run (default {EPOCHS})"
+        "--epochs", type=_positive_int, default=EPOCHS, help=f"epochs per run (default {EPOCHS})"
     )
     args = parser.parse_args(argv)
     try:

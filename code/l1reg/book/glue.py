@@ -14,6 +14,7 @@ import math
 import numbers
 
 from l1reg.book import plots
+from l1reg.core._validation import Constraint, validate_params
 
 #: Digits after the decimal point of every glued real number that is not an int; numbers
 #: smaller than ``10**-GLUE_DIGITS`` (bounds and tolerances such as 1e-7) keep that many
@@ -21,19 +22,56 @@ from l1reg.book import plots
 GLUE_DIGITS = 4
 
 
+class _Gluable(Constraint):
+    """A string, or a finite real number of any kind (a bool, a NumPy scalar), passed through."""
+
+    def check(self, value, name):
+        if isinstance(value, str):
+            return value
+        if not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a real number or a string, got {type(value).__name__}")
+        if not math.isfinite(float(value)):
+            raise ValueError(f"{name} must be finite, got {float(value)}")
+        return value
+
+    def example(self):
+        return 1.0
+
+    def bad_values(self):
+        return [None, [1.0], 1j, float("nan")]
+
+
+class _GlueValues(Constraint):
+    """The keywords of :func:`glue_numbers`: Python identifiers, each naming a gluable value."""
+
+    def check(self, values, name):
+        for key, value in values.items():
+            if not key.isidentifier():
+                raise ValueError(f"glue names must be Python identifiers, got {key!r}")
+            _GLUABLE(value, key)
+        return values
+
+    def bad_values(self):
+        return _GLUABLE.bad_values()  # passed as values=bad, each is named "values"
+
+
+_GLUABLE = _Gluable()
+
+
 def setup_chapter() -> None:
     """What every chapter does first: the book's figure style (:func:`l1reg.book.plots.use_book_style`)."""
     plots.use_book_style()
 
 
-def glue_value(value, name: str = "value") -> int | str | float:
+@validate_params(value=_GLUABLE)
+def glue_value(value) -> int | str | float:
     """The value :func:`glue_numbers` stores: one formatting rule for every number.
 
     Python ints stay ints (a bool becomes 0 or 1), strings stay strings, and every other
     real number (a float, a NumPy scalar of any kind) becomes ``round(float(value), 4)``,
     a Python float: NumPy 2 scalars would make the glue formatter warn. A number smaller
     than 1e-4 in magnitude (a bound such as 1e-7) keeps 4 significant digits instead.
-    Non-finite numbers are refused, with an error naming ``name``.
+    Non-finite numbers are refused.
 
     Examples
     --------
@@ -47,16 +85,13 @@ def glue_value(value, name: str = "value") -> int | str | float:
         return value
     if isinstance(value, int):
         return int(value)
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number or a string, got {type(value).__name__}")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{name} must be finite, got {float(value)}")
     value = float(value)
     if value != 0.0 and abs(value) < 10.0**-GLUE_DIGITS:
         return float(f"{value:.{GLUE_DIGITS}g}")
     return round(value, GLUE_DIGITS)
 
 
+@validate_params(values=_GlueValues())
 def glue_numbers(**values) -> None:
     """Glue each value under its keyword's name, for the prose to quote with ``{glue:text}``.
 
@@ -67,11 +102,7 @@ def glue_numbers(**values) -> None:
     each must be a Python identifier. A bad name or value is refused before anything
     is glued.
     """
-    checked = {}
-    for name, value in values.items():
-        if not name.isidentifier():
-            raise ValueError(f"glue names must be Python identifiers, got {name!r}")
-        checked[name] = glue_value(value, name)
+    checked = {name: glue_value(value) for name, value in values.items()}
     from myst_nb import glue  # only the notebooks need it
 
     for name, value in checked.items():

@@ -4,23 +4,41 @@ readers with the common kinds of colour blindness can tell apart."""
 
 from __future__ import annotations
 
-import numbers
 import re
 from html import escape
 
 import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
-from matplotlib.colors import SymLogNorm
+from matplotlib.animation import Animation
+from matplotlib.axes import Axes
+from matplotlib.colors import SymLogNorm, is_color_like
 from matplotlib.figure import Figure
 
-from l1reg.core._validation import check_positive_int, check_real
+from l1reg.core._validation import (
+    Array,
+    Constraint,
+    Flag,
+    Instance,
+    Int,
+    ListOf,
+    MappingOf,
+    Matrix,
+    Optional,
+    Options,
+    Real,
+    Text,
+    Values,
+    validate_params,
+)
+from l1reg.core.network import Network
 from l1reg.core.training import History
 from l1reg.reference.gradcheck import TOLERANCE
 from l1reg.studies.comparison import LamSweep
 from l1reg.studies.data import LOAN_CLASSES, LOAN_INPUT_RANGE, loan_boundary
 from l1reg.studies.path import LamPath
 from l1reg.studies.shrinkage import quadratic_error
+from l1reg.studies.stats import PairedDifference, paired_difference
 
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = {
@@ -33,6 +51,66 @@ PALETTE = {
     "black": "#000000",
 }
 MODEL_COLORS = {"without L1": PALETTE["vermillion"], "with L1": PALETTE["blue"]}
+
+# --- The arguments' rules, shared by the plots' tables ----------------------------------
+
+
+class _Colour(Constraint):
+    """A colour matplotlib understands (a name, ``"#rrggbb"``, an RGB tuple), passed through."""
+
+    def check(self, value, name):
+        if isinstance(value, bool) or not is_color_like(value):
+            raise ValueError(f"{name} must be a matplotlib colour (a name, '#rrggbb' or an RGB tuple), "
+                             f"got {value!r}")
+        return value
+
+    def example(self):
+        return PALETTE["black"]
+
+    def bad_values(self):
+        return ["no such colour", 3, None]
+
+
+def _example_animation() -> Animation:
+    """A one-frame animation, drawn once (so that matplotlib does not warn it never ran)."""
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure()
+    (line,) = fig.add_subplot().plot([0.0], [0.0])
+    anim = FuncAnimation(fig, lambda i: [line], frames=1)
+    FigureCanvasAgg(fig).draw()
+    return anim
+
+
+def _example_path() -> LamPath:
+    """A two-lam path of a 2-3-2 network, every weight zero."""
+    return LamPath(lams=np.array([0.0, 0.01]), rule="proximal", ih_weights=np.zeros((2, 2, 3)),
+                   ho_weights=np.zeros((2, 3, 2)), train_accuracy=np.ones(2), test_accuracy=np.ones(2))
+
+
+def _example_sweep() -> LamSweep:
+    """A two-lam sweep of a network with 12 weights."""
+    return LamSweep(lams=np.array([0.0, 0.01]), train_accuracy=np.ones(2), test_accuracy=np.ones(2),
+                    sum_abs_w=np.ones(2), max_abs_w=np.ones(2), n_small=np.zeros(2, dtype=int), n_weights=12,
+                    tol=1e-3, epochs=1)
+
+
+# Figures made for examples stay out of pyplot's list of open figures: nothing to close.
+_AXES = Instance(Axes, "a matplotlib Axes", example=lambda: Figure().add_subplot())
+_THREE_AXES = ListOf(_AXES, what="a list (or 1-D array) of three matplotlib Axes")
+_COLOUR = _Colour()
+_LABEL = Text()
+_POSITIVE = Real(0.0, strict=True)
+_FRACTION = Real(0.0, maximum=1.0)
+_HISTORIES = MappingOf(Instance(History, "an l1reg History", example=History),
+                       what="a dict of labels to l1reg Histories")
+_ARRAYS = MappingOf(Values(), what="a dict of labels to arrays")
+_REPORTS = MappingOf(MappingOf(Real(0.0), what="a dict of parameter blocks to relative errors"),
+                     what="a dict of labels to gradient-check reports")
+_PATH = Instance(LamPath, "an l1reg LamPath", example=_example_path)
+_SIZES = ListOf(Int(), what="a list of training-set sizes")
+_MASK = Array("bool", ndim=1)
 
 # --- Chapter 01: overfitting ----------------------------------------------------------
 
@@ -49,28 +127,36 @@ APPROVED_TINT = (0.6, 0.6, 0.6, 0.25)
 TRUE_BOUNDARY_STYLE = {"color": PALETTE["black"], "linestyle": "--", "linewidth": 1.5}
 
 
-def plot_loan_data(ax: plt.Axes, x: np.ndarray, t: np.ndarray, flipped: np.ndarray | None = None) -> None:
+@validate_params(ax=_AXES, x=Matrix(), t=Matrix(), flipped=Optional(_MASK))
+def plot_loan_data(ax: Axes, x: np.ndarray, t: np.ndarray, flipped: np.ndarray | None = None) -> None:
     """The loan items by recorded class (grey dots approved, white crosses rejected); flips ringed."""
-    x, classes = np.asarray(x), np.argmax(t, axis=1)
+    classes = np.argmax(t, axis=1)
     for k, name in enumerate(LOAN_CLASSES):
         mine = classes == k
         ax.scatter(x[mine, 0], x[mine, 1], edgecolor=PALETTE["black"], label=f"recorded {name}",
                    zorder=3, **CLASS_MARKERS[name])
     if flipped is not None and np.any(flipped):
-        f = np.asarray(flipped, dtype=bool)
-        ax.scatter(x[f, 0], x[f, 1], s=180, facecolor="none", edgecolor=PALETTE["black"],
+        if len(flipped) != len(x):
+            raise ValueError(f"flipped must hold one bool per item of x ({len(x)}), got {len(flipped)}")
+        ax.scatter(x[flipped, 0], x[flipped, 1], s=180, facecolor="none", edgecolor=PALETTE["black"],
                    linewidth=1.2, label="label flipped by noise", zorder=2)
     _loan_axes(ax)
 
 
-def plot_true_boundary(ax: plt.Axes) -> None:
+@validate_params(ax=_AXES)
+def plot_true_boundary(ax: Axes) -> None:
     """The straight true boundary ``debt = 0.8 * income + 0.1`` as a dashed black line."""
     income = np.linspace(-LOAN_INPUT_RANGE, LOAN_INPUT_RANGE, 2)
     ax.plot(income, loan_boundary(income), label="true boundary", **TRUE_BOUNDARY_STYLE)
     _loan_axes(ax)
 
 
-def plot_decision_boundary(ax: plt.Axes, net, color: str, label: str, resolution: int = 201,
+@validate_params(ax=_AXES,
+                 net=Instance(Network, "an l1reg.Network", example=lambda: Network(2, 3, 2, seed=0)),
+                 color=_COLOUR, label=_LABEL, resolution=Int(2), shade=Flag(),
+                 linestyle=Options("solid", "dashed", "dashdot", "dotted", "-", "--", "-.", ":"),
+                 linewidth=_POSITIVE, alpha=_FRACTION)
+def plot_decision_boundary(ax: Axes, net: Network, color: str, label: str, resolution: int = 201,
                            shade: bool = False, *, linestyle: str = "solid", linewidth: float = 2.0,
                            alpha: float = 1.0) -> None:
     """Where ``net`` switches class over the loan square: the contour ``o_approved = 0.5``.
@@ -79,8 +165,6 @@ def plot_decision_boundary(ax: plt.Axes, net, color: str, label: str, resolution
     the region ``net`` approves is tinted grey (legend entry "predicted approved"), so
     islands of one class inside the other stand out without a colour of their own.
     """
-    if check_positive_int(resolution, "resolution") < 2:
-        raise ValueError(f"resolution must be at least 2 grid points per side, got {resolution}")
     grid = np.linspace(-LOAN_INPUT_RANGE, LOAN_INPUT_RANGE, resolution)
     income, debt = np.meshgrid(grid, grid)
     approved = net.predict_proba(np.column_stack([income.ravel(), debt.ravel()]))[:, 1]
@@ -98,7 +182,7 @@ def plot_decision_boundary(ax: plt.Axes, net, color: str, label: str, resolution
     _loan_axes(ax)
 
 
-def _loan_axes(ax: plt.Axes) -> None:
+def _loan_axes(ax: Axes) -> None:
     """The loan square, to scale, with its two inputs named."""
     lim = 1.02 * LOAN_INPUT_RANGE
     ax.set_xlim(-lim, lim)
@@ -108,7 +192,8 @@ def _loan_axes(ax: plt.Axes) -> None:
     ax.set_ylabel("debt (normalized)")
 
 
-def plot_error_curves(ax: plt.Axes, histories: dict[str, History]) -> None:
+@validate_params(ax=_AXES, histories=_HISTORIES)
+def plot_error_curves(ax: Axes, histories: dict[str, History]) -> None:
     """Training (dashed) and test (solid) error per epoch, one colour per model."""
     for label, history in histories.items():
         color = MODEL_COLORS.get(label)
@@ -119,16 +204,16 @@ def plot_error_curves(ax: plt.Axes, histories: dict[str, History]) -> None:
     ax.legend()
 
 
-def plot_sorted_weights(ax: plt.Axes, weights: dict[str, np.ndarray], floor: float = 1e-6) -> None:
+@validate_params(ax=_AXES, weights=_ARRAYS, floor=_POSITIVE)
+def plot_sorted_weights(ax: Axes, weights: dict[str, np.ndarray], floor: float = 1e-6) -> None:
     """Every weight's ``|w|`` of each model, largest first, on a log axis.
 
     A log axis has no zero: a ``|w|`` below ``floor`` (an exact zero too) is drawn at
     ``floor``, so count those apart when it matters. Colours and line styles are the
     models' (``MODEL_COLORS``, ``MODEL_LINESTYLES``).
     """
-    floor = check_real(floor, "floor", minimum=0.0, strict=True)
     for label, w in weights.items():
-        size = np.sort(np.abs(np.asarray(w)).ravel())[::-1]
+        size = np.sort(np.abs(w).ravel())[::-1]
         ax.plot(np.arange(1, size.size + 1), np.maximum(size, floor), marker="o", markersize=3,
                 color=MODEL_COLORS.get(label), linestyle=MODEL_LINESTYLES.get(label, "solid"), label=label)
     ax.set_yscale("log")
@@ -138,7 +223,8 @@ def plot_sorted_weights(ax: plt.Axes, weights: dict[str, np.ndarray], floor: flo
     ax.legend()
 
 
-def plot_learning_curve(ax: plt.Axes, sizes, accuracies: dict[str, np.ndarray],
+@validate_params(ax=_AXES, sizes=_SIZES, accuracies=_ARRAYS, ceiling=Optional(_FRACTION))
+def plot_learning_curve(ax: Axes, sizes, accuracies: dict[str, np.ndarray],
                         ceiling: float | None = None) -> None:
     """Mean test accuracy (%) against training-set size, with one-sd bars over replicas.
 
@@ -149,7 +235,7 @@ def plot_learning_curve(ax: plt.Axes, sizes, accuracies: dict[str, np.ndarray],
     # Nudge the series apart (by a few percent on the log axis) so error bars do not overlap.
     nudges = 10 ** np.linspace(-0.01, 0.01, len(accuracies)) if len(accuracies) > 1 else [1.0]
     for (label, acc), nudge in zip(accuracies.items(), nudges, strict=True):
-        pct = 100 * np.asarray(acc)
+        pct = 100 * acc
         ax.errorbar(sizes * nudge, pct.mean(axis=1), yerr=pct.std(axis=1, ddof=1), marker="o",
                     capsize=3, color=MODEL_COLORS.get(label), label=label)
     if ceiling is not None:
@@ -162,7 +248,12 @@ def plot_learning_curve(ax: plt.Axes, sizes, accuracies: dict[str, np.ndarray],
     ax.legend()
 
 
-def plot_paired_gains(ax: plt.Axes, sizes, gains, clear=None, color=None) -> None:
+@validate_params(ax=_AXES, sizes=_SIZES,
+                 gains=ListOf(Instance(PairedDifference, "an l1reg PairedDifference",
+                                       example=lambda: paired_difference([1.0, 2.0], [0.0, 0.0])),
+                              what="a list of l1reg PairedDifferences"),
+                 clear=Optional(_MASK), color=Optional(_COLOUR))
+def plot_paired_gains(ax: Axes, sizes, gains, clear=None, color=None) -> None:
     """Paired differences (e.g. L1 minus plain, in points) against size, with their intervals.
 
     ``gains`` holds one :class:`l1reg.studies.stats.PairedDifference` per size; each is drawn as
@@ -202,8 +293,9 @@ def plot_paired_gains(ax: plt.Axes, sizes, gains, clear=None, color=None) -> Non
 PENALTY_COLORS = {"L1": PALETTE["blue"], "L2": PALETTE["orange"], "elastic net": PALETTE["green"]}
 
 
+@validate_params(ax=_AXES, w0=Values(), minimizers=_ARRAYS, threshold=Optional(Real(0.0)))
 def plot_one_weight_minimizers(
-    ax: plt.Axes, w0: np.ndarray, minimizers: dict[str, np.ndarray], threshold: float | None = None
+    ax: Axes, w0: np.ndarray, minimizers: dict[str, np.ndarray], threshold: float | None = None
 ) -> None:
     """The penalized minimum against the unpenalized one, one line per penalty.
 
@@ -221,8 +313,9 @@ def plot_one_weight_minimizers(
     ax.legend(loc="upper left")
 
 
+@validate_params(ax=_AXES, w_hat=Values(), h=Matrix(), radius=_POSITIVE, optima=_ARRAYS)
 def plot_constrained_optima(
-    ax: plt.Axes, w_hat: np.ndarray, h: np.ndarray, radius: float, optima: dict[str, np.ndarray]
+    ax: Axes, w_hat: np.ndarray, h: np.ndarray, radius: float, optima: dict[str, np.ndarray]
 ) -> None:
     """Contours of a two-weight quadratic error, the L1 diamond, the L2 circle, and
     the best point inside each (``optima`` keyed "L1" and "L2").
@@ -261,6 +354,8 @@ def plot_constrained_optima(
     ax.legend(loc="lower left", fontsize="small")
 
 
+@validate_params(axes=_THREE_AXES, sweep=Instance(LamSweep, "an l1reg LamSweep", example=_example_sweep),
+                 baseline=Optional(_FRACTION))
 def plot_lam_sweep(axes, sweep: LamSweep, baseline: float | None = None) -> None:
     """Three panels against ``lam``: accuracy, sum of |w|, and weights below ``sweep.tol``.
 
@@ -294,7 +389,8 @@ def plot_lam_sweep(axes, sweep: LamSweep, baseline: float | None = None) -> None
 # --- Chapter 02: pictures of the penalties, the priors, the paths and the animation ----
 
 
-def plot_penalties_and_gradients(ax_value: plt.Axes, ax_slope: plt.Axes, lam: float = 1.0,
+@validate_params(ax_value=_AXES, ax_slope=_AXES, lam=Real(0.0), span=_POSITIVE)
+def plot_penalties_and_gradients(ax_value: Axes, ax_slope: Axes, lam: float = 1.0,
                                  span: float = 2.0) -> None:
     """``lam |w|`` and ``lam w^2`` (left) and their gradients (right), side by side.
 
@@ -323,7 +419,9 @@ def plot_penalties_and_gradients(ax_value: plt.Axes, ax_slope: plt.Axes, lam: fl
     ax_slope.legend(loc="upper left")
 
 
-def plot_one_weight_objectives(ax: plt.Axes, w: np.ndarray, a: float, lam: float,
+@validate_params(ax=_AXES, w=Values(), a=_POSITIVE, lam=Real(0.0), w_stars=ListOf(Real()),
+                 minimizers=ListOf(Real()))
+def plot_one_weight_objectives(ax: Axes, w: np.ndarray, a: float, lam: float,
                                w_stars, minimizers) -> None:
     """``F(w) = a/2 (w - w0)^2 + lam |w|`` for each ``w0`` of ``w_stars``, its minimizer marked.
 
@@ -331,8 +429,10 @@ def plot_one_weight_objectives(ax: plt.Axes, w: np.ndarray, a: float, lam: float
     ``shrinkage.l1_minimizer``); a filled marker shows it, a cross the unpenalized
     minimum ``w0``. Curves are shifted so that each minimum is at height 0.
     """
+    if len(minimizers) != len(w_stars):
+        raise ValueError(f"minimizers must hold one minimizer per w_stars entry ({len(w_stars)}), "
+                         f"got {len(minimizers)}")
     colors = list(PALETTE.values())
-    w = np.asarray(w, dtype=np.float64)
     for i, (w_star, w_min) in enumerate(zip(w_stars, minimizers, strict=True)):
         def objective(v, w_star=w_star):
             return 0.5 * a * (v - w_star) ** 2 + lam * np.abs(v)
@@ -348,7 +448,8 @@ def plot_one_weight_objectives(ax: plt.Axes, w: np.ndarray, a: float, lam: float
     ax.legend(loc="upper center", ncol=3, fontsize="small")
 
 
-def plot_priors(ax_density: plt.Axes, ax_neglog: plt.Axes, beta: float = 1.0, span: float = 4.0) -> None:
+@validate_params(ax_density=_AXES, ax_neglog=_AXES, beta=_POSITIVE, span=_POSITIVE)
+def plot_priors(ax_density: Axes, ax_neglog: Axes, beta: float = 1.0, span: float = 4.0) -> None:
     """The Laplace prior (scale ``beta``) and the Gaussian of the same variance, ``2 beta^2``.
 
     Left, the densities; right, minus their logarithms (up to a constant), which are
@@ -374,6 +475,9 @@ def plot_priors(ax_density: plt.Axes, ax_neglog: plt.Axes, beta: float = 1.0, sp
     ax_neglog.legend(loc="upper center", fontsize="small")
 
 
+@validate_params(axes=_THREE_AXES, sweeps=MappingOf(_ARRAYS, what="a dict of labels to sweeps"),
+                 tol=_POSITIVE, n_weights=Int(), plain=Optional(MappingOf(Real())),
+                 baseline=Optional(_FRACTION), baseline_test=Optional(_FRACTION))
 def plot_penalty_sweeps(axes, sweeps: dict[str, dict[str, np.ndarray]], *, tol: float,
                         n_weights: int, plain: dict[str, float] | None = None,
                         baseline: float | None = None, baseline_test: float | None = None) -> None:
@@ -392,7 +496,7 @@ def plot_penalty_sweeps(axes, sweeps: dict[str, dict[str, np.ndarray]], *, tol: 
     acc, size, small = axes
     markers = {"L1": "o", "L2": "s"}
     for label, s in sweeps.items():
-        lam = np.asarray(s["lam"], dtype=np.float64)
+        lam = s["lam"]
         if np.any(lam <= 0):
             raise ValueError(f"sweeps[{label!r}]['lam'] must be > 0 (a log axis), got {lam.tolist()}")
         color, marker = PENALTY_COLORS.get(label), markers.get(label, "o")
@@ -430,7 +534,8 @@ def plot_penalty_sweeps(axes, sweeps: dict[str, dict[str, np.ndarray]], *, tol: 
 LAYER_COLORS = {"ih_weights": PALETTE["blue"], "ho_weights": PALETTE["orange"]}
 
 
-def plot_lam_path(ax_w: plt.Axes, ax_zeros: plt.Axes, path: LamPath) -> None:
+@validate_params(ax_w=_AXES, ax_zeros=_AXES, path=_PATH)
+def plot_lam_path(ax_w: Axes, ax_zeros: Axes, path: LamPath) -> None:
     """Every weight of ``path`` against ``lam`` (top) and the exact zeros (bottom).
 
     ``lam = 0`` has no place on the log axis and is left out. Input-to-hidden weights
@@ -465,7 +570,8 @@ UNIT_COLORS = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sk
 UNIT_LINESTYLES = ["-", "--", "-.", ":"]
 
 
-def plot_unit_path(ax_norm: plt.Axes, ax_zeros: plt.Axes, ax_gone: plt.Axes, path: LamPath) -> None:
+@validate_params(ax_norm=_AXES, ax_zeros=_AXES, ax_gone=_AXES, path=_PATH)
+def plot_unit_path(ax_norm: Axes, ax_zeros: Axes, ax_gone: Axes, path: LamPath) -> None:
     """Per hidden unit, ``sum |w|`` of its in- and outgoing weights against ``lam`` (top);
     the exact zeros (middle) and the hidden units gone (bottom), each on its own axis.
 
@@ -495,6 +601,7 @@ def plot_unit_path(ax_norm: plt.Axes, ax_zeros: plt.Axes, ax_gone: plt.Axes, pat
     ax_gone.set_xlabel(r"penalty strength $\lambda$ (log scale)")
 
 
+@validate_params(path=_PATH, interval=Int(), dpi=Int())
 def animate_lam_path(path: LamPath, *, interval: int = 800, dpi: int = 72):
     """An animation of the weight matrices of ``path``, one frame per ``lam``.
 
@@ -555,6 +662,9 @@ _ANIMATION_ICONS = {
 }
 
 
+@validate_params(anim=Instance(Animation, "a matplotlib Animation", example=_example_animation),
+                 anim_id=Text("[A-Za-z0-9]+", "a non-empty string of letters and digits", example="anim"),
+                 fps=Optional(_POSITIVE), label=_LABEL, alt=_LABEL, key_frame=Optional(Int(0)))
 def animation_html(anim, anim_id: str, fps: float | None = None, *,
                    label: str = "Frame of the animation",
                    alt: str = "One frame of the animation: the slider below, or its arrow keys, "
@@ -572,17 +682,10 @@ def animation_html(anim, anim_id: str, fps: float | None = None, *,
     ``data-key-frame`` attribute of the animation's ``div``. Raises ValueError if
     anything else in the HTML points to the network.
     """
-    if not isinstance(anim_id, str) or not anim_id.isalnum():
-        raise ValueError(f"anim_id must be a non-empty string of letters and digits, got {anim_id!r}")
-    for name, text in (("label", label), ("alt", alt)):
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"{name} must be a non-empty string, got {text!r}")
-    if key_frame is not None and (isinstance(key_frame, bool) or not isinstance(key_frame, numbers.Integral)):
-        raise TypeError(f"key_frame must be an int or None, got {type(key_frame).__name__}")
     with plt.rc_context({"savefig.dpi": "figure"}):  # the frames at the figure's own dpi
         html = anim.to_jshtml(fps=fps, default_mode="once")
     n_frames = int(re.search(r"var frames = new Array\((\d+)\);", html).group(1))
-    if key_frame is not None and not 0 <= key_frame < n_frames:
+    if key_frame is not None and key_frame >= n_frames:
         raise ValueError(f"key_frame must be a frame's index, 0 to {n_frames - 1}, got {key_frame}")
     ids = set(re.findall(r"_anim_img([0-9a-f]+)\"", html))
     if len(ids) != 1:
@@ -591,7 +694,7 @@ def animation_html(anim, anim_id: str, fps: float | None = None, *,
     html = re.sub(r"<link rel=\"stylesheet\"\s+href=\"https?://[^\"]*font-awesome[^\"]*\">\s*", "", html)
     html = re.sub(r"<i class=\"fa ([^\"]+)\"></i>",
                   lambda m: _ANIMATION_ICONS.get(m.group(1), m.group(1)), html)
-    key = "" if key_frame is None else f' data-key-frame="{int(key_frame)}"'
+    key = "" if key_frame is None else f' data-key-frame="{key_frame}"'
     for old, new in (('<div class="animation">', f'<div class="animation"{key}>'),
                      (f'<img id="_anim_img{anim_id}">',
                       f'<img id="_anim_img{anim_id}" alt="{escape(alt.strip())}">'),
@@ -609,7 +712,9 @@ def animation_html(anim, anim_id: str, fps: float | None = None, *,
 # --- Chapter 03: the derivative -------------------------------------------------------
 
 
-def plot_abs_and_subgradient(ax_value: plt.Axes, ax_slope: plt.Axes, at_zero: dict[str, float]) -> None:
+@validate_params(ax_value=_AXES, ax_slope=_AXES,
+                 at_zero=MappingOf(Real(), what="a dict of labels to numbers"))
+def plot_abs_and_subgradient(ax_value: Axes, ax_slope: Axes, at_zero: dict[str, float]) -> None:
     """``|w|`` with supporting lines through 0 (left), and its derivative ``sign(w)`` (right).
 
     On the right, the vertical bar at ``w = 0`` is the sub-gradient interval [-1, 1];
@@ -643,7 +748,8 @@ def plot_abs_and_subgradient(ax_value: plt.Axes, ax_slope: plt.Axes, at_zero: di
     ax_slope.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small")
 
 
-def plot_gradient_check(ax: plt.Axes, reports: dict[str, dict[str, float]], tolerance: float = TOLERANCE,
+@validate_params(ax=_AXES, reports=_REPORTS, tolerance=_POSITIVE, floor=_POSITIVE)
+def plot_gradient_check(ax: Axes, reports: dict[str, dict[str, float]], tolerance: float = TOLERANCE,
                         floor: float = 1e-16) -> None:
     """Relative errors per parameter block as grouped bars on a log scale, one colour per report.
 
@@ -672,7 +778,8 @@ def plot_gradient_check(ax: plt.Axes, reports: dict[str, dict[str, float]], tole
     ax.legend(loc="upper left", fontsize="small")
 
 
-def plot_gradient_errors(ax: plt.Axes, reports: dict[str, dict[str, float]], tolerance: float = TOLERANCE,
+@validate_params(ax=_AXES, reports=_REPORTS, tolerance=_POSITIVE, floor=_POSITIVE)
+def plot_gradient_errors(ax: Axes, reports: dict[str, dict[str, float]], tolerance: float = TOLERANCE,
                          floor: float = 1e-16) -> None:
     """Relative errors per parameter block as a dot plot on a log axis, one marker per report.
 
@@ -683,7 +790,6 @@ def plot_gradient_errors(ax: plt.Axes, reports: dict[str, dict[str, float]], tol
     ``l1reg.reference.gradcheck.TOLERANCE``. Errors below ``floor`` (exact zeros too) are drawn
     at the floor; the x axis spans whole decades around the errors and the tolerance.
     """
-    tolerance = check_real(tolerance, "tolerance", minimum=0.0, strict=True)
     names = list(next(iter(reports.values())))
     rows = np.arange(len(names))[::-1]
     nudge = 0.5 / max(len(reports), 2)
@@ -708,9 +814,9 @@ def plot_gradient_errors(ax: plt.Axes, reports: dict[str, dict[str, float]], tol
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize="small")
 
 
-def plot_chattering(ax: plt.Axes, trace: np.ndarray, step: float) -> None:
+@validate_params(ax=_AXES, trace=Values(), step=_POSITIVE)
+def plot_chattering(ax: Axes, trace: np.ndarray, step: float) -> None:
     """One weight, step by step, with the band ``+-step`` (one penalty step, ``lr * lam``)."""
-    trace = np.asarray(trace, dtype=np.float64)
     steps = np.arange(trace.size)
     ax.axhspan(-step, step, color=PALETTE["sky"], alpha=0.25, label=rf"$\pm\eta\lambda = \pm${step:g}")
     ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
@@ -722,7 +828,8 @@ def plot_chattering(ax: plt.Axes, trace: np.ndarray, step: float) -> None:
 # --- Chapter 04: the implementation ---------------------------------------------------
 
 
-def plot_accuracy_curves(ax: plt.Axes, histories: dict[str, History]) -> None:
+@validate_params(ax=_AXES, histories=_HISTORIES)
+def plot_accuracy_curves(ax: Axes, histories: dict[str, History]) -> None:
     """Training (dashed) and test (solid) accuracy per epoch, one colour per model."""
     for label, history in histories.items():
         color = MODEL_COLORS.get(label)
@@ -735,7 +842,8 @@ def plot_accuracy_curves(ax: plt.Axes, histories: dict[str, History]) -> None:
     ax.legend(loc="lower right")
 
 
-def plot_weight_magnitudes(ax: plt.Axes, weights: dict[str, np.ndarray], floor: float = 1e-8) -> None:
+@validate_params(ax=_AXES, weights=_ARRAYS, floor=_POSITIVE)
+def plot_weight_magnitudes(ax: Axes, weights: dict[str, np.ndarray], floor: float = 1e-8) -> None:
     """Histograms of log10 |w|; weights below ``floor`` (exact zeros too) count at the floor."""
     logs = {label: np.log10(np.maximum(np.abs(w), floor)) for label, w in weights.items()}
     low = min(v.min() for v in logs.values())
@@ -749,12 +857,12 @@ def plot_weight_magnitudes(ax: plt.Axes, weights: dict[str, np.ndarray], floor: 
     ax.legend()
 
 
-def plot_paired_differences(ax: plt.Axes, diffs: np.ndarray, step: float) -> None:
+@validate_params(ax=_AXES, diffs=Values(), step=_POSITIVE)
+def plot_paired_differences(ax: Axes, diffs: np.ndarray, step: float) -> None:
     """A histogram of per-seed differences, with the mean and the zero line marked.
 
     The legend gives the mean to one decimal, as the chapters print a mean difference.
     """
-    diffs = np.asarray(diffs, dtype=np.float64)
     edges = np.arange(diffs.min() - step / 2, diffs.max() + step, step)
     ax.hist(diffs, bins=edges, color=PALETTE["sky"], edgecolor=PALETTE["black"])
     ax.axvline(0.0, color=PALETTE["black"], linewidth=1, label="no change")
@@ -764,18 +872,20 @@ def plot_paired_differences(ax: plt.Axes, diffs: np.ndarray, step: float) -> Non
     ax.legend()
 
 
-def plot_step_times(ax: plt.Axes, n_params, loop_us, array_us) -> None:
+_LOG_VALUES = ListOf(_POSITIVE, what="a list of numbers > 0 (the axes are logarithmic)")
+
+
+@validate_params(ax=_AXES, n_params=_LOG_VALUES, loop_us=_LOG_VALUES, array_us=_LOG_VALUES)
+def plot_step_times(ax: Axes, n_params, loop_us, array_us) -> None:
     """Microseconds per SGD step against the network's number of parameters, log-log.
 
     ``n_params``, ``loop_us`` and ``array_us`` are equal-length sequences: one entry
     per network size, for the loop version and for the vectorized step.
     """
-    values = [np.asarray(a, dtype=np.float64) for a in (n_params, loop_us, array_us)]
-    if any(v.ndim != 1 or v.shape != values[0].shape or v.size == 0 for v in values):
-        raise ValueError("n_params, loop_us and array_us must be 1-D sequences of the same, non-zero length")
-    if any((v <= 0).any() or not np.isfinite(v).all() for v in values):
-        raise ValueError("n_params, loop_us and array_us must be finite and > 0 (the axes are logarithmic)")
-    n, loop, array = values
+    if not len(n_params) == len(loop_us) == len(array_us):
+        raise ValueError("n_params, loop_us and array_us must have the same length, got "
+                         f"{len(n_params)}, {len(loop_us)} and {len(array_us)}")
+    n, loop, array = n_params, loop_us, array_us
     ax.loglog(n, loop, "o-", color=PALETTE["vermillion"], label="loops (l1reg.reference.loops)")
     ax.loglog(n, array, "s-", color=PALETTE["blue"], label="arrays (l1reg.fit)")
     ax.set_xlabel("parameters in the network")
@@ -794,7 +904,9 @@ RULE_COLORS = {
 RULE_MARKERS = {"sub-gradient": "o", "tack-on": "v", "proximal": "s", "cumulative": "D"}
 
 
-def plot_rule_sweep(ax: plt.Axes, lams, curves: dict[str, np.ndarray], baseline: float | None = None) -> None:
+@validate_params(ax=_AXES, lams=ListOf(_POSITIVE, what="a list of lams > 0 (a log axis)"), curves=_ARRAYS,
+                 baseline=Optional(Real()))
+def plot_rule_sweep(ax: Axes, lams, curves: dict[str, np.ndarray], baseline: float | None = None) -> None:
     """One line per update rule against ``lam`` on a log axis; ``baseline`` a dotted line."""
     for label, values in curves.items():
         ax.plot(lams, values, marker=RULE_MARKERS.get(label, "o"), color=RULE_COLORS.get(label),
@@ -806,7 +918,8 @@ def plot_rule_sweep(ax: plt.Axes, lams, curves: dict[str, np.ndarray], baseline:
     ax.legend(fontsize="small")
 
 
-def plot_weight_paths(ax: plt.Axes, paths: dict[str, np.ndarray], floor: float | None = None) -> None:
+@validate_params(ax=_AXES, paths=_ARRAYS, floor=Optional(_POSITIVE))
+def plot_weight_paths(ax: Axes, paths: dict[str, np.ndarray], floor: float | None = None) -> None:
     """One weight's value after each epoch, one line per rule.
 
     With ``floor``, the plot shows ``|w|`` on a log axis and an exact zero is drawn at
@@ -814,7 +927,6 @@ def plot_weight_paths(ax: plt.Axes, paths: dict[str, np.ndarray], floor: float |
     look different.
     """
     for label, path in paths.items():
-        path = np.asarray(path, dtype=np.float64)
         epochs = np.arange(1, path.size + 1)
         values = path if floor is None else np.maximum(np.abs(path), floor)
         ax.plot(epochs, values, color=RULE_COLORS.get(label), label=label, linewidth=1.8, alpha=0.85)
@@ -829,14 +941,15 @@ def plot_weight_paths(ax: plt.Axes, paths: dict[str, np.ndarray], floor: float |
     ax.legend(fontsize="small")
 
 
-def plot_pixel_map(ax: plt.Axes, values, *, mark=None, vmax: float | None = None,
+@validate_params(ax=_AXES, values=Values(), mark=Optional(_MASK), vmax=Optional(Real(0.0)), cmap=_LABEL,
+                 side=Int())
+def plot_pixel_map(ax: Axes, values, *, mark=None, vmax: float | None = None,
                    cmap: str = "cividis", side: int = 8):
     """An image of one value per input pixel (``side`` x ``side``, row by row).
 
     Pixels where ``mark`` is True get a cross (e.g. the pixels whose weights are all
     exactly 0). Returns the image, for a colorbar.
     """
-    values = np.asarray(values, dtype=np.float64)
     if values.size != side * side:
         raise ValueError(f"values must hold {side * side} entries (one per pixel), got {values.size}")
     image = ax.imshow(values.reshape(side, side), cmap=cmap, vmin=0.0, vmax=vmax)
@@ -887,11 +1000,13 @@ def _describe_figure(fig: Figure, printer, cycle: bool) -> None:
     printer.text("Figure: " + "; ".join(titles) if titles else "Figure")
 
 
+@validate_params(fig=Instance(Figure, "a matplotlib Figure", example=Figure),
+                 axes=ListOf(_AXES, what="a list (or 1-D array) of matplotlib Axes"), ncol=Int())
 def legend_below(fig: Figure, axes, ncol: int = 3) -> None:
-    """One legend under all ``axes`` of ``fig``, each label once (first handle wins)."""
-    ncol = check_positive_int(ncol, "ncol")
+    """One legend under all ``axes`` of ``fig`` (a grid of Axes: ``axes.ravel()``), each label
+    once (first handle wins)."""
     handles: dict[str, object] = {}
-    for ax in np.atleast_1d(axes).ravel():
+    for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
     fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=ncol,

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from l1reg.core._validation import Int, validate_params
+
 
 def processor_name() -> str:
     """The processor's model name as the operating system reports it (Linux: /proc/cpuinfo)."""
@@ -65,6 +67,7 @@ def describe_machine() -> str:
     return "; ".join(parts)
 
 
+@validate_params(tries=Int(), number=Int())
 def numpy_call_seconds(tries: int = 7, number: int = 20_000) -> dict[str, float]:
     """Seconds per call of a few NumPy calls an SGD step makes, on arrays of a 1-1-2 network.
 

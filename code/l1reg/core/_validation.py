@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -504,3 +505,191 @@ def validate_params(**table: Constraint):
         return checked
 
     return decorate
+
+
+def validate_fields(**table: Constraint):
+    """``validate_params`` for a dataclass: a table for the ``__init__`` it generates.
+
+    Written above ``@dataclass``, so that it receives the finished class.
+
+    >>> from dataclasses import dataclass
+    >>> @validate_fields(n=Int(), lr=Real(0.0, strict=True))
+    ... @dataclass
+    ... class Settings:
+    ...     n: int
+    ...     lr: float = 0.1
+    >>> Settings(3)
+    Settings(n=3, lr=0.1)
+    >>> Settings(3, lr=0)
+    Traceback (most recent call last):
+    ...
+    l1reg.core._validation.InvalidParameterError: lr must be a finite number > 0, got 0
+    """
+    def decorate(cls):
+        cls.__init__ = validate_params(**table)(cls.__init__)
+        return cls
+
+    return decorate
+
+
+class Array(Constraint):
+    """A NumPy array of finite reals, of ints (``kind="int"``) or of booleans (``kind="bool"``).
+
+    With ``ndim``, it must have that many axes; it must hold at least ``min_size``
+    entries. Returned as float64, int64 or bool (no copy if it already is one).
+    """
+
+    KINDS = {"real": ("iuf", np.float64, "real numbers"), "int": ("iu", np.int64, "ints"),
+             "bool": ("b", np.bool_, "booleans")}
+
+    def __init__(self, kind: str = "real", *, ndim: int | None = None, min_size: int = 1) -> None:
+        self.kind, self.ndim, self.min_size = kind, ndim, min_size
+
+    def check(self, value, name):
+        accepted, dtype, noun = self.KINDS[self.kind]
+        try:
+            arr = np.asarray(value)
+        except ValueError:  # ragged nested lists
+            arr = np.asarray(value, dtype=object)
+        if arr.size == 0 and arr.dtype.kind == "f":  # np.asarray([]) is float64, also for no ints
+            arr = arr.astype(dtype)
+        if arr.dtype.kind not in accepted:
+            raise TypeError(f"{name} must be an array of {noun}, got dtype {arr.dtype}")
+        if self.ndim is not None and arr.ndim != self.ndim:
+            raise ValueError(f"{name} must be {self.ndim}-D, got shape {arr.shape}")
+        if arr.size < self.min_size:
+            values = "value" if self.min_size == 1 else "values"
+            raise ValueError(f"{name} must hold at least {self.min_size} {values}, got {arr.size}")
+        arr = arr.astype(dtype, copy=False)
+        if self.kind == "real" and not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
+        return arr
+
+    def example(self):
+        shape = (max(self.min_size, 1),) + (1,) * ((self.ndim or 1) - 1)
+        return np.zeros(shape, dtype=self.KINDS[self.kind][1])
+
+    def bad_values(self):
+        example = self.example()
+        bad = ["text", None, {"real": [True], "int": [0.5], "bool": [1]}[self.kind]]
+        if self.kind == "real":
+            bad.append(np.full(example.shape, np.nan))
+        if self.ndim is not None:
+            bad.append(example[np.newaxis])
+        if self.min_size > 0:
+            bad.append(example[:0])
+        return bad
+
+
+class Probability(Constraint):
+    """A finite real in [0, 1), or in (0, 1) if ``strict``, returned as float.
+
+    A rate or a share that stops short of certainty: a dropout rate, the share of
+    labels flipped, an interval's confidence.
+    """
+
+    def __init__(self, *, strict: bool = False) -> None:
+        self.strict = strict
+
+    def check(self, value, name):
+        value = check_real(value, name, minimum=0.0, strict=self.strict)
+        if value >= 1.0:
+            low = "(0" if self.strict else "[0"
+            raise ValueError(f"{name} must be a probability in {low}, 1), got {value:g}")
+        return value
+
+    def example(self):
+        return 0.5
+
+    def bad_values(self):
+        return [1.0, -0.1, float("nan"), "0.5", True, None] + ([0.0] if self.strict else [])
+
+
+class MappingOf(Constraint):
+    """A non-empty dict (any mapping) from labels (strings) to values that each pass ``item``.
+
+    The values are named ``name['label']`` in messages; returns a dict of the converted
+    values, in the mapping's order (a plot's legend order, as a rule).
+    """
+
+    def __init__(self, item: Constraint, *, what: str = "a dict of labels to values",
+                 allow_empty: bool = False) -> None:
+        self.item, self.what, self.allow_empty = item, what, allow_empty
+
+    def check(self, value, name):
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be {self.what}, got {type(value).__name__}")
+        if not value and not self.allow_empty:
+            raise ValueError(f"{name} must hold at least one item, got an empty {type(value).__name__}")
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"{name} must have strings as keys (labels), got {key!r}")
+        return {key: self.item(v, f"{name}[{key!r}]") for key, v in value.items()}
+
+    def example(self):
+        return {"label": self.item.example()}
+
+    def bad_values(self):
+        bad = ["text", 3, {1: self.item.example()}]
+        if not self.allow_empty:
+            bad.append({})
+        return bad + [{"label": b} for b in self.item.bad_values()[:2]]
+
+
+class Text(Constraint):
+    """A string with a character other than white space, passed through; with ``pattern``,
+    one that the regular expression matches whole."""
+
+    def __init__(self, pattern: str | None = None, what: str = "a non-blank string",
+                 example: str = "text") -> None:
+        self.pattern, self.what, self._example = pattern, what, example
+
+    def check(self, value, name):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be {self.what}, got {type(value).__name__}")
+        if not value.strip() or (self.pattern is not None and re.fullmatch(self.pattern, value) is None):
+            raise ValueError(f"{name} must be {self.what}, got {value!r}")
+        return value
+
+    def example(self):
+        return self._example
+
+    def bad_values(self):
+        return [None, 3, "", "   "]
+
+
+class RealArray(Constraint):
+    """An array of real numbers with at least ``ndim`` axes, none of them empty, its dtype kept.
+
+    For the inputs of the maths (outputs, targets, sums, weights): unlike :class:`Array`,
+    float32 stays float32 (whole numbers become float64), and NaN or inf pass unless
+    ``finite``. ``what`` describes the array in messages.
+    """
+
+    def __init__(self, ndim: int = 0, *, finite: bool = False, what: str | None = None) -> None:
+        self.ndim, self.finite = ndim, finite
+        self.what = what or ("a non-empty array" if ndim == 0 else f"a non-empty array of at least {ndim}-D")
+
+    def check(self, value, name):
+        try:
+            arr = np.asarray(value)
+        except ValueError as err:  # ragged nested lists
+            raise ValueError(f"{name} must be a rectangular array of numbers: {err}") from None
+        if arr.dtype.kind not in "iuf":  # refuses bools, complex numbers, strings, objects
+            raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+        if arr.ndim < self.ndim or arr.size == 0:
+            raise ValueError(f"{name} must be {self.what}, got shape {arr.shape}")
+        if self.finite and not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must hold only finite values (no NaN or inf)")
+        return arr.astype(np.float64) if arr.dtype.kind in "iu" else arr
+
+    def example(self):
+        return np.ones((2,) * max(self.ndim, 1))
+
+    def bad_values(self):
+        bad = ["text", None, [True, False], np.ones((0,) * max(self.ndim, 1))]
+        if self.ndim > 0:
+            bad.append(np.ones((2,) * (self.ndim - 1)))
+        if self.finite:
+            bad.append(np.full((2,) * max(self.ndim, 1), np.nan))
+        return bad

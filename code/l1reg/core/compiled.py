@@ -33,9 +33,12 @@ as it was. JAX is imported when the engine first runs, not by ``import l1reg``.
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 from l1reg.core import model
+from l1reg.core._validation import HasMethods, validate_params
 from l1reg.core.penalties import Penalty
 from l1reg.core.step import sgd_step
 
@@ -49,6 +52,13 @@ ORDERS_BUDGET = 1 << 22
 _CACHE: dict = {}
 
 
+def _example_run():
+    # l1reg.core.training imports this module: its TrainingRun is looked up when needed
+    return importlib.import_module("l1reg.core.training").TrainingRun.example()
+
+
+@validate_params(run=HasMethods(("strengths", "end_epoch"), "a TrainingRun, as l1reg.fit makes it",
+                                example=_example_run))
 def compiled_engine(run) -> None:
     """Train ``run`` (a :class:`~l1reg.core.training.TrainingRun`) with compiled epochs.
 

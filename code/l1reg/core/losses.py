@@ -15,7 +15,8 @@ the functions here check their arguments and call them with NumPy. A network hol
 loss as an object (:class:`Loss`): ``loss.error(o, t)`` and ``loss.signal(o, t)`` are
 the two checked functions, and ``loss.formulas`` the unchecked pair the training
 engines call. ``LOSSES`` maps the names a :class:`~l1reg.Network` accepts
-(``loss="squared"``) to these objects.
+(``loss="squared"``) to these objects, and :class:`IsLoss` is the rule a loss argument
+obeys in an argument table.
 
 ``SHORTCUTS`` holds one deliberately wrong signal, the "softmax shortcut" some
 from-scratch code uses with squared error; it is kept apart from ``LOSSES`` so that no
@@ -27,52 +28,37 @@ from __future__ import annotations
 import numpy as np
 
 from l1reg.core import model
+from l1reg.core._validation import Constraint, HasMethods, ListOf, Optional, RealArray, Text, validate_params
+
+# Outputs ``o``: items x classes (a leading replica axis too), float64 or float32 as given.
+# Targets ``t`` must have o's shape, which each function's body checks.
+_OUTPUTS = RealArray(2, what="a 2-D array (items x classes) with at least one item")
+_TARGETS = RealArray()
 
 
+@validate_params(z=RealArray(1, finite=True))
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax ``exp(z_k) / sum_j exp(z_j)``, shifted by the row max for safety.
 
     ``z`` is one row of sums (1-D) or items x classes (a leading replica axis too);
-    a list is taken as an array.
+    a list is taken as an array. Infinite sums are refused: ``inf / inf`` is NaN.
     """
-    z = _real_array(z, "z")
-    if z.ndim == 0 or z.shape[-1] == 0:
-        raise ValueError(f"z must have at least one class along its last axis, got shape {z.shape}")
-    if not np.isfinite(z).all():  # +inf gives inf/inf = NaN; refuse rather than return NaN
-        raise ValueError("z must be finite: softmax of an infinite or NaN sum is undefined")
     return model.softmax(np, z)
 
 
-def _real_array(a, name: str) -> np.ndarray:
-    """``a`` as an array of real numbers (an array is passed through as it is), or raise."""
-    try:
-        arr = np.asarray(a)
-    except ValueError as err:  # ragged nested lists
-        raise ValueError(f"{name} must be a rectangular array of numbers: {err}") from None
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
-    if arr.dtype.kind in "iu":  # whole numbers (one-hot targets as ints): compute in float64
-        arr = arr.astype(np.float64)
-    return arr
-
-
-def _outputs_and_targets(o, t) -> tuple[np.ndarray, np.ndarray]:
-    """``o`` and ``t`` as arrays of one shape (..., items, classes), or raise naming them."""
-    o, t = _real_array(o, "o"), _real_array(t, "t")
-    if o.ndim < 2 or o.shape[-2] == 0:
-        raise ValueError(f"o must be a 2-D array (items x classes) with at least one item, "
-                         f"got shape {o.shape}; for one item use o[None, :]")
+def _same_shape(o: np.ndarray, t: np.ndarray) -> None:
     if t.shape != o.shape:
         raise ValueError(f"t must have the shape of o {o.shape}, got {t.shape}")
-    return o, t
 
 
+@validate_params(o=_OUTPUTS, t=_TARGETS)
 def squared_error(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Mean over items of ``E = 1/2 * sum_k (t_k - o_k)^2``."""
-    o, t = _outputs_and_targets(o, t)
+    _same_shape(o, t)
     return model.squared_error(np, o, t)
 
 
+@validate_params(o=_OUTPUTS, t=_TARGETS)
 def squared_error_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """``dE/dz`` for squared error through the full softmax Jacobian.
 
@@ -80,22 +66,25 @@ def squared_error_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     ``dE/dz_j = o_j * ((o_j - t_j) - sum_k (o_k - t_k) * o_k)``.
     The shortcut ``(o - t) * o * (1 - o)`` keeps only the Jacobian's diagonal.
     """
-    o, t = _outputs_and_targets(o, t)
+    _same_shape(o, t)
     return model.squared_error_signal(np, o, t)
 
 
+@validate_params(o=_OUTPUTS, t=_TARGETS)
 def cross_entropy(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Mean over items of ``E = -sum_k t_k * log(o_k)``."""
-    o, t = _outputs_and_targets(o, t)
+    _same_shape(o, t)
     return model.cross_entropy(np, o, t)
 
 
+@validate_params(o=_OUTPUTS, t=_TARGETS)
 def cross_entropy_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """``dE/dz = o - t``: softmax and cross-entropy together simplify to this."""
-    o, t = _outputs_and_targets(o, t)
+    _same_shape(o, t)
     return model.cross_entropy_signal(np, o, t)
 
 
+@validate_params(o=_OUTPUTS, t=_TARGETS)
 def squared_error_diagonal_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The softmax shortcut ``(o - t) * o * (1 - o)``: NOT the gradient of squared error.
 
@@ -105,7 +94,7 @@ def squared_error_diagonal_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     signal is :func:`squared_error_signal`. With two classes the shortcut is exactly
     half of it; with more classes it also points in another direction.
     """
-    o, t = _outputs_and_targets(o, t)
+    _same_shape(o, t)
     return model.squared_error_diagonal_signal(np, o, t)
 
 
@@ -128,10 +117,19 @@ class Loss:
 
     formulas = None
 
+    @validate_params(
+        name=Text(example="squared"),
+        error=HasMethods(("__call__",), "a function of (o, t)", example=lambda: squared_error),
+        signal=HasMethods(("__call__",), "a function of (o, t)", example=lambda: squared_error_signal),
+        formulas=Optional(ListOf(HasMethods(("__call__",), "a function of (xp, o, t)"),
+                                 what="a pair (error, signal) of functions of (xp, o, t)")),
+    )
     def __init__(self, name: str, error, signal, *, formulas=None) -> None:
         self.name, self._error, self._signal = name, error, signal
         if formulas is not None:
-            self.formulas = formulas
+            if len(formulas) != 2:
+                raise ValueError(f"formulas must be a pair (error, signal), got {len(formulas)} functions")
+            self.formulas = tuple(formulas)
 
     def error(self, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The mean error over the items (one number per replica for a stack)."""
@@ -176,21 +174,28 @@ class CrossEntropy(Loss):
 LOSSES = {"squared": SquaredError(), "cross_entropy": CrossEntropy()}
 
 
-def check_loss(loss, name: str = "loss") -> Loss:
-    """The loss object for a name in ``LOSSES``, or ``loss`` itself if it is one; else raise.
+class IsLoss(Constraint):
+    """A loss argument: a name in ``LOSSES`` (returned as its object) or a loss object.
 
-    Anything with a ``name`` and ``error`` and ``signal`` methods serves as a loss.
+    Anything with a string ``name`` and ``error`` and ``signal`` methods serves as a loss.
     """
-    if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise ValueError(f"{name} must be one of {sorted(LOSSES)}, got {loss!r}")
-        return LOSSES[loss]
-    if not all(callable(getattr(loss, method, None)) for method in ("error", "signal")) or not isinstance(
-        getattr(loss, "name", None), str
-    ):
-        raise ValueError(f"{name} must be one of {sorted(LOSSES)} or a loss object (name, error, signal), "
-                         f"got {loss!r}")
-    return loss
+
+    def check(self, value, name):
+        if isinstance(value, str):
+            if value not in LOSSES:
+                raise ValueError(f"{name} must be one of {sorted(LOSSES)}, got {value!r}")
+            return LOSSES[value]
+        methods = all(callable(getattr(value, method, None)) for method in ("error", "signal"))
+        if not methods or not isinstance(getattr(value, "name", None), str):
+            raise ValueError(f"{name} must be one of {sorted(LOSSES)} or a loss object "
+                             f"(name, error, signal), got {value!r}")
+        return value
+
+    def example(self):
+        return "squared"
+
+    def bad_values(self):
+        return ["hinge", "Squared", None, 3]
 
 
 # Wrong on purpose, for measuring what a wrong gradient costs: the error is the true

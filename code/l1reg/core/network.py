@@ -18,23 +18,31 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
 
 from l1reg.core import model
 from l1reg.core._validation import (
-    check_float_dtype,
+    Anything,
+    Constraint,
+    FloatDType,
+    Instance,
+    Int,
+    Optional,
+    Real,
+    RealArray,
+    Seed,
+    Text,
     check_matrix,
     check_one_hot,
-    check_positive_int,
-    check_real,
-    check_rng,
     to_float_dtype,
+    validate_params,
 )
-from l1reg.core.losses import Loss, check_loss
+from l1reg.core.losses import LOSSES, IsLoss, Loss
 from l1reg.core.model import BIAS_NAMES, PARAM_NAMES, WEIGHT_NAMES
-from l1reg.core.penalties import Penalty, check_penalty
+from l1reg.core.penalties import IsPenalty, Penalty
 
 #: The settings :meth:`Network.replace` can change in a copy.
 REPLACEABLE = ("loss", "weight_penalty", "bias_penalty", "dtype")
@@ -53,22 +61,41 @@ class ParamLocation(NamedTuple):
         return f"{self.block}[{', '.join(str(i) for i in self.index)}]"
 
 
-def forward(p: dict[str, np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+# The rules of the arguments below; a network argument's example is a small network.
+_NAMED_ARRAYS = Instance(Mapping, "a mapping of a network's named arrays, such as net.params",
+                         example=lambda: Network(3, 4, 2, seed=0).params)
+_PENALTY = Optional(IsPenalty())
+_OUTPUTS = RealArray(2, what="a 2-D array (items x classes) with at least one item")
+
+
+def _forward(p: Mapping, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return model.forward(np, _blocks(p), x)
+
+
+@validate_params(p=_NAMED_ARRAYS, x=RealArray(2, what="a 2-D array (items x inputs) with at least one item"))
+def forward(p: Mapping, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hidden values ``h`` and outputs ``o`` for the items in ``x``: :func:`l1reg.core.model.forward`.
 
     ``p`` holds the named arrays of a network (``net.params``) or of a stack of them
-    (every array with a leading replica axis, ``x`` too).
+    (every array with a leading replica axis, ``x`` too, or ``x`` shared by all).
     """
-    return model.forward(np, blocks(p), x)
+    n_input = p["ih_weights"].shape[-2]
+    if x.shape[-1] != n_input:
+        raise ValueError(f"x must have {n_input} columns (the network's inputs), got shape {x.shape}")
+    return _forward(p, x)
 
 
-def blocks(p: Mapping) -> dict[str, np.ndarray]:
-    """The named arrays as the model's blocks: views, with the biases as rows (1 x units)."""
+def _blocks(p: Mapping) -> dict[str, np.ndarray]:
     return {name: p[name][..., None, :] if name in BIAS_NAMES else p[name] for name in PARAM_NAMES}
 
 
-def add_penalty_gradients(net, flat: np.ndarray, grad: np.ndarray) -> None:
-    """Add the weight and bias penalties' sub-gradients to ``grad`` (last axis flat)."""
+@validate_params(p=_NAMED_ARRAYS)
+def blocks(p: Mapping) -> dict[str, np.ndarray]:
+    """The named arrays as the model's blocks: views, with the biases as rows (1 x units)."""
+    return _blocks(p)
+
+
+def _add_penalty_gradients(net: Network, flat: np.ndarray, grad: np.ndarray) -> None:
     w, b = net.n_weights, net.n_params
     if net.weight_penalty is not None:
         grad[..., :w] += net.weight_penalty.gradient(flat[..., :w])
@@ -76,19 +103,40 @@ def add_penalty_gradients(net, flat: np.ndarray, grad: np.ndarray) -> None:
         grad[..., w:b] += net.bias_penalty.gradient(flat[..., w:b])
 
 
-def hit_rate(o: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Fraction of items whose largest output is the target's class (per replica)."""
+def _hit_rate(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     return model.hits(np, o, t) / o.shape[-2]
 
 
-def param_views(flat: np.ndarray, shapes: dict) -> dict[str, np.ndarray]:
-    """Named views into a flat parameter vector (or a stack of them, one per row)."""
+@validate_params(o=_OUTPUTS, t=RealArray())
+def hit_rate(o: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Fraction of items whose largest output is the target's class (per replica)."""
+    if t.shape != o.shape:
+        raise ValueError(f"t must have the shape of o {o.shape}, got {t.shape}")
+    return _hit_rate(o, t)
+
+
+def _param_views(flat: np.ndarray, shapes: Mapping) -> dict[str, np.ndarray]:
     views, start = {}, 0
     for name in PARAM_NAMES:
         size = int(np.prod(shapes[name]))
         views[name] = flat[..., start : start + size].reshape(flat.shape[:-1] + shapes[name])
         start += size
     return views
+
+
+@validate_params(
+    flat=Instance(np.ndarray, "a flat parameter vector (or a stack of them, one per row)",
+                  example=lambda: np.zeros(26)),
+    shapes=Instance(Mapping, "a network's shapes (net.shapes)",
+                    example=lambda: Network(3, 4, 2, seed=0).shapes),
+)
+def param_views(flat: np.ndarray, shapes: Mapping) -> dict[str, np.ndarray]:
+    """Named views into a flat parameter vector (or a stack of them, one per row)."""
+    size = sum(int(np.prod(shapes[name])) for name in PARAM_NAMES)
+    if flat.ndim == 0 or flat.shape[-1] != size:
+        raise ValueError(f"flat must have {size} entries along its last axis (the sizes in shapes), "
+                         f"got shape {flat.shape}")
+    return _param_views(flat, shapes)
 
 
 class ParamViews(Mapping):
@@ -99,6 +147,8 @@ class ParamViews(Mapping):
     would be disconnected from the vector that training updates.
     """
 
+    @validate_params(views=Instance(dict, "a dict of named views", example=dict),
+                     owner=Text(example="net.params"))
     def __init__(self, views: dict[str, np.ndarray], owner: str) -> None:
         self._views, self._owner = views, owner
 
@@ -125,14 +175,30 @@ class ParamViews(Mapping):
         return f"ParamViews({self._views!r})"
 
 
-def check_network(net, name: str = "net") -> None:
-    """Refuse anything that is not an :class:`Network`, naming the argument."""
-    if not isinstance(net, Network):
-        raise TypeError(f"{name} must be an l1reg.Network, got {type(net).__name__}")
-    if not np.isfinite(net.flat).all():
-        bad = np.flatnonzero(~np.isfinite(net.flat))
-        raise ValueError(f"{name} already holds {len(bad)} NaN or infinite parameter(s) "
-                         f"(first at flat index {bad[0]}); set finite values before using it")
+class _Fixed:
+    """A setting that defines a network, read-only: a network with another is a new network.
+
+    The value lives in the attribute ``_name``; ``read`` wraps it on the way out (a
+    read-only view of a dict, for one).
+    """
+
+    def __init__(self, read=None) -> None:
+        self.read = read
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        value = getattr(obj, self.slot)
+        return value if self.read is None else self.read(value)
+
+    def __set__(self, obj, value) -> None:
+        how = (f"net.replace({self.name}=...)" if self.name in REPLACEABLE
+               else "Network(n_input, n_hidden, n_output, seed=...)")
+        raise AttributeError(f"{self.name} is read-only: it defines the network; "
+                             f"build a new network instead, e.g. with {how}")
 
 
 class Network:
@@ -141,6 +207,11 @@ class Network:
     Nine constructor arguments, more than the library's usual eight: the three layer
     sizes and the seed, then one keyword per setting (as Keras's ``Dense`` takes its
     initializer, regularizers and dtype), each with a default.
+
+    The settings that define the network (its sizes, ``shapes``, ``n_params``,
+    ``n_weights``, ``loss`` and ``dtype``) are read-only: :meth:`replace` makes a copy
+    with another loss, penalty or dtype. ``weight_penalty`` and ``bias_penalty`` may be
+    set, and are checked as the constructor checks them.
 
     Parameters
     ----------
@@ -178,8 +249,25 @@ class Network:
         (:class:`ParamViews`): change the arrays in place, never rebind a name.
     n_params, n_weights : int
         The number of parameters, and of weights (the first ``n_weights`` of ``flat``).
+    shapes : mapping of tuple
+        The shape of each named array.
     """
 
+    n_input, n_hidden, n_output = _Fixed(), _Fixed(), _Fixed()
+    loss, dtype = _Fixed(), _Fixed()
+    shapes, n_params, n_weights = _Fixed(read=MappingProxyType), _Fixed(), _Fixed()
+
+    @validate_params(
+        n_input=Int(),
+        n_hidden=Int(),
+        n_output=Int(2),  # softmax over one output is always 1: every item would "hit"
+        seed=Seed(),
+        init_range=Real(0.0, strict=True),
+        loss=IsLoss(),
+        weight_penalty=_PENALTY,
+        bias_penalty=_PENALTY,
+        dtype=FloatDType(),
+    )
     def __init__(
         self,
         n_input: int,
@@ -193,34 +281,45 @@ class Network:
         bias_penalty: Penalty | None = None,
         dtype: type | np.dtype | str = np.float64,
     ) -> None:
-        self.n_input = check_positive_int(n_input, "n_input")
-        self.n_hidden = check_positive_int(n_hidden, "n_hidden")
-        self.n_output = check_positive_int(n_output, "n_output")
-        if self.n_output < 2:
-            # softmax over one output is always 1: every item "hits" the only class
-            raise ValueError(f"n_output must be at least 2 (softmax needs two classes to choose "
-                             f"between), got {self.n_output}")
-        init_range = check_real(init_range, "init_range", minimum=0.0, strict=True)
-        self.loss = check_loss(loss, "loss")
-        self.weight_penalty = check_penalty(weight_penalty, "weight_penalty")
-        self.bias_penalty = check_penalty(bias_penalty, "bias_penalty")
-        self.dtype = check_float_dtype(dtype)
-
-        shapes = {
-            "ih_weights": (self.n_input, self.n_hidden),
-            "ho_weights": (self.n_hidden, self.n_output),
-            "h_biases": (self.n_hidden,),
-            "o_biases": (self.n_output,),
+        self._n_input, self._n_hidden, self._n_output = n_input, n_hidden, n_output
+        self._loss = LOSSES[loss] if isinstance(loss, str) else loss  # the default is a name
+        self._weight_penalty, self._bias_penalty = weight_penalty, bias_penalty
+        self._dtype = np.dtype(dtype)
+        self._shapes = {
+            "ih_weights": (n_input, n_hidden),
+            "ho_weights": (n_hidden, n_output),
+            "h_biases": (n_hidden,),
+            "o_biases": (n_output,),
         }
-        self.shapes = shapes
-        self.n_params = sum(int(np.prod(s)) for s in shapes.values())
-        self.n_weights = sum(int(np.prod(shapes[k])) for k in WEIGHT_NAMES)
+        self._n_params = sum(int(np.prod(s)) for s in self._shapes.values())
+        self._n_weights = sum(int(np.prod(self._shapes[k])) for k in WEIGHT_NAMES)
         self._flat = np.empty(self.n_params, dtype=self.dtype)
         self._grad = np.empty(self.n_params, dtype=self.dtype)
-        self.params = ParamViews(param_views(self.flat, shapes), "net.params")
-        self.grads = ParamViews(param_views(self._grad, shapes), "net.grads")
-        draw = check_rng(seed).uniform(-init_range, init_range, self.n_params)
+        self._make_views()
+        draw = seed.uniform(-init_range, init_range, self.n_params)
         self.flat[:] = to_float_dtype(draw, "init_range", self.dtype)
+
+    @property
+    def weight_penalty(self) -> Penalty | None:
+        """The penalty on both weight matrices, or None; checked when set."""
+        return self._weight_penalty
+
+    @weight_penalty.setter
+    def weight_penalty(self, penalty) -> None:
+        self._weight_penalty = _PENALTY(penalty, "weight_penalty")
+
+    @property
+    def bias_penalty(self) -> Penalty | None:
+        """The penalty on the biases, or None; checked when set."""
+        return self._bias_penalty
+
+    @bias_penalty.setter
+    def bias_penalty(self, penalty) -> None:
+        self._bias_penalty = _PENALTY(penalty, "bias_penalty")
+
+    def _make_views(self) -> None:
+        self.params = ParamViews(_param_views(self._flat, self._shapes), "net.params")
+        self.grads = ParamViews(_param_views(self._grad, self._shapes), "net.grads")
 
     # --- copies: ``params`` and ``grads`` are views, rebuilt over the copied vectors -------
 
@@ -233,8 +332,7 @@ class Network:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self.params = ParamViews(param_views(self._flat, self.shapes), "net.params")
-        self.grads = ParamViews(param_views(self._grad, self.shapes), "net.grads")
+        self._make_views()
 
     @property
     def flat(self) -> np.ndarray:
@@ -252,7 +350,7 @@ class Network:
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``h = tanh(x @ W_ih + b_h)``, ``o = softmax(h @ W_ho + b_o)``; returns (h, o)."""
-        return forward(self.params, x)
+        return _forward(self.params, x)
 
     def backward(self, x: np.ndarray, h: np.ndarray, o: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Gradient of ``F = E + penalty`` for the items ``x``; returns the flat gradient.
@@ -260,10 +358,10 @@ class Network:
         The named arrays in ``net.grads`` are views into the returned vector (which
         is overwritten by the next call; copy it to keep it).
         """
-        for name, grad in model.backward(np, blocks(self.params), x, h, self.loss.signal(o, t)).items():
+        for name, grad in model.backward(np, _blocks(self.params), x, h, self.loss.signal(o, t)).items():
             self.grads[name][...] = grad.reshape(self.grads[name].shape)
         # The penalty's sub-gradient joins the data gradient: two visible lines.
-        add_penalty_gradients(self, self.flat, self._grad)
+        _add_penalty_gradients(self, self.flat, self._grad)
         return self._grad
 
     # --- checked public API -----------------------------------------------------------
@@ -288,7 +386,7 @@ class Network:
         """Fraction of items whose predicted class is the target's class."""
         x = self.check_inputs(x)
         t = self.check_targets(t, len(x))
-        return float(hit_rate(self.forward(x)[1], t))
+        return float(_hit_rate(self.forward(x)[1], t))
 
     def error(self, x, t) -> float:
         """The data error ``E`` (mean over items), without the penalty."""
@@ -442,3 +540,73 @@ class Network:
             f"weight_penalty={self.weight_penalty!r}, bias_penalty={self.bias_penalty!r}{dtype})"
         )
 
+
+#: The rule of an argument that is one network, for argument tables.
+NETWORK = Instance(Network, "an l1reg.Network", example=lambda: Network(3, 4, 2, seed=0))
+
+
+def _check_finite(net: Network, name: str) -> None:
+    if not np.isfinite(net.flat).all():
+        bad = np.flatnonzero(~np.isfinite(net.flat))
+        raise ValueError(f"{name} already holds {len(bad)} NaN or infinite parameter(s) "
+                         f"(first at flat index {bad[0]}); set finite values before using it")
+
+
+@validate_params(net=Anything("checked here: an l1reg.Network with finite parameters",
+                              example=lambda: Network(3, 4, 2, seed=0)),
+                 name=Text(example="net"))
+def check_network(net, name: str = "net") -> None:
+    """Refuse anything that is not an :class:`Network` with finite parameters, naming ``name``."""
+    NETWORK(net, name)
+    _check_finite(net, name)
+
+
+@validate_params(
+    net=NETWORK,
+    flat=Instance(np.ndarray, "an array of parameters (the last axis flat)", example=lambda: np.zeros(26)),
+    grad=Instance(np.ndarray, "an array of flat's shape to add to in place", example=lambda: np.zeros(26)),
+)
+def add_penalty_gradients(net: Network, flat: np.ndarray, grad: np.ndarray) -> None:
+    """Add the weight and bias penalties' sub-gradients to ``grad`` (last axis flat), in place.
+
+    ``flat`` holds ``net.n_params`` parameters along its last axis (a stack of them too),
+    and ``grad`` has its shape.
+    """
+    if flat.shape[-1:] != (net.n_params,) or grad.shape != flat.shape:
+        raise ValueError(f"flat and grad must have one shape with {net.n_params} parameters along the "
+                         f"last axis, got {flat.shape} and {grad.shape}")
+    _add_penalty_gradients(net, flat, grad)
+
+
+class OneOrMoreNetworks(Constraint):
+    """One :class:`Network`, or a non-empty list of distinct ones, each with finite parameters.
+
+    One network is returned as it is, several as a list. Whether the networks of a list
+    agree with each other or with the data is a question for the function's body.
+    """
+
+    def check(self, value, name):
+        if not isinstance(value, (list, tuple)):
+            NETWORK(value, name)
+            _check_finite(value, name)
+            return value
+        if not value:
+            raise ValueError(f"{name} must be an l1reg.Network or a non-empty list of them, "
+                             "got an empty list")
+        seen = set()
+        for i, net in enumerate(value):
+            NETWORK(net, f"{name}[{i}]")
+            _check_finite(net, f"{name}[{i}]")
+            if id(net) in seen:
+                raise ValueError(f"{name}[{i}] is the same object as an earlier network; "
+                                 "pass distinct networks")
+            seen.add(id(net))
+        return list(value)
+
+    def example(self):
+        return Network(3, 4, 2, seed=0)
+
+    def bad_values(self):
+        diverged = Network(3, 4, 2, seed=0)
+        diverged.flat[0] = np.nan
+        return [object(), "text", [], ["text"], diverged]

@@ -12,14 +12,17 @@ methods (``__call__`` and ``gradient``) works as a penalty too, on the NumPy eng
 The strengths follow Keras's conventions: ``L1(lam)`` is ``lam * sum(|w|)``,
 ``L2(lam)`` is ``lam * sum(w**2)`` (no factor 1/2), and ``L1L2(l1, l2)`` is their sum,
 the elastic net. :func:`soft_threshold` is the proximal step of the L1 penalty
-(:func:`shrink` its formula, for any array namespace).
+(:meth:`L1.shrink` its formula, for any array namespace).
+
+:class:`IsPenalty` is the rule a penalty argument obeys, in the argument tables of
+:func:`~l1reg.core._validation.validate_params`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from l1reg.core._validation import Strength, check_real
+from l1reg.core._validation import Constraint, Real, RealArray, Strength, validate_params
 
 
 class Penalty:
@@ -103,6 +106,7 @@ class _OneStrength(Penalty):
     settings = ("lam",)
     lam = Strength()
 
+    @validate_params(lam=Real(0.0))
     def __init__(self, lam: float) -> None:
         self.lam = lam
 
@@ -138,6 +142,11 @@ class L1(_OneStrength):
     def grad(xp, s, w):
         """``lam * sign(w)``, 0 where ``w`` is exactly 0."""
         return s["lam"] * xp.sign(w)
+
+    @staticmethod
+    def shrink(xp, w, threshold):
+        """The proximal step of ``threshold * |w|``: ``sign(w) * max(|w| - threshold, 0)``."""
+        return xp.sign(w) * xp.maximum(xp.abs(w) - threshold, 0.0)
 
     @property
     def applies_l1(self) -> bool:
@@ -191,6 +200,7 @@ class L1L2(Penalty):
     settings = ("l1", "l2")
     l1, l2 = Strength(), Strength()
 
+    @validate_params(l1=Real(0.0), l2=Real(0.0))
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1, self.l2 = l1, l2
 
@@ -209,22 +219,28 @@ class L1L2(Penalty):
         return self.l1 > 0
 
 
-def check_penalty(penalty, name: str, *, allow_none: bool = True):
-    """Return ``penalty`` if it can serve as one (``None`` too, by default), or raise naming ``name``.
+class IsPenalty(Constraint):
+    """A penalty argument: anything callable on a weight array with a ``gradient`` method.
 
-    A penalty is anything callable on a weight array with a ``gradient`` method: an
-    :class:`L1`, :class:`L2`, :class:`L1L2`, another :class:`Penalty`, or an object of
-    one's own with those two methods.
+    An :class:`L1`, :class:`L2`, :class:`L1L2`, another :class:`Penalty`, or an object
+    of one's own with those two methods; a class (``L1`` instead of ``L1(lam)``) is
+    refused. ``Optional(IsPenalty())`` admits ``None`` too.
     """
-    if penalty is None and allow_none:
-        return None
-    if isinstance(penalty, type) or not callable(penalty) or not callable(getattr(penalty, "gradient", None)):
-        expected = "a penalty such as l1reg.L1(lam)" + (" or None" if allow_none else "")
-        raise TypeError(f"{name} must be {expected} (callable on the weights, with a gradient "
-                        f"method), got {type(penalty).__name__}")
-    return penalty
+
+    def check(self, value, name):
+        if isinstance(value, type) or not callable(value) or not callable(getattr(value, "gradient", None)):
+            raise TypeError(f"{name} must be a penalty such as l1reg.L1(lam) (callable on the weights, "
+                            f"with a gradient method), got {type(value).__name__}")
+        return value
+
+    def example(self):
+        return L1(0.01)
+
+    def bad_values(self):
+        return [0.1, "L1", L1, np.abs, None]
 
 
+@validate_params(w=RealArray(), threshold=Real(0.0))
 def soft_threshold(w, threshold: float) -> np.ndarray:
     """The proximal step of ``threshold * |w|``: ``sign(w) * max(|w| - threshold, 0)``.
 
@@ -243,14 +259,4 @@ def soft_threshold(w, threshold: float) -> np.ndarray:
     >>> soft_threshold(np.array([3.0, -0.5, 0.2]), 1.0)
     array([ 2., -0.,  0.])
     """
-    threshold = check_real(threshold, "threshold", minimum=0.0)
-    w = np.asarray(w)
-    if not np.issubdtype(w.dtype, np.floating) and not np.issubdtype(w.dtype, np.integer):
-        raise TypeError(f"w must be an array of real numbers, got dtype {w.dtype}")
-    return shrink(np, w, threshold)
-
-
-def shrink(xp, w, threshold):
-    """:func:`soft_threshold`'s formula for any array namespace, unchecked:
-    ``sign(w) * max(|w| - threshold, 0)``."""
-    return xp.sign(w) * xp.maximum(xp.abs(w) - threshold, 0.0)
+    return L1.shrink(np, w, threshold)

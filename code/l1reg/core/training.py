@@ -27,24 +27,43 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from l1reg.core import model
-from l1reg.core._validation import check_positive_int, check_real, check_rng
-from l1reg.core.compiled import compiled_engine
-from l1reg.core.network import (
-    BIAS_NAMES,
-    WEIGHT_NAMES,
-    Network,
-    check_network,
-    forward,
-    hit_rate,
-    param_views,
+from l1reg.core._validation import (
+    Anything,
+    Flag,
+    HasMethods,
+    Instance,
+    Int,
+    ListOf,
+    Optional,
+    Options,
+    Real,
+    check_rng,
+    validate_fields,
+    validate_params,
 )
+from l1reg.core.compiled import compiled_engine
+from l1reg.core.network import BIAS_NAMES, NETWORK, WEIGHT_NAMES, Network, OneOrMoreNetworks
 from l1reg.core.numpy_namespace import xp as numpy_xp
 from l1reg.core.penalties import Penalty
 from l1reg.core.step import StepSpec
 from l1reg.core.step import sgd_step as core_step
-from l1reg.core.update_rules import Plain, UpdateRule, rule_for_run, weight_slice
+from l1reg.core.update_rules import RULE, Plain, UpdateRule, WeightNames, rule_for_run, weight_slice
+
+# The rules of fit's arguments that a training run keeps, shared by both tables.
+_NOISE = Optional(HasMethods(
+    ("draw",), "a noise source such as l1reg.regularize.dropout.Dropout(rate, seed) or "
+    "l1reg.regularize.jitter.Jitter(sigma, seed) (an object with a draw(x, n_hidden) method), or None"))
+_CALLBACK_HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
+_CALLBACKS = ListOf(HasMethods(_CALLBACK_HOOKS, "a callback (an l1reg.core.training.Callback)"),
+                    what="a list of callbacks", allow_empty=True)
 
 
+_ERRORS = ListOf(Real(), what="a list of errors", allow_empty=True)
+_ACCURACIES = ListOf(Real(0.0, maximum=1.0), what="a list of accuracies", allow_empty=True)
+
+
+@validate_fields(train_error=_ERRORS, train_accuracy=_ACCURACIES,
+                 test_error=_ERRORS, test_accuracy=_ACCURACIES)
 @dataclass
 class History:
     """Per-epoch record of a training run (index 0 is after the first epoch)."""
@@ -60,20 +79,28 @@ class History:
         return np.arange(1, len(self.train_error) + 1)
 
 
+@validate_params(
+    net=NETWORK,
+    x=Anything("inputs of the network's dtype and shape, not checked: the bare step",
+               example=lambda: np.ones((1, 3))),
+    t=Anything("one-hot targets of the network's dtype and shape, not checked: the bare step",
+               example=lambda: np.eye(2)[:1]),
+    lr=Real(0.0, strict=True),
+)
 def sgd_step(net: Network, x: np.ndarray, t: np.ndarray, lr: float) -> None:
-    """One update ``w <- w - lr * grad(E + penalty)`` of ``net`` on the items ``x`` (unchecked).
+    """One update ``w <- w - lr * grad(E + penalty)`` of ``net`` on the items ``x``.
 
     The very step :func:`fit` takes (:func:`l1reg.core.step.sgd_step`), on the network's
     parameters, in place. ``x`` and ``t`` must already be arrays of the network's dtype
-    and the right shapes: nothing is checked here.
+    and the right shapes: they are not checked here.
     """
-    spec = step_spec(net, Plain(), WEIGHT_NAMES)
+    spec = _step_spec(net, Plain(), WEIGHT_NAMES)
     p = model.from_flat(net.flat, net.shapes)
-    new, _ = core_step(numpy_xp, p, x, t, np.asarray(lr, dtype=net.dtype), spec, strengths(net, Plain()), {})
+    new, _ = core_step(numpy_xp, p, x, t, np.asarray(lr, dtype=net.dtype), spec, _strengths(net, Plain()), {})
     net.flat[...] = model.to_flat(np, new)
 
 
-def step_spec(net: Network, rule: UpdateRule, on: tuple[str, ...]) -> StepSpec:
+def _step_spec(net: Network, rule: UpdateRule, on: tuple[str, ...]) -> StepSpec:
     """What ``net``'s training step computes with ``rule`` acting on the matrices ``on``."""
     penalties = {}
     for names, penalty in ((WEIGHT_NAMES, net.weight_penalty), (BIAS_NAMES, net.bias_penalty)):
@@ -84,7 +111,10 @@ def step_spec(net: Network, rule: UpdateRule, on: tuple[str, ...]) -> StepSpec:
     return StepSpec(signal, penalties, rule, tuple(on), rule.adjusts_gradient, rule.moves_after_step)
 
 
-def strengths(net: Network, rule: UpdateRule, n_rows: int | None = None) -> dict:
+step_spec = validate_params(net=NETWORK, rule=RULE, on=WeightNames())(_step_spec)
+
+
+def _strengths(net: Network, rule: UpdateRule, n_rows: int | None = None) -> dict:
     """The numbers the step's formulas read: each penalized block's settings and the rule's.
 
     Arrays of the network's dtype, read afresh at every epoch (a callback may change a
@@ -96,6 +126,9 @@ def strengths(net: Network, rule: UpdateRule, n_rows: int | None = None) -> dict
             config = penalty.get_config() if _has_formulas(penalty) else {}
             s.update(dict.fromkeys(names, {k: np.asarray(v, dtype=net.dtype) for k, v in config.items()}))
     return s
+
+
+strengths = validate_params(net=NETWORK, rule=RULE, n_rows=Optional(Int()))(_strengths)
 
 
 def _has_formulas(penalty) -> bool:
@@ -111,6 +144,17 @@ def _numpy_gradient(penalty):
 def _numpy_signal(loss):
     """A loss object of one's own (only ``signal(o, t)``) as a formula, for NumPy only."""
     return lambda xp, o, t: loss.signal(o, t)
+
+
+def _scores(loss, p: dict, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The data error and the accuracy of the model blocks ``p`` on the items ``x`` (per replica).
+
+    The loss's formula when it has one, as the step takes its signal; its ``error``
+    method otherwise.
+    """
+    o = model.forward(np, p, x)[1]
+    error = loss.formulas[0](np, o, t) if loss.formulas is not None else loss.error(o, t)
+    return error, model.hits(np, o, t) / o.shape[-2]
 
 
 # --- what fit hands to its engine and its callbacks ----------------------------------------
@@ -147,88 +191,34 @@ class Callback:
         """Called once, after the last epoch."""
 
 
-class TrainingModel:
-    """What a callback sees of a training run: the networks at their current parameters.
-
-    The methods follow :class:`~l1reg.Network`'s: for a stack of networks, ``x`` is
-    stacked (replicas x items x n_input) and each answer has one entry per network.
-    ``rule`` is the run's update rule and ``weight_penalty``, ``bias_penalty`` the
-    networks' penalties: a strength set on them between epochs takes effect from the
-    next epoch, on either engine.
-    """
-
-    def __init__(self, run: TrainingRun) -> None:
-        self._run = run
-        self.stop_training = False
-
-    @property
-    def stacked(self) -> bool:
-        """True when training a list of networks side by side."""
-        return self._run.stacked
-
-    @property
-    def rule(self) -> UpdateRule:
-        return self._run.rule
-
-    @property
-    def weight_penalty(self):
-        return self._run.net.weight_penalty
-
-    @property
-    def bias_penalty(self):
-        return self._run.net.bias_penalty
-
-    def check_data(self, x, t, x_name: str = "x", t_name: str = "t") -> tuple[np.ndarray, np.ndarray]:
-        """Inputs and one-hot targets for these networks, checked (stacked for a stack)."""
-        run = self._run
-        if run.stacked:
-            return check_stack(run.net, x, t, len(run.nets), x_name, t_name)
-        return check_data(run.net, x, t, x_name, t_name)
-
-    def predict_proba(self, x) -> np.ndarray:
-        """The softmax outputs for the items ``x`` (one set per network for a stack)."""
-        run = self._run
-        x = check_stack_inputs(run.net, x, len(run.nets)) if run.stacked else run.net.check_inputs(x)
-        return forward(run.params, x)[1]
-
-    def predict(self, x) -> np.ndarray:
-        """The predicted class of each item: the index of its largest output."""
-        return np.argmax(self.predict_proba(x), axis=-1)
-
-    def evaluate(self, x, t) -> dict[str, float | np.ndarray]:
-        """The data error ``E`` (without the penalty) and the accuracy on the items ``x``."""
-        x, t = self.check_data(x, t)
-        o = forward(self._run.params, x)[1]
-        error, accuracy = self._run.net.loss.error(o, t), hit_rate(o, t)
-        if not self.stacked:
-            return {"error": float(error), "accuracy": float(accuracy)}
-        return {"error": np.asarray(error), "accuracy": np.asarray(accuracy)}
-
-    def weights(self) -> np.ndarray:
-        """A copy of the weights (not the biases), as :meth:`Network.weights`; one row per network."""
-        return self._run.flat[..., : self._run.net.n_weights].copy()
-
-    def get_weights(self) -> np.ndarray:
-        """A copy of all parameters (the flat layout; one row per network for a stack)."""
-        return self._run.flat.copy()
-
-    def set_weights(self, values) -> None:
-        """Set all parameters from :meth:`get_weights`'s layout (finite numbers only)."""
-        values = np.asarray(values, dtype=np.float64)
-        if values.shape != self._run.flat.shape:
-            raise ValueError(f"values must have shape {self._run.flat.shape}, got {values.shape}")
-        if not np.all(np.isfinite(values)):
-            raise ValueError("values must hold only finite numbers")
-        self._run.flat[...] = values
-
-
+@validate_fields(
+    nets=ListOf(NETWORK, what="a list of networks"),
+    stacked=Flag(),
+    flat=Instance(np.ndarray, "the parameters being trained", example=lambda: np.zeros(26)),
+    x_train=Instance(np.ndarray, "inputs checked against the networks (by fit)",
+                     example=lambda: np.ones((2, 3))),
+    t_train=Instance(np.ndarray, "one-hot targets checked against the networks (by fit)",
+                     example=lambda: np.eye(2)),
+    test_data=Anything("None, or (x_test, t_test) checked against the networks by fit", example=lambda: None),
+    rngs=ListOf(Instance(np.random.Generator, "a numpy.random.Generator",
+                         example=lambda: np.random.default_rng(0)), what="a list of generators"),
+    epochs=Int(),
+    lr=Real(0.0, strict=True),
+    batch_size=Int(),
+    rule=RULE,
+    on_slice=Instance(slice, "a slice of the flat vector", example=lambda: slice(0, 20)),
+    on_names=WeightNames(),
+    noise=_NOISE,
+    callbacks=_CALLBACKS,
+    record_history=Flag(),
+)
 @dataclass
 class TrainingRun:
     """One checked training run: what :func:`fit` hands to its engine.
 
     ``flat`` holds the parameters being trained: the network's own vector for one
     network, a (replicas x n_params) copy of the stack's for several (copied back
-    into the networks at the end); ``params`` are named views into it. ``x_train`` and
+    into the networks at the end); ``params`` are the model's blocks, views into it. ``x_train`` and
     ``t_train`` are 2-D for one network, 3-D (replicas first) for a stack; so are the
     test arrays, if any. The rule acts on ``flat[..., on_slice]``, the weight matrices
     named in ``on_names``. The other fields are :func:`fit`'s arguments, checked.
@@ -247,25 +237,32 @@ class TrainingRun:
     rule: UpdateRule
     on_slice: slice
     on_names: tuple[str, ...]
-    noise: object | None
-    callbacks: list[Callback]
+    noise: object | None = None
+    callbacks: list[Callback] = field(default_factory=list)
     record_history: bool = True
     histories: list[History] = field(init=False)
-    params: dict[str, np.ndarray] = field(init=False)
+    params: dict = field(init=False)
     last_finite: np.ndarray = field(init=False)
     spec: StepSpec = field(init=False)
     model: TrainingModel = field(init=False)
 
     def __post_init__(self) -> None:
         self.histories = [History() for _ in self.nets]
-        self.params = param_views(self.flat, self.net.shapes)
+        self.params = model.from_flat(self.flat, self.net.shapes)
         self.last_finite = self.flat.copy()  # the parameters at the end of the last finite epoch
-        self.spec = step_spec(self.net, self.rule, self.on_names)
+        self.spec = _step_spec(self.net, self.rule, self.on_names)
         self.model = TrainingModel(self)
+
+    @classmethod
+    def example(cls) -> TrainingRun:
+        """A run of one small network (3-4-2) on two items for one epoch: an example value."""
+        net = Network(3, 4, 2, seed=0)
+        return cls([net], False, net.flat, np.ones((2, 3)), np.eye(2), None, [np.random.default_rng(0)],
+                   1, 0.1, 1, Plain(), slice(0, net.n_weights), WEIGHT_NAMES)
 
     def strengths(self) -> dict:
         """The numbers the step reads this epoch (:func:`strengths`)."""
-        return strengths(self.net, self.rule, len(self.nets) if self.stacked else None)
+        return _strengths(self.net, self.rule, len(self.nets) if self.stacked else None)
 
     @property
     def net(self) -> Network:
@@ -279,7 +276,7 @@ class TrainingRun:
         training has diverged: the parameters go back to those at the end of the last
         finite epoch (the initial ones if it was the first), in every network of a
         stack, and :class:`TrainingDiverged` is raised. ``scores`` are the epoch's errors
-        and accuracies if the engine computed them itself, as :func:`epoch_scores` does
+        and accuracies if the engine computed them itself, as :func:`_epoch_scores` does
         (``{"train": (errors, accuracies), ...}``, one number per network); by default
         they are computed here, with NumPy.
         """
@@ -287,7 +284,7 @@ class TrainingRun:
         if not self.record_history:
             scores = {}
         elif scores is None:
-            scores = epoch_scores(self.net, self.params, self.x_train, self.t_train, self.test_data)
+            scores = _epoch_scores(self.net.loss, self.params, self.x_train, self.t_train, self.test_data)
         logs = {}
         for which, (errors, hits) in scores.items():
             errors, hits = np.atleast_1d(errors), np.atleast_1d(hits)
@@ -322,6 +319,85 @@ class TrainingRun:
         )
 
 
+#: The rule of an argument that is a training run.
+_RUN = Instance(TrainingRun, "a TrainingRun, as l1reg.fit makes it", example=TrainingRun.example)
+
+
+class TrainingModel:
+    """What a callback sees of a training run: the networks at their current parameters.
+
+    The methods follow :class:`~l1reg.Network`'s: for a stack of networks, ``x`` is
+    stacked (replicas x items x n_input) and each answer has one entry per network.
+    ``rule`` is the run's update rule and ``weight_penalty``, ``bias_penalty`` the
+    networks' penalties: a strength set on them between epochs takes effect from the
+    next epoch, on either engine.
+    """
+
+    @validate_params(run=_RUN)
+    def __init__(self, run: TrainingRun) -> None:
+        self._run = run
+        self.stop_training = False
+
+    @property
+    def stacked(self) -> bool:
+        """True when training a list of networks side by side."""
+        return self._run.stacked
+
+    @property
+    def rule(self) -> UpdateRule:
+        return self._run.rule
+
+    @property
+    def weight_penalty(self):
+        return self._run.net.weight_penalty
+
+    @property
+    def bias_penalty(self):
+        return self._run.net.bias_penalty
+
+    def check_data(self, x, t, x_name: str = "x", t_name: str = "t") -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and one-hot targets for these networks, checked (stacked for a stack)."""
+        run = self._run
+        if run.stacked:
+            return _check_stack(run.net, x, t, len(run.nets), x_name, t_name)
+        return _check_data(run.net, x, t, x_name, t_name)
+
+    def predict_proba(self, x) -> np.ndarray:
+        """The softmax outputs for the items ``x`` (one set per network for a stack)."""
+        run = self._run
+        x = _check_stack_inputs(run.net, x, len(run.nets)) if run.stacked else run.net.check_inputs(x)
+        return model.forward(np, run.params, x)[1]
+
+    def predict(self, x) -> np.ndarray:
+        """The predicted class of each item: the index of its largest output."""
+        return np.argmax(self.predict_proba(x), axis=-1)
+
+    def evaluate(self, x, t) -> dict[str, float | np.ndarray]:
+        """The data error ``E`` (without the penalty) and the accuracy on the items ``x``."""
+        x, t = self.check_data(x, t)
+        error, accuracy = _scores(self._run.net.loss, self._run.params, x, t)
+        if not self.stacked:
+            return {"error": float(error), "accuracy": float(accuracy)}
+        return {"error": np.asarray(error), "accuracy": np.asarray(accuracy)}
+
+    def weights(self) -> np.ndarray:
+        """A copy of the weights (not the biases), as :meth:`Network.weights`; one row per network."""
+        return self._run.flat[..., : self._run.net.n_weights].copy()
+
+    def get_weights(self) -> np.ndarray:
+        """A copy of all parameters (the flat layout; one row per network for a stack)."""
+        return self._run.flat.copy()
+
+    def set_weights(self, values) -> None:
+        """Set all parameters from :meth:`get_weights`'s layout (finite numbers only)."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != self._run.flat.shape:
+            raise ValueError(f"values must have shape {self._run.flat.shape}, got {values.shape}")
+        if not np.all(np.isfinite(values)):
+            raise ValueError("values must hold only finite numbers")
+        self._run.flat[...] = values
+
+
 class TrainingDiverged(FloatingPointError):
     """Raised by :func:`fit` when a parameter becomes NaN or infinite (a FloatingPointError).
 
@@ -329,9 +405,66 @@ class TrainingDiverged(FloatingPointError):
     """
 
 
+def numpy_engine(run: TrainingRun) -> None:
+    """Train ``run`` with NumPy: each epoch a fresh visiting order, one step per batch.
+
+    The step is :func:`l1reg.core.step.sgd_step`; its parameters are the blocks of
+    ``run.flat``, read at the start of each epoch and written back at its end (a
+    callback may read or change them in between).
+    """
+    x, t, n, size = run.x_train, run.t_train, run.x_train.shape[-2], run.batch_size
+    lr = np.asarray(run.lr, dtype=run.flat.dtype)
+    n_hidden = run.net.n_hidden
+    state = None
+    for epoch in range(1, run.epochs + 1):
+        if run.stacked:
+            order = np.stack([rng.permutation(n) for rng in run.rngs])
+            xs, ts = np.take_along_axis(x, order[..., None], -2), np.take_along_axis(t, order[..., None], -2)
+        else:
+            order = run.rngs[0].permutation(n)
+            xs, ts = x[order], t[order]
+        p, s = model.from_flat(run.flat, run.net.shapes), run.strengths()
+        if state is None:
+            state = run.rule.init(numpy_xp, {name: p[name] for name in run.on_names})
+        for start in range(0, n, size):
+            xb, tb, mask = xs[..., start:start + size, :], ts[..., start:start + size, :], None
+            if run.noise is not None:
+                xb, mask = run.noise.draw(xb, n_hidden)
+            p, state = core_step(numpy_xp, p, xb, tb, lr, run.spec, s, state, mask)
+        run.flat[...] = model.to_flat(np, p)
+        if run.end_epoch(epoch):
+            break
+
+
+# The table is applied here rather than above the def, so that chapter 4 shows the loop alone.
+numpy_engine = validate_params(run=_RUN)(numpy_engine)
+
+#: The engines ``fit(engine=...)`` can run on (the compiled one imports JAX when it runs).
+ENGINES: dict[str, Callable[[TrainingRun], None]] = {"numpy": numpy_engine, "compiled": compiled_engine}
+
+
 # --- the one entry point ---------------------------------------------------------------------
 
 
+@validate_params(
+    net=OneOrMoreNetworks(),
+    x_train=Anything("checked against net in the body: its inputs (stacked for a list)",
+                     example=lambda: np.ones((2, 3))),
+    t_train=Anything("checked against net and x_train in the body: one-hot (stacked for a list)",
+                     example=lambda: np.eye(2)),
+    epochs=Int(),
+    lr=Real(0.0, strict=True),
+    seed=Anything("one seed, or a list with one per network: checked against net in the body",
+                  example=lambda: 0),
+    batch_size=Int(),
+    rule=Anything("None, a rule, or a list with one per network: checked against net by rule_for_run"),
+    on=WeightNames(),
+    noise=_NOISE,
+    callbacks=_CALLBACKS,
+    test_data=Anything("None, or (x_test, t_test): checked against net in the body"),
+    engine=Options(*sorted(ENGINES)),
+    record_history=Flag(),
+)
 def fit(
     net: Network | Sequence[Network],
     x_train,
@@ -432,22 +565,20 @@ def fit(
     >>> len(history.train_accuracy), len(history.test_accuracy)
     (3, 3)
     """
-    if not isinstance(engine, str) or engine not in ENGINES:
-        raise ValueError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
     checked = _check_networks_and_data(net, x_train, t_train, seed, test_data)
     first, n_replicas = checked["nets"][0], len(checked["nets"]) if checked["stacked"] else None
     on_slice, on_names = weight_slice(first, on)
     run = TrainingRun(
         **checked,
-        epochs=check_positive_int(epochs, "epochs"),
-        lr=check_real(lr, "lr", minimum=0.0, strict=True),
-        batch_size=check_positive_int(batch_size, "batch_size"),
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
         rule=rule_for_run(rule, first, n_replicas),
         on_slice=on_slice,
         on_names=on_names,
-        noise=_check_noise(noise),
-        callbacks=_check_callbacks(callbacks),
-        record_history=_check_flag(record_history, "record_history"),
+        noise=noise,
+        callbacks=callbacks,
+        record_history=record_history,
     )
     for callback in run.callbacks:
         if callable(getattr(callback, "set_model", None)):
@@ -467,59 +598,20 @@ def fit(
     return run.histories if run.stacked else run.histories[0]
 
 
-def numpy_engine(run: TrainingRun) -> None:
-    """Train ``run`` with NumPy: each epoch a fresh visiting order, one step per batch.
-
-    The step is :func:`l1reg.core.step.sgd_step`; its parameters are the blocks of
-    ``run.flat``, read at the start of each epoch and written back at its end (a
-    callback may read or change them in between).
-    """
-    x, t, n, size = run.x_train, run.t_train, run.x_train.shape[-2], run.batch_size
-    lr = np.asarray(run.lr, dtype=run.flat.dtype)
-    n_hidden = run.net.n_hidden
-    state = None
-    for epoch in range(1, run.epochs + 1):
-        if run.stacked:
-            order = np.stack([rng.permutation(n) for rng in run.rngs])
-            xs, ts = np.take_along_axis(x, order[..., None], -2), np.take_along_axis(t, order[..., None], -2)
-        else:
-            order = run.rngs[0].permutation(n)
-            xs, ts = x[order], t[order]
-        p, s = model.from_flat(run.flat, run.net.shapes), run.strengths()
-        if state is None:
-            state = run.rule.init(numpy_xp, {name: p[name] for name in run.on_names})
-        for start in range(0, n, size):
-            xb, tb, mask = xs[..., start:start + size, :], ts[..., start:start + size, :], None
-            if run.noise is not None:
-                xb, mask = run.noise.draw(xb, n_hidden)
-            p, state = core_step(numpy_xp, p, xb, tb, lr, run.spec, s, state, mask)
-        run.flat[...] = model.to_flat(np, p)
-        if run.end_epoch(epoch):
-            break
-
-
-#: The engines ``fit(engine=...)`` can run on (the compiled one imports JAX when it runs).
-ENGINES: dict[str, Callable[[TrainingRun], None]] = {"numpy": numpy_engine, "compiled": compiled_engine}
-
-
 # --- recording and checking ----------------------------------------------------------------------
 
 
-def epoch_scores(net: Network, p, x, t, test_data) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _epoch_scores(loss, p: dict, x, t, test_data) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The data error and accuracy on the training (and test) items, one of each per replica."""
     sets = [(x, t, "train")] + ([(*test_data, "test")] if test_data is not None else [])
-    scores = {}
-    for xx, tt, which in sets:
-        o = forward(p, xx)[1]
-        scores[which] = (net.loss.error(o, tt), hit_rate(o, tt))
-    return scores
+    return {which: _scores(loss, p, xx, tt) for xx, tt, which in sets}
 
 
 def _check_networks_and_data(net, x_train, t_train, seed, test_data) -> dict:
-    """The networks, their parameters, data and visiting-order generators, checked.
+    """The networks' parameters, data and visiting-order generators, checked against them.
 
-    Returns the fields of a :class:`TrainingRun` that depend on whether ``net`` is one
-    network or a list of them.
+    ``net`` is one network or a list of them, as its table checked. Returns the fields of
+    a :class:`TrainingRun` that depend on which.
     """
     if isinstance(test_data, (list, tuple)) and len(test_data) == 2:
         x_test, t_test = test_data
@@ -527,39 +619,32 @@ def _check_networks_and_data(net, x_train, t_train, seed, test_data) -> dict:
         x_test = t_test = None
     else:
         raise ValueError("test_data must be a pair (x_test, t_test) or None")
-    if not isinstance(net, (list, tuple)):
-        check_network(net)
-        x, t = check_data(net, x_train, t_train, "x_train", "t_train")
-        test = None if x_test is None else check_data(net, x_test, t_test, "x_test", "t_test")
+    if not isinstance(net, list):
+        x, t = _check_data(net, x_train, t_train, "x_train", "t_train")
+        test = None if x_test is None else _check_data(net, x_test, t_test, "x_test", "t_test")
         return {"nets": [net], "stacked": False, "flat": net.flat, "x_train": x, "t_train": t,
                 "test_data": test, "rngs": [check_rng(seed)]}
-    nets = list(net)
-    first = check_replicas(nets)
-    if not isinstance(seed, (list, tuple)) or len(seed) != len(nets):
-        raise ValueError(f"seed must be a list with one seed per network ({len(nets)})")
+    first = _check_replicas(net)
+    if not isinstance(seed, (list, tuple)) or len(seed) != len(net):
+        raise ValueError(f"seed must be a list with one seed per network ({len(net)})")
     rngs = [check_rng(s, f"seed[{i}]") for i, s in enumerate(seed)]
-    x, t = check_stack(first, x_train, t_train, len(nets), "x_train", "t_train")
-    test = None if x_test is None else check_stack(first, x_test, t_test, len(nets), "x_test", "t_test")
-    flat = np.stack([one.flat for one in nets])  # replicas x n_params
-    return {"nets": nets, "stacked": True, "flat": flat, "x_train": x, "t_train": t, "test_data": test,
+    x, t = _check_stack(first, x_train, t_train, len(net), "x_train", "t_train")
+    test = None if x_test is None else _check_stack(first, x_test, t_test, len(net), "x_test", "t_test")
+    flat = np.stack([one.flat for one in net])  # replicas x n_params
+    return {"nets": net, "stacked": True, "flat": flat, "x_train": x, "t_train": t, "test_data": test,
             "rngs": rngs}
 
 
-def check_data(net: Network, x, t, x_name: str, t_name: str) -> tuple[np.ndarray, np.ndarray]:
+def _check_data(net: Network, x, t, x_name: str, t_name: str) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and one-hot targets for one network, checked, with the names given."""
     x = net.check_inputs(x, x_name)
     return x, net.check_targets(t, len(x), t_name)
 
 
-def check_replicas(nets) -> Network:
-    """Check a list of distinct networks of one configuration; return the first."""
-    if not nets:
-        raise ValueError("net must be an l1reg.Network or a non-empty list of them")
+def _check_replicas(nets: list[Network]) -> Network:
+    """Check that distinct networks have one configuration; return the first."""
     first = nets[0]
     for i, net in enumerate(nets):
-        check_network(net, f"net[{i}]")
-        if any(net is other for other in nets[:i]):
-            raise ValueError(f"net[{i}] is the same object as an earlier network; pass distinct networks")
         same = (
             net.shapes == first.shapes
             and net.loss == first.loss
@@ -572,7 +657,7 @@ def check_replicas(nets) -> Network:
     return first
 
 
-def check_stack(net: Network, x, t, n_rep: int, x_name: str, t_name: str):
+def _check_stack(net: Network, x, t, n_rep: int, x_name: str, t_name: str):
     """Check stacked data; an error names the replica, like ``x_train[3]``."""
     x, t = np.asarray(x), np.asarray(t)
     if x.ndim != 3 or len(x) != n_rep:
@@ -583,47 +668,19 @@ def check_stack(net: Network, x, t, n_rep: int, x_name: str, t_name: str):
         # all replicas at once (a few calls instead of a few per replica); what fails is
         # checked again replica by replica below, for an error that names the replica
         try:
-            xs, ts = check_data(net, x.reshape(-1, x.shape[-1]), t.reshape(-1, t.shape[-1]), x_name, t_name)
+            xs, ts = _check_data(net, x.reshape(-1, x.shape[-1]), t.reshape(-1, t.shape[-1]), x_name, t_name)
         except (TypeError, ValueError):
             pass
         else:
             return np.array(xs.reshape(x.shape)), np.array(ts.reshape(t.shape))  # copies, as np.stack
-    checked = [check_data(net, xi, ti, f"{x_name}[{i}]", f"{t_name}[{i}]")
+    checked = [_check_data(net, xi, ti, f"{x_name}[{i}]", f"{t_name}[{i}]")
                for i, (xi, ti) in enumerate(zip(x, t, strict=True))]
     return np.stack([c[0] for c in checked]), np.stack([c[1] for c in checked])
 
 
-def check_stack_inputs(net: Network, x, n_rep: int, name: str = "x") -> np.ndarray:
+def _check_stack_inputs(net: Network, x, n_rep: int, name: str = "x") -> np.ndarray:
     """Check stacked inputs (replicas x items x n_input) for ``n_rep`` networks like ``net``."""
     x = np.asarray(x)
     if x.ndim != 3 or len(x) != n_rep:
         raise ValueError(f"{name} must have shape (replicas={n_rep}, items, n_input), got {x.shape}")
     return net.check_inputs(x.reshape(-1, x.shape[-1]), name).reshape(x.shape)
-
-
-def _check_noise(noise):
-    if noise is not None and not callable(getattr(noise, "draw", None)):
-        raise TypeError(
-            "noise must be a noise source such as l1reg.regularize.dropout.Dropout(rate, seed) or "
-            "l1reg.regularize.jitter.Jitter(sigma, seed) (an object with a draw(x, n_hidden) method), "
-            "or None, "
-            f"got {type(noise).__name__}"
-        )
-    return noise
-
-
-def _check_flag(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
-    return bool(value)
-
-
-def _check_callbacks(callbacks) -> list[Callback]:
-    if not isinstance(callbacks, (list, tuple)):
-        raise TypeError(f"callbacks must be a list of callbacks, got {type(callbacks).__name__}")
-    for i, callback in enumerate(callbacks):
-        hooks = ("on_train_begin", "on_epoch_end", "on_train_end")
-        if not all(callable(getattr(callback, hook, None)) for hook in hooks):
-            raise TypeError(f"callbacks[{i}] must be a callback (an l1reg.core.training.Callback), "
-                            f"got {type(callback).__name__}")
-    return list(callbacks)

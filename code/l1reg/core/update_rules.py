@@ -48,11 +48,24 @@ no new trainer and runs on both engines.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from l1reg.core._validation import Strength, check_positive_int, check_real, check_values
-from l1reg.core.network import WEIGHT_NAMES, Network
-from l1reg.core.penalties import L1, L1L2, L2, shrink
+from l1reg.core._validation import (
+    Anything,
+    Constraint,
+    Instance,
+    Int,
+    Optional,
+    Real,
+    Strength,
+    Values,
+    check_real,
+    validate_params,
+)
+from l1reg.core.network import NETWORK, WEIGHT_NAMES, Network
+from l1reg.core.penalties import L1, L1L2, L2
 
 #: The smallest positive float64: a floor that keeps a zero group's norm from dividing by zero.
 TINY = float(np.finfo(np.float64).tiny)
@@ -160,6 +173,7 @@ class _L1Rule(UpdateRule):
     settings = ("lam",)
     lam = Strength(columns=True)
 
+    @validate_params(lam=Real(0.0))
     def __init__(self, lam: float) -> None:
         self.lam = lam
 
@@ -185,6 +199,7 @@ class L2Gradient(UpdateRule):
     settings = ("lam",)
     lam = Strength(columns=True)
 
+    @validate_params(lam=Real(0.0))
     def __init__(self, lam: float) -> None:
         self.lam = lam
 
@@ -202,6 +217,7 @@ class ElasticNetGradient(UpdateRule):
     settings = ("l1", "l2")
     l1, l2 = Strength(columns=True), Strength(columns=True)
 
+    @validate_params(l1=Real(0.0), l2=Real(0.0))
     def __init__(self, l1: float, l2: float) -> None:
         self.l1, self.l2 = l1, l2
 
@@ -231,7 +247,7 @@ class Proximal(_L1Rule):
     """
 
     def after_step(self, xp, s, w, lr, state):
-        return shrink(xp, w, lr * s["lam"]), state
+        return L1.shrink(xp, w, lr * s["lam"]), state
 
 
 class CumulativePenalty(_L1Rule):
@@ -287,15 +303,12 @@ class TruncatedGradient(_L1Rule):
 
     settings = ("lam", "theta", "k")
 
+    @validate_params(lam=Real(0.0), theta=Anything("a number > 0, or inf (no limit): checked in the body"),
+                     k=Int())
     def __init__(self, lam: float, *, theta: float = np.inf, k: int = 1) -> None:
-        self.lam = lam
-        if isinstance(theta, np.ndarray):  # a stacked rule's column, already checked
-            self.theta = theta
-        elif theta != np.inf:
-            self.theta = check_real(theta, "theta", minimum=0.0, strict=True)
-        else:
-            self.theta = np.inf
-        self.k = k if isinstance(k, np.ndarray) else check_positive_int(k, "k")
+        self.lam, self.k = lam, k
+        infinite = isinstance(theta, numbers.Real) and not isinstance(theta, bool) and theta == np.inf
+        self.theta = np.inf if infinite else check_real(theta, "theta", minimum=0.0, strict=True)
 
     def init(self, xp, w):
         return {name: xp.zeros((), dtype=xp.int64) for name in w}
@@ -307,6 +320,7 @@ class TruncatedGradient(_L1Rule):
         return xp.where(due & (xp.abs(w) <= s["theta"]), shrunk, w), steps
 
 
+@validate_params(w=Values(), threshold=Values(), axis=Int(-64))  # NumPy arrays have at most 64 axes
 def group_soft_threshold(w, threshold, axis: int = -1) -> np.ndarray:
     """The proximal step of ``threshold * sum_i ||w_i||``, groups along ``axis``.
 
@@ -322,6 +336,8 @@ def group_soft_threshold(w, threshold, axis: int = -1) -> np.ndarray:
     threshold : float or array
         How far to move each group, >= 0 (``lr * lam`` after a gradient step); an array
         broadcasts against ``w`` with ``axis`` kept (one per replica of a stack).
+    axis : int, default -1
+        The axis along which the entries of a group lie.
 
     Examples
     --------
@@ -329,16 +345,16 @@ def group_soft_threshold(w, threshold, axis: int = -1) -> np.ndarray:
     array([[2.4, 3.2],
            [0. , 0. ]])
     """
-    w = check_values(w, "w")
-    tau = check_values(threshold, "threshold")
-    if np.any(tau < 0):
-        raise ValueError(f"threshold must be >= 0, got {threshold!r}")
+    if np.any(threshold < 0):
+        raise ValueError(f"threshold must be >= 0, got {threshold.tolist()!r}")
     if w.ndim == 0:
         raise ValueError("w must be an array with at least one axis to group along, got a number")
-    return group_shrink(np, w, tau, axis)
+    if not -w.ndim <= axis < w.ndim:
+        raise ValueError(f"axis must be an axis of w, from {-w.ndim} to {w.ndim - 1}, got {axis}")
+    return _group_shrink(np, w, threshold, axis)
 
 
-def group_shrink(xp, w, tau, axis: int = -1):
+def _group_shrink(xp, w, tau, axis: int = -1):
     """:func:`group_soft_threshold`'s formula for any array namespace, unchecked."""
     norms = xp.sqrt(xp.sum(w * w, axis=axis, keepdims=True))
     # a zero group stays zero; the floor only avoids dividing by zero
@@ -366,13 +382,20 @@ class GroupProximal(UpdateRule):
     settings = ("lam",)
     lam = Strength(columns=True)
 
+    @validate_params(lam=Real(0.0))
     def __init__(self, lam: float) -> None:
         self.lam = lam
 
     def after_step(self, xp, s, w, lr, state):
-        return group_shrink(xp, w, lr * s["lam"]), state
+        return _group_shrink(xp, w, lr * s["lam"]), state
 
 
+#: The rule of an argument that is one update rule, for argument tables.
+RULE = Instance(UpdateRule, "an update rule such as l1reg.core.update_rules.Proximal(lam)", example=Plain)
+
+
+@validate_params(rule=RULE, w=Values(), g=Values(), lr=Real(0.0, strict=True),
+                 state=Optional(Instance(dict, "a dict (empty at first, then passed back)", example=dict)))
 def step_once(rule: UpdateRule, w, g, lr: float, state: dict | None = None) -> np.ndarray:
     """One update of the weights ``w`` with data gradient ``g``, as training does it.
 
@@ -386,12 +409,8 @@ def step_once(rule: UpdateRule, w, g, lr: float, state: dict | None = None) -> n
     >>> float(step_once(SubGradient(0.01), [8.0], [9.0], lr=0.05)[0])
     7.5495
     """
-    if not isinstance(rule, UpdateRule):
-        raise TypeError(f"rule must be an update rule such as Proximal(lam), got {type(rule).__name__}")
-    w, g = np.array(w, dtype=np.float64), np.array(g, dtype=np.float64)
     if w.shape != g.shape:
         raise ValueError(f"g must have the shape of w {w.shape}, got {g.shape}")
-    lr = check_real(lr, "lr", minimum=0.0, strict=True)
     if state is None:
         state = {}
     shape = w.shape
@@ -404,19 +423,39 @@ def step_once(rule: UpdateRule, w, g, lr: float, state: dict | None = None) -> n
     return w.reshape(shape)
 
 
+class WeightNames(Constraint):
+    """The name of a weight matrix, or a non-empty list of them; returned as a tuple in the
+    flat layout's order (``("ih_weights", "ho_weights")``: the matrices are contiguous)."""
+
+    def check(self, value, name):
+        names = (value,) if isinstance(value, str) else value
+        if not isinstance(names, (list, tuple)) or not names or any(
+                not isinstance(n, str) or n not in WEIGHT_NAMES for n in names):
+            raise ValueError(f"{name} must be a non-empty list of names from {list(WEIGHT_NAMES)}, "
+                             f"got {value!r}")
+        return tuple(n for n in WEIGHT_NAMES if n in names)
+
+    def example(self):
+        return WEIGHT_NAMES
+
+    def bad_values(self):
+        return [(), ["h_biases"], "o_biases", None, [1]]
+
+
+@validate_params(net=NETWORK, on=WeightNames())
 def weight_slice(net: Network, on) -> tuple[slice, tuple[str, ...]]:
-    """The flat slice holding the weight matrices named in ``on`` (they are contiguous)."""
-    if isinstance(on, str):
-        on = (on,)
-    if not isinstance(on, (list, tuple)) or not on or any(name not in WEIGHT_NAMES for name in on):
-        raise ValueError(f"on must be a non-empty list of names from {list(WEIGHT_NAMES)}, got {on!r}")
-    names = tuple(name for name in WEIGHT_NAMES if name in on)  # flat-layout order
+    """The flat slice holding the weight matrices named in ``on`` (they are contiguous), and their names."""
     sizes = [int(np.prod(net.shapes[name])) for name in WEIGHT_NAMES]
-    start = 0 if names[0] == WEIGHT_NAMES[0] else sizes[0]
-    stop = sizes[0] if names[-1] == WEIGHT_NAMES[0] else sizes[0] + sizes[1]
-    return slice(start, stop), names
+    start = 0 if on[0] == WEIGHT_NAMES[0] else sizes[0]
+    stop = sizes[0] if on[-1] == WEIGHT_NAMES[0] else sizes[0] + sizes[1]
+    return slice(start, stop), on
 
 
+_RULES = Anything("None, a rule, or (for a stack) a list with one per network: checked against net here",
+                  example=lambda: None)
+
+
+@validate_params(rule=_RULES, net=NETWORK, n_replicas=Optional(Int()))
 def rule_for_run(rule, net: Network, n_replicas: int | None = None) -> UpdateRule:
     """The one rule a training run applies, checked against ``net``.
 
@@ -428,11 +467,11 @@ def rule_for_run(rule, net: Network, n_replicas: int | None = None) -> UpdateRul
     if rule is None:
         return Plain()
     if n_replicas is None:
-        return check_rule(rule, "rule", net)
+        return _check_rule(rule, "rule", net)
     return stack_rules(rule, n_replicas, net)
 
 
-def check_rule(rule, name: str, net: Network) -> UpdateRule:
+def _check_rule(rule, name: str, net: Network) -> UpdateRule:
     """Return ``rule`` if it is an update rule that ``net`` can train with, or raise naming ``name``."""
     if not isinstance(rule, UpdateRule):
         raise TypeError(
@@ -448,17 +487,19 @@ def check_rule(rule, name: str, net: Network) -> UpdateRule:
     return rule
 
 
+@validate_params(rule=_RULES, n_rep=Int(), first=NETWORK)
 def stack_rules(rule, n_rep: int, first: Network) -> UpdateRule:
-    """One rule for the whole stack: the shared rule, or the per-replica rules stacked.
+    """One rule for the whole stack of ``n_rep`` networks like ``first``: the shared rule,
+    or the per-replica rules stacked.
 
     Neighbouring replicas with rules of one kind become one rule whose settings are
     columns (one row per replica); runs of different kinds each act on their own rows.
     """
     if isinstance(rule, UpdateRule) or not isinstance(rule, (list, tuple)):
-        return check_rule(rule, "rule", first)
+        return _check_rule(rule, "rule", first)
     if len(rule) != n_rep:
         raise ValueError(f"rule must be one rule or a list with one rule per network ({n_rep})")
-    rules = [check_rule(r, f"rule[{i}]", first) for i, r in enumerate(rule)]
+    rules = [_check_rule(r, f"rule[{i}]", first) for i, r in enumerate(rule)]
     groups, start = [], 0
     for stop in range(1, n_rep + 1):
         if stop == n_rep or type(rules[stop]) is not type(rules[start]):
@@ -470,18 +511,6 @@ def stack_rules(rule, n_rep: int, first: Network) -> UpdateRule:
 def _as_columns(rules: list[UpdateRule]) -> UpdateRule:
     """Rules of one kind as one rule for their rows of the stack (:meth:`UpdateRule.stack`)."""
     return type(rules[0]).stack(rules)
-
-
-def rule_groups(rule: UpdateRule, n_rep: int) -> list[tuple[slice, UpdateRule]]:
-    """The rows of a stack of ``n_rep`` networks and the rule of one kind that acts on them.
-
-    One pair for a rule of one kind (its settings may be columns, one row per network);
-    one pair per run of neighbouring networks of one kind for a rule from
-    :func:`stack_rules` that mixes kinds.
-    """
-    if isinstance(rule, _PerReplica):
-        return list(rule.groups)
-    return [(slice(0, n_rep), rule)]
 
 
 class _PerReplica(UpdateRule):

@@ -23,9 +23,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from l1reg.core._validation import validate_params
 from l1reg.core.losses import LOSSES, SHORTCUTS
 from l1reg.core.network import PARAM_NAMES, WEIGHT_NAMES, Network, check_network
 from l1reg.core.penalties import L1, L1L2, L2
+from l1reg.reference._arguments import INPUTS, NETWORK, TARGETS
 
 # The error each network loss minimizes; a shortcut network minimizes squared error
 # too (only its backward pass is wrong), so JAX gives it the true gradient.
@@ -84,7 +86,7 @@ def _compiled(shapes: tuple, error: str):
 
 
 def _prepare(net, x, t):
-    """Checked arguments, and the compiled functions for this network."""
+    """Checked arguments (``net`` is already a Network), and the compiled functions for it."""
     check_network(net)
     # the library's own loss objects only: a loss of one's own may carry a known name
     # with another formula, which the JAX twin would not compute
@@ -99,6 +101,7 @@ def _prepare(net, x, t):
     return x, t, strengths, functions
 
 
+@validate_params(net=NETWORK, x=INPUTS, t=TARGETS)
 def jax_objective(net: Network, x, t) -> float:
     """``E + penalty`` computed by JAX in float64; equals ``net.objective(x, t)`` to round-off."""
     x, t, strengths, (objective, _) = _prepare(net, x, t)
@@ -107,6 +110,7 @@ def jax_objective(net: Network, x, t) -> float:
         return float(objective(*args))
 
 
+@validate_params(net=NETWORK, x=INPUTS, t=TARGETS)
 def jax_gradient(net: Network, x, t) -> np.ndarray:
     """``jax.grad`` of ``E + penalty`` at the network's parameters, as a flat float64 vector.
 

@@ -14,24 +14,31 @@ from collections.abc import Callable
 import numpy as np
 
 from l1reg.core import model
-from l1reg.core._validation import check_real, check_values
+from l1reg.core._validation import HasMethods, Optional, Options, Real, RealArray, Values, validate_params
 from l1reg.core.losses import SHORTCUTS
 from l1reg.core.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, param_views
+from l1reg.reference._arguments import INPUTS, NETWORK, TARGETS
 
 #: The pass mark of :func:`check_network_gradient` (float64, default ``eps = 1e-6``):
 #: a correct gradient of a network of moderate size and scale stays below it, the
 #: finite differences' own truncation and round-off; a bug gives 1e-2 or more.
 TOLERANCE = 1e-7
 
+#: The step of the central differences: a finite number > 0.
+_EPS = Real(0.0, strict=True)
+#: What relative_error and norm_relative_error compare: NaN and inf pass (they give inf).
+_COMPARED = RealArray()
 
+
+@validate_params(f=HasMethods(("__call__",), "a callable f(w) -> number", example=lambda: np.sum),
+                 w=Values(), eps=_EPS)
 def numerical_gradient(f: Callable[[np.ndarray], float], w, eps: float = 1e-6) -> np.ndarray:
     """Central differences ``(f(w + eps e_i) - f(w - eps e_i)) / (2 eps)`` for every i.
 
     ``f`` takes a flat float64 vector and returns a number; ``w`` is not modified.
     The error of each entry is O(eps^2) plus round-off of about 1e-16 * |f| / eps.
     """
-    eps = check_real(eps, "eps", minimum=0.0, strict=True)
-    w = check_values(w, "w")  # a new float64 array: the caller's is not modified
+    w = w.copy()  # the loop below writes into w: the caller's array is left alone
     if w.ndim != 1:
         raise ValueError(f"w must be a 1-D vector, got shape {w.shape}")
     lost = (w + eps == w) | (w - eps == w)
@@ -51,7 +58,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], w, eps: float = 1e-6) -
     return grad
 
 
-def network_numerical_gradient(net, x, t, eps: float = 1e-6) -> np.ndarray:
+@validate_params(net=NETWORK, x=INPUTS, t=TARGETS, eps=_EPS)
+def network_numerical_gradient(net: Network, x, t, eps: float = 1e-6) -> np.ndarray:
     """Finite-difference gradient of ``net.objective(x, t)`` (error + penalty).
 
     The differences are always taken in float64: for a float32 network, on a float64
@@ -62,6 +70,8 @@ def network_numerical_gradient(net, x, t, eps: float = 1e-6) -> np.ndarray:
     check_network(net)
     if net.dtype != np.float64:
         net = net.replace(dtype=np.float64)
+    x = net.check_inputs(x)
+    t = net.check_targets(t, len(x))
     start = net.get_flat()
 
     def objective(flat: np.ndarray) -> float:
@@ -74,6 +84,7 @@ def network_numerical_gradient(net, x, t, eps: float = 1e-6) -> np.ndarray:
         net.set_flat(start)
 
 
+@validate_params(a=_COMPARED, b=_COMPARED)
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """``max |a - b| / max(|a|, |b|)`` elementwise, ignoring entries where both are 0.
 
@@ -89,6 +100,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)[mask] / scale[mask]))
 
 
+@validate_params(a=_COMPARED, b=_COMPARED)
 def norm_relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """``||a - b|| / max(||a||, ||b||)`` (Euclidean norms); 0 when both are all zeros.
 
@@ -105,21 +117,15 @@ def norm_relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / scale)
 
 
-def _pair(a, b) -> tuple[np.ndarray, np.ndarray]:
-    """``a`` and ``b`` as float64 arrays of one shape, or raise naming them."""
-    arrays = []
-    for name, value in (("a", a), ("b", b)):
-        if np.iscomplexobj(value):
-            raise TypeError(f"{name} must hold real numbers, got complex values")
-        try:
-            arrays.append(np.asarray(value, dtype=np.float64))
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must be an array of real numbers: {err}") from None
-    if arrays[0].shape != arrays[1].shape:
-        raise ValueError(f"a and b must have the same shape, got {arrays[0].shape} and {arrays[1].shape}")
-    return arrays[0], arrays[1]
+def _pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a`` and ``b`` (arrays of reals) as float64, if they have one shape."""
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    return a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
 
 
+@validate_params(net=NETWORK, x=INPUTS, t=TARGETS,
+                 backward=Optional(HasMethods(("__call__",), "a callable backward(xp, p, x, h, z_signal)")))
 def analytic_gradient(net: Network, x, t, *, backward: Callable | None = None) -> np.ndarray:
     """The flat gradient of ``E + penalty`` by back-propagation, with a replaceable backward pass.
 
@@ -145,10 +151,6 @@ def analytic_gradient(net: Network, x, t, *, backward: Callable | None = None) -
     t = net.check_targets(t, len(x))
     if backward is None:
         backward = model.backward
-    elif not callable(backward):
-        raise TypeError(
-            f"backward must be a callable backward(xp, p, x, h, z_signal), got {type(backward).__name__}"
-        )
     flat = net.get_flat()
     p = model.from_flat(flat, net.shapes)
     h, o = model.forward(np, p, x)
@@ -157,6 +159,8 @@ def analytic_gradient(net: Network, x, t, *, backward: Callable | None = None) -
     return grad
 
 
+@validate_params(net=NETWORK, x=INPUTS, t=TARGETS,
+                 gradient=Optional(HasMethods(("__call__",), "a callable gradient(net, x, t)")), eps=_EPS)
 def check_network_gradient(
     net: Network, x, t, *, gradient: Callable | None = None, eps: float = 1e-6
 ) -> dict[str, float]:
@@ -195,11 +199,8 @@ def check_network_gradient(
     check_network(net)
     x = net.check_inputs(x)
     t = net.check_targets(t, len(x))
-    eps = check_real(eps, "eps", minimum=0.0, strict=True)
     if gradient is None:
         analytic = net.gradient(x, t)
-    elif not callable(gradient):
-        raise TypeError(f"gradient must be a callable gradient(net, x, t), got {type(gradient).__name__}")
     else:
         analytic = np.array(gradient(net, x, t), dtype=np.float64)
         if analytic.shape != (net.n_params,):
@@ -211,6 +212,7 @@ def check_network_gradient(
     return {name: norm_relative_error(a[name], n[name]) for name in PARAM_NAMES}
 
 
+@validate_params(net=NETWORK, shortcut=Options(*sorted(SHORTCUTS)))
 def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
     """A copy of ``net`` that back-propagates a shortcut signal instead of the true ``dE/dz``.
 
@@ -228,8 +230,6 @@ def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
         A key of ``l1reg.core.losses.SHORTCUTS``.
     """
     check_network(net)
-    if not isinstance(shortcut, str) or shortcut not in SHORTCUTS:
-        raise ValueError(f"shortcut must be one of {sorted(SHORTCUTS)}, got {shortcut!r}")
     if net.loss.name != "squared":
         raise ValueError(f"net must use loss='squared' for the {shortcut!r} shortcut, "
                          f"got loss={net.loss.name!r}")

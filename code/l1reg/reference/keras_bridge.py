@@ -36,18 +36,35 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from l1reg.core._validation import (  # noqa: E402
-    check_matrix,
-    check_positive_int,
-    check_real,
-    check_rng,
-    to_float_dtype,
+    Anything,
+    Instance,
+    Int,
+    Matrix,
+    Optional,
+    Real,
+    Seed,
+    validate_params,
 )
 from l1reg.core.network import PARAM_NAMES, Network, check_network  # noqa: E402
 from l1reg.core.penalties import L1, L1L2, L2  # noqa: E402
+from l1reg.reference._arguments import NETWORK  # noqa: E402
 
 # Keras stores a Dense layer's weights as [kernel, bias], and a Dense kernel is
 # (inputs x units), the same layout as l1reg's weight matrices: no transpose needed.
 _KERAS_ORDER = ("ih_weights", "h_biases", "ho_weights", "o_biases")
+
+
+def _example_model() -> keras.Sequential:
+    """A compiled twin of a small network: the value the argument tables offer as valid."""
+    model = to_keras(Network(3, 4, 2, seed=0))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss=half_squared_error)
+    return model
+
+
+_MODEL = Instance(keras.Model, "a keras.Model", example=_example_model)
+#: Items for Keras, which computes in float32: finite values within float32's range.
+_ITEMS = Matrix(np.float32)
+_STRENGTH = Real(0.0)
 
 
 class MseSettings(NamedTuple):
@@ -57,6 +74,8 @@ class MseSettings(NamedTuple):
     learning_rate: float
 
 
+@validate_params(t=Anything("a Keras tensor of one-hot targets: Keras checks it against o"),
+                 o=Anything("a Keras tensor of outputs: Keras checks it"))
 def half_squared_error(t, o):
     """The demo's per-item error as a Keras loss: ``E = 1/2 * sum_k (t_k - o_k)^2``.
 
@@ -66,6 +85,8 @@ def half_squared_error(t, o):
     return 0.5 * keras.ops.sum(keras.ops.square(t - o), axis=-1)
 
 
+@validate_params(penalty=Optional(Instance((L1, L2, L1L2), "an l1reg.L1, L2 or L1L2 penalty or None",
+                                          example=lambda: L1(0.1))))
 def keras_regularizer(penalty: L1 | L2 | L1L2 | None) -> keras.regularizers.Regularizer | None:
     """The Keras regularizer with the same formula as an ``l1reg`` penalty.
 
@@ -79,11 +100,11 @@ def keras_regularizer(penalty: L1 | L2 | L1L2 | None) -> keras.regularizers.Regu
         return keras.regularizers.L1(penalty.lam)
     if isinstance(penalty, L2):
         return keras.regularizers.L2(penalty.lam)
-    if isinstance(penalty, L1L2):
-        return keras.regularizers.L1L2(l1=penalty.l1, l2=penalty.l2)
-    raise TypeError(f"penalty must be an l1reg.L1, L2 or L1L2 penalty or None, got {type(penalty).__name__}")
+    return keras.regularizers.L1L2(l1=penalty.l1, l2=penalty.l2)
 
 
+@validate_params(net=NETWORK, kernel_constraint=Optional(
+    Instance(keras.constraints.Constraint, "a keras.constraints.Constraint or None")))
 def to_keras(
     net: Network, *, kernel_constraint: keras.constraints.Constraint | None = None
 ) -> keras.Sequential:
@@ -96,9 +117,6 @@ def to_keras(
     as float32, Keras's default precision. Compile the model before training it.
     """
     check_network(net)
-    if kernel_constraint is not None and not isinstance(kernel_constraint, keras.constraints.Constraint):
-        raise TypeError("kernel_constraint must be a keras.constraints.Constraint or None, "
-                        f"got {type(kernel_constraint).__name__}")
     if keras.backend.backend() != "jax":
         # The book's equivalences (and d|x|/dx = +1 at 0) are checked on JAX only.
         raise RuntimeError(f"keras_bridge needs the JAX backend; Keras runs on {keras.backend.backend()!r}")
@@ -121,13 +139,12 @@ def to_keras(
     return model
 
 
+@validate_params(model=_MODEL)
 def keras_params(model: keras.Model) -> dict[str, np.ndarray]:
     """A two-Dense-layer Keras model's parameters under ``l1reg``'s names, as float64.
 
     ``net.set_params(keras_params(model))`` copies them into a ``Network``.
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     # Not model.get_weights(): in Keras 3.15.1 it calls np.array on a Variable, which
     # NumPy 2 answers with a DeprecationWarning (no copy keyword); .value is a JAX array.
     arrays = [np.asarray(v.value) for v in model.weights]
@@ -141,18 +158,19 @@ def keras_params(model: keras.Model) -> dict[str, np.ndarray]:
     return {name: params[name] for name in PARAM_NAMES}
 
 
+@validate_params(n_items=Int(), epochs=Int(), seed=Seed())
 def visiting_order(n_items: int, epochs: int, seed: int | np.random.Generator) -> np.ndarray:
     """The item indices ``l1reg.fit`` visits, epoch after epoch, for this seed.
 
     ``fit`` draws ``rng.permutation(n_items)`` afresh at the start of each epoch;
     this returns those permutations concatenated, ``epochs * n_items`` indices.
     """
-    n_items = check_positive_int(n_items, "n_items")
-    epochs = check_positive_int(epochs, "epochs")
-    rng = check_rng(seed)
+    rng = seed  # a numpy.random.Generator: the table turns an int seed into one
     return np.concatenate([rng.permutation(n_items) for _ in range(epochs)])
 
 
+@validate_params(model=_MODEL, x_train=_ITEMS, t_train=_ITEMS, epochs=Int(), seed=Seed(),
+                 batch_size=Int(), x_test=Optional(_ITEMS), t_test=Optional(_ITEMS))
 def fit_in_order(
     model: keras.Model,
     x_train,
@@ -171,14 +189,11 @@ def fit_in_order(
     epoch (and evaluates ``x_test``, ``t_test``, if given, in one batch) exactly
     where ``fit`` does. Silent (``verbose=0``). Returns Keras's ``History``.
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     if getattr(model, "optimizer", None) is None:
         raise ValueError("model must be compiled (model.compile(...)) before fit_in_order")
     x, t = _keras_data(model, x_train, t_train, "x_train", "t_train")
     if (x_test is None) != (t_test is None):
         raise ValueError("x_test and t_test must be given together")
-    batch_size = check_positive_int(batch_size, "batch_size")
     if len(x) % batch_size:
         # Otherwise a batch of the concatenated epochs would span two of train's epochs.
         raise ValueError(f"batch_size must divide the number of items ({len(x)}), got {batch_size}")
@@ -194,8 +209,7 @@ def fit_in_order(
 
 
 def _keras_data(model: keras.Model, x, t, x_name: str, t_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs and targets as finite float32 matrices as wide as the model's input and output."""
-    x, t = check_matrix(x, x_name), check_matrix(t, t_name)
+    """``x`` and ``t`` (float32 matrices), if they have as many rows and fit the model's widths."""
     if len(x) != len(t):
         raise ValueError(f"{x_name} and {t_name} must have the same number of items, "
                          f"got {x.shape} and {t.shape}")
@@ -207,9 +221,10 @@ def _keras_data(model: keras.Model, x, t, x_name: str, t_name: str) -> tuple[np.
         if width is not None and arr.shape[1] != width:
             raise ValueError(f"{name} must have {width} columns (the model's {tensors[:-1]} width), "
                              f"got shape {arr.shape}")
-    return to_float_dtype(x, x_name, np.float32), to_float_dtype(t, t_name, np.float32)
+    return x, t
 
 
+@validate_params(lam=_STRENGTH, lr=Real(0.0, strict=True), n_output=Int())
 def mse_settings(lam: float, lr: float, n_output: int) -> MseSettings:
     """Keras ``l1`` and learning rate that make ``"mse"`` train like ``l1reg``.
 
@@ -218,9 +233,6 @@ def mse_settings(lam: float, lr: float, n_output: int) -> MseSettings:
     ``lr_k * ((2/K) dE/dw + l1 sign(w))``; equal to ``lr * (dE/dw + lam sign(w))``
     when ``lr_k = lr * K / 2`` and ``l1 = lam * 2 / K``.
     """
-    lam = check_real(lam, "lam", minimum=0.0)
-    lr = check_real(lr, "lr", minimum=0.0, strict=True)
-    n_output = check_positive_int(n_output, "n_output")
     return MseSettings(l1=lam * 2.0 / n_output, learning_rate=lr * n_output / 2.0)
 
 
@@ -251,8 +263,9 @@ class SoftThreshold(keras.constraints.Constraint):
     {'threshold': 0.5}
     """
 
+    @validate_params(threshold=_STRENGTH)
     def __init__(self, threshold: float) -> None:
-        self.threshold = check_real(threshold, "threshold", minimum=0.0)
+        self.threshold = threshold
 
     def __call__(self, w):
         w = keras.ops.convert_to_tensor(w)
@@ -292,9 +305,10 @@ class ProxAdam(keras.optimizers.Adam):
         Passed to ``keras.optimizers.Adam`` (``learning_rate``, ``epsilon``, ...).
     """
 
+    @validate_params(l1=_STRENGTH, kwargs=Anything("passed to keras.optimizers.Adam, which checks them"))
     def __init__(self, l1: float, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.l1 = check_real(l1, "l1", minimum=0.0)
+        self.l1 = l1
 
     def update_step(self, gradient, variable, learning_rate):
         super().update_step(gradient, variable, learning_rate)  # Adam's own step
@@ -315,6 +329,7 @@ class ProxAdam(keras.optimizers.Adam):
         return {**super().get_config(), "l1": self.l1}
 
 
+@validate_params(model=_MODEL, x=_ITEMS, t=_ITEMS, lam=_STRENGTH)
 def l1_share_of_step(model: keras.Model, x, t, lam: float) -> np.ndarray:
     """How far an L1 gradient ``lam * sign(w)`` moves each weight in the optimizer's next step.
 
@@ -327,8 +342,6 @@ def l1_share_of_step(model: keras.Model, x, t, lam: float) -> np.ndarray:
     For plain SGD at rate ``lr`` it is ``-lr * lam * sign(w)`` for every weight; an
     adaptive optimizer rescales it weight by weight.
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
         raise ValueError("model must be compiled (model.compile(...)) before l1_share_of_step")
@@ -336,7 +349,6 @@ def l1_share_of_step(model: keras.Model, x, t, lam: float) -> np.ndarray:
     if keras.backend.backend() != "jax":
         raise RuntimeError("l1_share_of_step needs the JAX backend; "
                            f"Keras runs on {keras.backend.backend()!r}")
-    lam = check_real(lam, "lam", minimum=0.0)
     x, t = _keras_data(model, x, t, "x", "t")
     if not optimizer.built:
         optimizer.build(model.trainable_variables)

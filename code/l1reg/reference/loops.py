@@ -22,12 +22,21 @@ import math
 
 import numpy as np
 
-from l1reg.core._validation import check_positive_int, check_real, check_rng
+from l1reg.core._validation import Anything, Int, Real, Seed, validate_params
 from l1reg.core.losses import LOSSES
 from l1reg.core.network import Network, check_network
 from l1reg.core.penalties import L1
+from l1reg.reference._arguments import INPUTS, NETWORK, TARGETS
+
+_LR = Real(0.0, strict=True)
 
 
+@validate_params(
+    net=NETWORK,
+    x=Anything("one item as wide as net's input: checked by net.check_inputs", example=lambda: np.zeros(3)),
+    t=Anything("its one-hot target: checked by net.check_targets", example=lambda: np.eye(2)[0]),
+    lr=_LR,
+)
 def sgd_step(net: Network, x, t, lr: float) -> None:
     """One update ``w <- w - lr * (dE/dw + lam * sign(w))`` on one item, loop by loop.
 
@@ -46,10 +55,10 @@ def sgd_step(net: Network, x, t, lr: float) -> None:
     if len(x) != 1:
         raise ValueError(f"x must be one item (1 x {net.n_input}), got shape {x.shape}")
     t = net.check_targets(np.reshape(t, (1, -1)) if np.ndim(t) == 1 else t, 1)
-    lr = check_real(lr, "lr", minimum=0.0, strict=True)
     _step(net, x[0], t[0], lr)
 
 
+@validate_params(net=NETWORK, x_train=INPUTS, t_train=TARGETS, epochs=Int(), lr=_LR, seed=Seed())
 def train(net: Network, x_train, t_train, *, epochs: int, lr: float, seed) -> None:
     """Per-item SGD with :func:`sgd_step`, in the same visiting order as :func:`l1reg.fit`.
 
@@ -60,9 +69,7 @@ def train(net: Network, x_train, t_train, *, epochs: int, lr: float, seed) -> No
     _check_net(net)
     x = net.check_inputs(x_train, "x_train")
     t = net.check_targets(t_train, len(x), "t_train")
-    epochs = check_positive_int(epochs, "epochs")
-    lr = check_real(lr, "lr", minimum=0.0, strict=True)
-    rng = check_rng(seed)
+    rng = seed  # a numpy.random.Generator: the table turns an int seed into one
     for _ in range(epochs):
         for i in rng.permutation(len(x)):
             _step(net, x[i], t[i], lr)
@@ -171,7 +178,8 @@ def _lam(penalty) -> float:
     return 0.0 if penalty is None else penalty.lam
 
 
-def _check_net(net) -> None:
+def _check_net(net: Network) -> None:
+    """What the loops implement: float64, squared error or cross-entropy, L1 or no penalty."""
     check_network(net)
     for name in ("weight_penalty", "bias_penalty"):
         penalty = getattr(net, name)

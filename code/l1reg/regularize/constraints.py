@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg.core._validation import Strength, check_real
+from l1reg.core._validation import Instance, Real, Strength, Values, validate_params
 from l1reg.core.update_rules import TINY, UpdateRule
 
 
+@validate_params(
+    w=Instance(np.ndarray, "a float array (inputs x units) to scale in place",
+               example=lambda: np.ones((2, 2))),
+    max_norm=Values(),
+)
 def cap_column_norms(w: np.ndarray, max_norm) -> None:
     """Scale in place each column longer than ``max_norm``: ``W[:, j] *= min(1, c / |W[:, j]|)``.
 
@@ -22,22 +27,15 @@ def cap_column_norms(w: np.ndarray, max_norm) -> None:
     ``max_norm`` is a number or one number per replica (a column, replicas x 1), each
     finite and > 0.
     """
-    if not isinstance(w, np.ndarray) or w.dtype.kind != "f" or w.ndim < 2:
-        got = f"{w.dtype} array of shape {w.shape}" if isinstance(w, np.ndarray) else type(w).__name__
-        raise TypeError(f"w must be a float array (inputs x units) to scale in place, got {got}")
-    try:
-        limits = np.asarray(max_norm)
-    except (ValueError, TypeError) as error:  # a ragged list
-        raise TypeError(f"max_norm must be a number or one number per replica, got {max_norm!r}") from error
-    if limits.ndim == 0:
-        check_real(max_norm, "max_norm", minimum=0.0, strict=True)
-    else:
-        if limits.dtype.kind not in "iuf" or not np.all(np.isfinite(limits)) or not np.all(limits > 0):
-            raise ValueError("max_norm must hold finite numbers > 0")
-    w[...] = cap(np, w, np.asarray(max_norm, dtype=np.float64)[..., None])
+    if w.dtype.kind != "f" or w.ndim < 2:
+        raise TypeError(f"w must be a float array (inputs x units) to scale in place, "
+                        f"got {w.dtype} array of shape {w.shape}")
+    if not np.all(max_norm > 0):
+        raise ValueError(f"max_norm must hold finite numbers > 0, got {max_norm.tolist()!r}")
+    w[...] = _cap(np, w, max_norm[..., None])
 
 
-def cap(xp, w, c):
+def _cap(xp, w, c):
     """:func:`cap_column_norms`'s formula for any array namespace, unchecked: a new array.
 
     ``c`` broadcasts against ``w`` over its rows and columns (0-d, or one per replica).
@@ -67,8 +65,9 @@ class MaxNorm(UpdateRule):
     settings = ("max_norm",)
     max_norm = Strength(strict=True, columns=True)
 
+    @validate_params(max_norm=Real(0.0, strict=True))
     def __init__(self, max_norm: float) -> None:
         self.max_norm = max_norm
 
     def after_step(self, xp, s, w, lr, state):
-        return cap(xp, w, s["max_norm"]), state
+        return _cap(xp, w, s["max_norm"]), state

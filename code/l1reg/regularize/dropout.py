@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg.core._validation import check_real, check_rng
+from l1reg.core._validation import Probability, Seed, validate_params
 
 
 class Dropout:
@@ -36,11 +36,9 @@ class Dropout:
            [0., 0., 0., 0.]])
     """
 
+    @validate_params(rate=Probability(), seed=Seed())
     def __init__(self, rate: float, seed: int | np.random.Generator) -> None:
-        self.rate = check_real(rate, "rate", minimum=0.0)
-        if self.rate >= 1.0:
-            raise ValueError(f"rate must be a finite number in [0, 1), got {self.rate:g}")
-        self.rng = check_rng(seed)
+        self.rate, self.rng = rate, seed
 
     def draw_mask(self, shape: tuple[int, ...]) -> np.ndarray:
         """A mask of 0 (dropped) and ``1 / (1 - rate)`` (kept): its mean is 1 on average."""

@@ -20,10 +20,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from l1reg.core._validation import check_positive_int
+from l1reg.core._validation import (
+    Anything,
+    Flag,
+    Instance,
+    Int,
+    ListOf,
+    Optional,
+    Real,
+    validate_fields,
+    validate_params,
+)
 from l1reg.core.training import Callback, History
 
 
+@validate_fields(history=Instance(History, "an l1reg.History", example=History),
+                 val_error=ListOf(Real(), what="a list of errors", allow_empty=True),
+                 best_epoch=Int(0))
 @dataclass
 class EarlyStoppingRun:
     """One network's run: its history, its validation error per epoch, its best epoch."""
@@ -68,12 +81,16 @@ class EarlyStopping(Callback):
         Per network, the epoch (from 1) whose parameters it holds after training.
     """
 
+    @validate_params(
+        x_val=Anything("checked against the networks when training begins", example=lambda: np.ones((2, 3))),
+        t_val=Anything("checked against the networks and x_val when training begins",
+                       example=lambda: np.eye(2)),
+        patience=Optional(Int()),
+        restore_best=Flag(),
+    )
     def __init__(self, x_val, t_val, *, patience: int | None = None, restore_best: bool = True) -> None:
         self.x_val, self.t_val = x_val, t_val
-        self.patience = None if patience is None else check_positive_int(patience, "patience")
-        if not isinstance(restore_best, bool | np.bool_):
-            raise TypeError(f"restore_best must be True or False, got {restore_best!r}")
-        self.restore_best = bool(restore_best)
+        self.patience, self.restore_best = patience, restore_best
         self.val_error: list[list[float]] = []
         self.best_epoch: list[int] = []
 

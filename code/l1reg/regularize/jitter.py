@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg.core._validation import check_real, check_rng
+from l1reg.core._validation import Real, Seed, validate_params
 
 
 class Jitter:
@@ -26,9 +26,9 @@ class Jitter:
         Source of the noise.
     """
 
+    @validate_params(sigma=Real(0.0), seed=Seed())
     def __init__(self, sigma: float, seed: int | np.random.Generator) -> None:
-        self.sigma = check_real(sigma, "sigma", minimum=0.0)
-        self.rng = check_rng(seed)
+        self.sigma, self.rng = sigma, seed
 
     def perturb(self, x: np.ndarray) -> np.ndarray:
         """``x + sigma * n``, with ``n`` a fresh standard normal draw of x's shape."""

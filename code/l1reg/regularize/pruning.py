@@ -19,11 +19,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from l1reg.core._validation import check_values
-from l1reg.core.network import Network
+from l1reg.core._validation import Anything, Array, Values, validate_params
+from l1reg.core.network import Network, OneOrMoreNetworks
 from l1reg.core.update_rules import UpdateRule
 
+_COUNTS = Anything("one int, or one per row of the weights: checked against them in the body",
+                   example=lambda: 1)
 
+
+@validate_params(w=Values(), n_pruned=_COUNTS)
 def magnitude_mask(w, n_pruned) -> np.ndarray:
     """True for the weights to keep: all but the ``n_pruned`` with the smallest ``|w|``.
 
@@ -36,7 +40,6 @@ def magnitude_mask(w, n_pruned) -> np.ndarray:
     >>> magnitude_mask([0.5, -0.1, 2.0, 0.2], 2)
     array([ True, False,  True, False])
     """
-    w = check_values(w, "w")
     if w.ndim not in (1, 2) or w.shape[-1] == 0:
         raise ValueError(f"w must be a non-empty weight vector or a stack of them (2-D), got shape {w.shape}")
     rows = np.atleast_2d(w)
@@ -60,6 +63,7 @@ def _counts(n_pruned, n_rows: int, n_weights: int) -> np.ndarray:
     return counts
 
 
+@validate_params(nets=OneOrMoreNetworks(), n_pruned=_COUNTS)
 def prune_weights(nets: Network | Sequence[Network], n_pruned) -> np.ndarray:
     """Zero, in place, the ``n_pruned`` smallest ``|w|`` of each network; return what is kept.
 
@@ -67,9 +71,7 @@ def prune_weights(nets: Network | Sequence[Network], n_pruned) -> np.ndarray:
     Returns the keep mask over each network's weights (``net.weights()`` order; one row
     per network for a list), ready for :class:`KeepPruned`.
     """
-    stack = [nets] if isinstance(nets, Network) else list(nets)
-    if not stack or not all(isinstance(net, Network) for net in stack):
-        raise TypeError("nets must be a Network or a non-empty list of Networks")
+    stack = nets if isinstance(nets, list) else [nets]
     keep = np.atleast_2d(magnitude_mask(np.stack([net.weights() for net in stack]), n_pruned))
     for net, row in zip(stack, keep, strict=True):
         net.flat[: net.n_weights][~row] = 0.0  # exact +0.0 where pruned
@@ -93,11 +95,11 @@ class KeepPruned(UpdateRule):
     array([0.9, 0. ])
     """
 
+    @validate_params(keep=Array("bool"))
     def __init__(self, keep) -> None:
-        keep = np.asarray(keep)
-        if keep.dtype != bool or keep.ndim not in (1, 2):
-            raise TypeError("keep must be a boolean array (weights, or networks x weights), "
-                            f"got {keep.dtype} of shape {keep.shape}")
+        if keep.ndim not in (1, 2):
+            raise ValueError(f"keep must be 1-D (weights) or 2-D (networks x weights), "
+                             f"got shape {keep.shape}")
         self.keep = keep
 
     def get_config(self) -> dict:

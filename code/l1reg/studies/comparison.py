@@ -20,10 +20,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg.core._validation import check_positive_int, check_real, check_strengths
+from l1reg.core._validation import (
+    Array,
+    Flag,
+    Instance,
+    Int,
+    ListOf,
+    MappingOf,
+    Optional,
+    Probability,
+    Real,
+    Seed,
+    Text,
+    validate_fields,
+    validate_params,
+)
 from l1reg.core.network import Network
 from l1reg.core.training import Callback, History, fit
-from l1reg.core.update_rules import Plain, Proximal, SubGradient, UpdateRule
+from l1reg.core.update_rules import RULE, Plain, Proximal, SubGradient, UpdateRule
 from l1reg.regularize.dropout import Dropout
 from l1reg.regularize.early_stopping import EarlyStopping
 from l1reg.regularize.jitter import Jitter
@@ -48,7 +62,11 @@ VALIDATION_SEED = 2000
 #: Items held out of each seed set's 200 training items to choose strengths (and epochs).
 VALIDATION_ITEMS = 40
 
+_RULES = ListOf(RULE, what="a list of update rules")
+_VECTOR, _COUNTS = Array(ndim=1), Array("int", ndim=1)
 
+
+@validate_fields(train_accuracy=_VECTOR, test_accuracy=_VECTOR, zeros=_COUNTS, path=Array(ndim=3))
 @dataclass
 class Sweep:
     """Final results of a sweep, one entry per rule, and every weight's path.
@@ -74,6 +92,7 @@ class Sweep:
                      self.path[:, rows])
 
 
+@validate_params(rules=_RULES, epochs=Int(), run=Int(0), batch_size=Int())
 def sweep(rules: list[UpdateRule], *, epochs: int, run: int = 0, batch_size: int = 1) -> Sweep:
     """Train the demo network on seed set ``run`` once per rule, side by side.
 
@@ -82,15 +101,12 @@ def sweep(rules: list[UpdateRule], *, epochs: int, run: int = 0, batch_size: int
     ``[Proximal(lam) for lam in lams]``; rules of different kinds may share a sweep.
     ``batch_size`` is 1 (per-item SGD, the demo's) unless given.
     """
-    if not isinstance(rules, (list, tuple)) or not rules:
-        raise ValueError("rules must be a non-empty list of update rules")
-    epochs = check_positive_int(epochs, "epochs")
     data, seeds = demo_data(run), demo_seeds(run)
     nets = [_network(seeds["init_seed"]) for _ in rules]
     path = WeightPath()
     reps = len(rules)
     histories = fit(
-        nets, _repeat(data.x_train, reps), _repeat(data.t_train, reps), rule=list(rules),
+        nets, _repeat(data.x_train, reps), _repeat(data.t_train, reps), rule=rules,
         epochs=epochs, lr=LR, seed=[seeds["order_seed"]] * reps, batch_size=batch_size,
         test_data=(_repeat(data.x_test, reps), _repeat(data.t_test, reps)), callbacks=[path],
     )
@@ -117,6 +133,10 @@ class WeightPath(Callback):
         self.weights.append(self.model.weights())
 
 
+@validate_fields(rules=_RULES,
+                 dropout=ListOf(Probability(), what="a list of dropout rates", allow_empty=True),
+                 jitter=ListOf(Real(0.0), what="a list of noise strengths", allow_empty=True),
+                 early_stopping=Flag(), curve_every=Int(0))
 @dataclass(frozen=True)
 class Method:
     """One way to regularize the demo network, with the strengths to choose from.
@@ -151,29 +171,12 @@ class Method:
     curve_every: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.rules, UpdateRule) or not isinstance(self.rules, (list, tuple)) or not self.rules:
-            raise ValueError("rules must be a non-empty list of update rules, one per strength")
-        for i, rule in enumerate(self.rules):
-            if not isinstance(rule, UpdateRule):
-                raise TypeError(f"rules[{i}] must be an update rule, got {type(rule).__name__}")
-        object.__setattr__(self, "rules", tuple(self.rules))
-        for name, upper in (("dropout", 1.0), ("jitter", None)):
-            values = getattr(self, name)
-            if not isinstance(values, (list, tuple)):
-                raise TypeError(f"{name} must be a list of strengths, got {type(values).__name__}")
-            values = tuple(check_real(v, f"{name}[{i}]", minimum=0.0) for i, v in enumerate(values))
-            if upper is not None and any(v >= upper for v in values):
-                raise ValueError(f"{name} rates must lie in [0, 1), got {list(values)}")
-            object.__setattr__(self, name, values)
+        for name in ("rules", "dropout", "jitter"):  # the table gives lists; a frozen Method keeps tuples
+            object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.dropout and self.jitter:
             raise ValueError("dropout and jitter cannot be combined here: give one of them")
         if len(self.rules) > 1 and (self.dropout or self.jitter):
             raise ValueError("rules must be a single rule when dropout or jitter is a grid")
-        if not isinstance(self.early_stopping, bool):
-            raise TypeError(f"early_stopping must be True or False, got {self.early_stopping!r}")
-        every = self.curve_every
-        if isinstance(every, bool) or not isinstance(every, int) or every < 0:
-            raise ValueError(f"curve_every must be an int >= 0, got {self.curve_every!r}")
         if self.curve_every and self.n_candidates > 1:
             raise ValueError("curve_every needs a method with one candidate, got "
                              f"{self.n_candidates}")
@@ -193,6 +196,11 @@ class Method:
         return [repr(rule) for rule in self.rules]
 
 
+@validate_fields(candidates=ListOf(Text(what="a candidate's label", example="Plain()"),
+                                  what="a list of labels"),
+                 chosen=_COUNTS, val_error=Array(ndim=2), train_accuracy=_VECTOR, test_accuracy=_VECTOR,
+                 zeros=_COUNTS, largest=_VECTOR, best_epoch=Optional(_COUNTS), seconds=Real(0.0),
+                 curve=Optional(Array(ndim=2)), curve_epochs=Optional(_COUNTS))
 @dataclass
 class Result:
     """One method's results, one entry per seed set (its chosen candidate), and its time.
@@ -217,6 +225,7 @@ class Result:
     curve_epochs: np.ndarray | None = None
 
 
+@validate_fields(**dict.fromkeys(("x", "t", "x_val", "t_val", "x_test", "t_test"), Array(ndim=3)))
 @dataclass(frozen=True)
 class SeedSets:
     """Each seed set's data, stacked: training part, validation part, large test set."""
@@ -234,6 +243,7 @@ class SeedSets:
                           (self.x, self.t, self.x_val, self.t_val, self.x_test, self.t_test)))
 
 
+@validate_params(n_runs=Int(), n_validation=Int(), n_test=Int())
 def seed_sets(n_runs: int, n_validation: int = VALIDATION_ITEMS,
               n_test: int = LARGE_TEST_ITEMS) -> SeedSets:
     """The data of seed sets ``0 .. n_runs - 1``: the 200 training items split in two.
@@ -242,7 +252,6 @@ def seed_sets(n_runs: int, n_validation: int = VALIDATION_ITEMS,
     (drawn with seed ``VALIDATION_SEED + r``), the rest are trained on; the test set is
     :func:`l1reg.studies.demo.demo_large_test` with ``n_test`` items.
     """
-    n_runs = check_positive_int(n_runs, "n_runs")
     parts = []
     for r in range(n_runs):
         d = demo_data(r)
@@ -251,6 +260,9 @@ def seed_sets(n_runs: int, n_validation: int = VALIDATION_ITEMS,
     return SeedSets(*(_stack(p[i] for p in parts) for i in range(6)))
 
 
+@validate_params(methods=MappingOf(Instance(Method, "an l1reg.studies.comparison.Method", example=Method),
+                                what="a dict of name -> Method"),
+                 n_runs=Int(), epochs=Int(), n_validation=Int(), n_test=Int())
 def compare(methods: dict[str, Method], *, n_runs: int, epochs: int,
             n_validation: int = VALIDATION_ITEMS, n_test: int = LARGE_TEST_ITEMS) -> dict[str, Result]:
     """Train every method on seed sets ``0 .. n_runs - 1`` of the demo, choose, and score it.
@@ -264,14 +276,6 @@ def compare(methods: dict[str, Method], *, n_runs: int, epochs: int,
     training accuracy is measured on the items trained on; ``zeros`` counts weights
     that are exactly 0 and ``largest`` is the largest ``|w|``.
     """
-    if not isinstance(methods, dict) or not methods:
-        raise ValueError("methods must be a non-empty dict of name -> Method")
-    for name, method in methods.items():
-        if not isinstance(method, Method):
-            raise TypeError(f"methods[{name!r}] must be an l1reg.studies.comparison.Method, "
-                            f"got {type(method).__name__}")
-    n_runs = check_positive_int(n_runs, "n_runs")
-    epochs = check_positive_int(epochs, "epochs")
     data = seed_sets(n_runs, n_validation, n_test)
     return {name: _run_method(method, data, n_runs, epochs) for name, method in methods.items()}
 
@@ -283,7 +287,7 @@ def _run_method(method: Method, data: SeedSets, n_runs: int, epochs: int) -> Res
     seeds = [demo_seeds(r)["order_seed"] for r in range(n_runs) for _ in range(n_cand)]
     rules = list(method.rules) * (n_runs * n_cand // len(method.rules))
     stopper = EarlyStopping(stack.x_val, stack.t_val) if method.early_stopping else None
-    curve = TestCurve(stack.x_test, stack.t_test, method.curve_every) if method.curve_every else None
+    curve = _TestCurve(stack.x_test, stack.t_test, method.curve_every) if method.curve_every else None
     callbacks = [c for c in (stopper, curve) if c is not None]
     start = time.perf_counter()
     fit(nets, stack.x, stack.t, rule=rules, epochs=epochs, lr=LR, seed=seeds,
@@ -324,11 +328,11 @@ class GridDropout(Dropout):
     With every rate equal it draws and trains exactly as ``Dropout(rate, seed)``.
     """
 
+    @validate_params(rates=ListOf(Probability(), what="a list of dropout rates, one per network"),
+                     seed=Seed())
     def __init__(self, rates, seed) -> None:
-        rates = np.asarray(rates, dtype=float)
-        super().__init__(float(rates.max()), seed)  # checks the largest rate and the seed
-        check_real(float(rates.min()), "rates", minimum=0.0)
-        self.rates = rates
+        super().__init__(max(rates), seed)
+        self.rates = np.array(rates)
 
     def draw_mask(self, shape: tuple[int, ...]) -> np.ndarray:
         keep = 1.0 - self.rates.reshape((-1,) + (1,) * (len(shape) - 1))  # one row per network
@@ -338,28 +342,26 @@ class GridDropout(Dropout):
 class GridJitter(Jitter):
     """Input noise with its own ``sigma`` for each network of a stack (see :class:`GridDropout`)."""
 
+    @validate_params(sigmas=ListOf(Real(0.0), what="a list of noise strengths, one per network"), seed=Seed())
     def __init__(self, sigmas, seed) -> None:
-        sigmas = np.asarray(sigmas, dtype=float)
-        super().__init__(float(sigmas.min()), seed)  # checks the smallest sigma and the seed
-        self.sigmas = sigmas
+        super().__init__(min(sigmas), seed)
+        self.sigmas = np.array(sigmas)
 
     def perturb(self, x: np.ndarray) -> np.ndarray:
         sigma = self.sigmas.reshape((-1,) + (1,) * (x.ndim - 1))
         return x + sigma * self.rng.standard_normal(x.shape)
 
 
-class TestCurve(Callback):
+class _TestCurve(Callback):
     """A callback that scores the test items every ``every`` epochs (test accuracy).
 
     ``accuracy[k]`` holds one accuracy per network after epoch ``epochs[k]``; cheaper
     than ``fit``'s ``test_data``, which scores every epoch.
     """
 
-    __test__ = False  # not a pytest test class
-
     def __init__(self, x_test, t_test, every: int) -> None:
         self.x_test, self.t_test = x_test, t_test
-        self.every = check_positive_int(every, "every")
+        self.every = every
         self.epochs: list[int] = []
         self.accuracy: list[np.ndarray] = []
 
@@ -385,6 +387,9 @@ def _stack(arrays) -> np.ndarray:
 # --- the demo: a sweep over lam -----------------------------------------------------------
 
 
+@validate_fields(lams=_VECTOR, train_accuracy=_VECTOR, test_accuracy=_VECTOR, sum_abs_w=_VECTOR,
+                 max_abs_w=_VECTOR, n_small=_COUNTS, n_weights=Int(), tol=Real(0.0, strict=True),
+                 epochs=Int())
 @dataclass(frozen=True)
 class LamSweep:
     """What training the demo with each ``lam`` gave: one entry per ``lam``.
@@ -403,6 +408,8 @@ class LamSweep:
     epochs: int
 
 
+@validate_params(lams=ListOf(Real(0.0), what="a list of penalty strengths"), run=Int(0), epochs=Int(),
+                 tol=Real(0.0, strict=True))
 def lam_sweep(lams, run: int = 0, epochs: int = EPOCHS, tol: float = 1e-3) -> LamSweep:
     """Train the demo network once per ``lam`` on seed set ``run``; see :class:`LamSweep`.
 
@@ -411,8 +418,6 @@ def lam_sweep(lams, run: int = 0, epochs: int = EPOCHS, tol: float = 1e-3) -> La
     (``tests/test_comparison.py`` checks it bit for bit): every run starts from the same
     data, weights and visiting order, so ``lam`` is the only thing that changes.
     """
-    lams = check_strengths(lams)
-    tol = check_real(tol, "tol", minimum=0.0, strict=True)
     swept = sweep([SubGradient(lam) for lam in lams], epochs=epochs, run=run)
     abs_w = [np.abs(w) for w in swept.weights]
     return LamSweep(
@@ -436,6 +441,10 @@ DIGITS_LR, DIGITS_EPOCHS, DIGITS_BATCH = 0.1, 40, 32
 DIGITS_ORDER_OFFSET = 10  # the visiting order's seed is the weights' seed + 10
 
 
+@validate_params(lam=Real(0.0), seed=Int(0),
+                 digits=Instance(DemoData, "a DemoData (x_train, t_train, x_test, t_test)",
+                                 example=lambda: DemoData(np.ones((1, 64)), np.eye(10)[:1], np.ones((1, 64)),
+                                                          np.eye(10)[:1])))
 def train_digits(lam: float, seed: int, digits: DemoData) -> tuple[Network, History]:
     """Train a 64-16-10 network on the digits with ``Proximal(lam)`` on its input weights.
 
@@ -444,7 +453,6 @@ def train_digits(lam: float, seed: int, digits: DemoData) -> tuple[Network, Hist
     (``lam = 0``: plain SGD). ``digits`` is :func:`l1reg.studies.data.load_digits_data`'s split;
     its test items are scored after every epoch. Returns the network and its history.
     """
-    lam = check_real(lam, "lam", minimum=0.0)
     net = Network(64, 16, 10, seed=seed, loss="cross_entropy")
     rule = Proximal(lam) if lam > 0 else Plain()
     history = fit(net, digits.x_train, digits.t_train, rule=rule, on=("ih_weights",), epochs=DIGITS_EPOCHS,

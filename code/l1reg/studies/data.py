@@ -14,8 +14,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from l1reg.core._validation import check_matrix, check_positive_int, check_real, check_rng
-from l1reg.core.network import Network
+from l1reg.core._validation import (
+    Array,
+    Instance,
+    Int,
+    ListOf,
+    Matrix,
+    Real,
+    Seed,
+    Values,
+    validate_params,
+)
+from l1reg.core.network import NETWORK, Network
 
 GENERATOR_WEIGHT_RANGE = 9.9
 # The article does not publish its input range. With [-10, 10] a learner whose first
@@ -34,6 +44,7 @@ class DemoData(NamedTuple):
     t_test: np.ndarray
 
 
+@validate_params(seed=Seed(), n_input=Int(), n_hidden=Int(), n_output=Int(2))
 def make_generator(
     seed: int | np.random.Generator, n_input: int = 10, n_hidden: int = 15, n_output: int = 4
 ) -> Network:
@@ -41,6 +52,7 @@ def make_generator(
     return Network(n_input, n_hidden, n_output, seed=seed, init_range=GENERATOR_WEIGHT_RANGE)
 
 
+@validate_params(n_items=Int(), n_input=Int(), seed=Seed(), input_range=Real(0.0, strict=True))
 def make_inputs(
     n_items: int,
     n_input: int,
@@ -48,33 +60,25 @@ def make_inputs(
     input_range: float = DEMO_INPUT_RANGE,
 ) -> np.ndarray:
     """``n_items`` input vectors, each value uniform in ``[-input_range, input_range]``."""
-    n_items = check_positive_int(n_items, "n_items")
-    n_input = check_positive_int(n_input, "n_input")
-    input_range = check_real(input_range, "input_range", minimum=0.0, strict=True)
-    return check_rng(seed).uniform(-input_range, input_range, size=(n_items, n_input))
+    return seed.uniform(-input_range, input_range, size=(n_items, n_input))
 
 
+@validate_params(classes=Array("int", ndim=1, min_size=0), n_classes=Int())
 def one_hot(classes: np.ndarray, n_classes: int) -> np.ndarray:
     """Encode integer class labels as rows of a one-hot matrix."""
-    n_classes = check_positive_int(n_classes, "n_classes")
-    try:
-        classes = np.asarray(classes)
-    except ValueError:  # a ragged list
-        raise ValueError("classes must be a 1-D array of ints") from None
-    if classes.size == 0:
-        classes = classes.astype(np.int64)  # np.asarray([]) is float; an empty list is fine
-    if classes.ndim != 1 or not np.issubdtype(classes.dtype, np.integer):
-        raise ValueError("classes must be a 1-D array of ints")
     if classes.size and (classes.min() < 0 or classes.max() >= n_classes):
         raise ValueError(f"classes must lie in [0, {n_classes - 1}]")
     return np.eye(n_classes)[classes]
 
 
+@validate_params(generator=NETWORK, x=Matrix())
 def label_items(generator: Network, x) -> np.ndarray:
     """One-hot targets: each item's class is the generator's arg-max output."""
     return one_hot(generator.predict(x), generator.n_output)
 
 
+@validate_params(n_train=Int(), n_test=Int(), generator_seed=Seed(), train_seed=Seed(), test_seed=Seed(),
+                 input_range=Real(0.0, strict=True))
 def make_demo_data(
     n_train: int = 200,
     n_test: int = 40,
@@ -89,8 +93,6 @@ def make_demo_data(
     The generator, the training inputs and the test inputs each have their own seed,
     so changing one leaves the other two as they were.
     """
-    n_train = check_positive_int(n_train, "n_train")
-    n_test = check_positive_int(n_test, "n_test")
     generator = make_generator(generator_seed)
     x_train = make_inputs(n_train, generator.n_input, train_seed, input_range)
     x_test = make_inputs(n_test, generator.n_input, test_seed, input_range)
@@ -121,18 +123,21 @@ class LoanData(NamedTuple):
     flipped: np.ndarray
 
 
+@validate_params(income=Values())
 def loan_boundary(income) -> np.ndarray:
     """The debt on the true boundary for a given income: ``0.8 * income + 0.1``."""
-    income = np.asarray(income, dtype=np.float64)
     return LOAN_SLOPE * income + LOAN_INTERCEPT
 
 
+@validate_params(x=Matrix())
 def loan_true_classes(x) -> np.ndarray:
     """The noise-free decision: 1 (approved) where ``debt < 0.8 * income + 0.1``, else 0."""
-    x = check_matrix(x, "x", n_columns=2)
+    if x.shape[1] != 2:
+        raise ValueError(f"x must have 2 columns (income, debt), got shape {x.shape}")
     return (x[:, 1] < loan_boundary(x[:, 0])).astype(np.int64)
 
 
+@validate_params(n_items=Int(), seed=Seed(), flip=Real(0.0, maximum=0.5))
 def make_loan_data(n_items: int, seed: int | np.random.Generator, *, flip: float = 0.1) -> LoanData:
     """``n_items`` loan applications with a fraction ``flip`` of the labels flipped.
 
@@ -151,25 +156,20 @@ def make_loan_data(n_items: int, seed: int | np.random.Generator, *, flip: float
         Probability that an item's label is flipped, in ``[0, 0.5]`` (at 0.5 the
         labels carry no information; above it they would point the wrong way).
     """
-    n_items = check_positive_int(n_items, "n_items")
-    flip = check_real(flip, "flip", minimum=0.0)
-    if flip > 0.5:
-        raise ValueError(f"flip must be a probability in [0, 0.5], got {flip:g}")
-    rng = check_rng(seed)
-    x = rng.uniform(-LOAN_INPUT_RANGE, LOAN_INPUT_RANGE, size=(n_items, 2))
-    flipped = rng.random(n_items) < flip
+    x = seed.uniform(-LOAN_INPUT_RANGE, LOAN_INPUT_RANGE, size=(n_items, 2))
+    flipped = seed.random(n_items) < flip
     classes = np.where(flipped, 1 - loan_true_classes(x), loan_true_classes(x))
     return LoanData(x, one_hot(classes, 2), flipped)
 
 
+@validate_params(n_items=Int(), seeds=ListOf(Seed(), what="a list of seeds, one per replica"),
+                 flip=Real(0.0, maximum=0.5))
 def make_loan_replicas(n_items: int, seeds, *, flip: float = 0.1) -> LoanData:
     """One :func:`make_loan_data` set per seed, stacked for :func:`l1reg.fit` on a list of networks.
 
     Returns arrays of shapes (replicas x n_items x 2) for ``x`` and ``t`` and
     (replicas x n_items) for ``flipped``.
     """
-    if not isinstance(seeds, (list, tuple)) or not seeds:
-        raise ValueError("seeds must be a non-empty list of seeds, one per replica")
     sets = [make_loan_data(n_items, seed, flip=flip) for seed in seeds]
     return LoanData(*(np.stack(parts) for parts in zip(*sets, strict=True)))
 
@@ -179,6 +179,7 @@ def make_loan_replicas(n_items: int, seeds, *, flip: float = 0.1) -> LoanData:
 DIGITS_SIDE = 8  # load_digits: 8 x 8 images, pixel values 0..16
 
 
+@validate_params(n_test=Int(), seed=Seed())
 def load_digits_data(n_test: int = 450, seed: int | np.random.Generator = 0) -> DemoData:
     """scikit-learn's bundled handwritten digits, split into training and test items.
 
@@ -189,12 +190,11 @@ def load_digits_data(n_test: int = 450, seed: int | np.random.Generator = 0) -> 
     """
     from sklearn.datasets import load_digits  # optional dependency: only this loader needs it
 
-    n_test = check_positive_int(n_test, "n_test")
     digits = load_digits()
     n_items = len(digits.target)
     if n_test >= n_items:
         raise ValueError(f"n_test must be smaller than the {n_items} images, got {n_test}")
-    order = check_rng(seed).permutation(n_items)
+    order = seed.permutation(n_items)
     x = digits.data / 16.0
     t = one_hot(digits.target.astype(np.int64), 10)
     test, train = order[:n_test], order[n_test:]
@@ -213,6 +213,12 @@ class NoisyInputs(NamedTuple):
     n_real: int
 
 
+_DEMO_DATA = Instance(
+    DemoData, "a DemoData (x_train, t_train, x_test, t_test)",
+    example=lambda: DemoData(np.arange(4.0).reshape(2, 2), np.eye(2), np.ones((1, 2)), np.eye(2)[:1]))
+
+
+@validate_params(data=_DEMO_DATA, n_noise=Int(), seed=Seed())
 def add_noise_inputs(data: DemoData, n_noise: int, seed: int | np.random.Generator) -> NoisyInputs:
     """Append ``n_noise`` inputs that look like real ones but carry no information.
 
@@ -233,19 +239,14 @@ def add_noise_inputs(data: DemoData, n_noise: int, seed: int | np.random.Generat
     >>> bool(np.allclose(noisy.data.x_train.var(axis=0)[2:], d.x_train.var(axis=0)[noisy.sources]))
     True
     """
-    if not isinstance(data, DemoData):
-        raise TypeError("data must be a DemoData (x_train, t_train, x_test, t_test), "
-                        f"got {type(data).__name__}")
-    n_noise = check_positive_int(n_noise, "n_noise")
-    rng = check_rng(seed)
     varies = np.flatnonzero(np.ptp(data.x_train, axis=0) > 0)
     if varies.size == 0:
         raise ValueError("data.x_train must have a column that varies to copy; all are constant")
-    sources = rng.choice(varies, size=n_noise)
+    sources = seed.choice(varies, size=n_noise)
 
     def shuffled(x: np.ndarray) -> np.ndarray:
         # each noise column gets its own permutation of the items
-        return np.stack([x[rng.permutation(len(x)), c] for c in sources], axis=1)
+        return np.stack([x[seed.permutation(len(x)), c] for c in sources], axis=1)
 
     x_train = np.hstack([data.x_train, shuffled(data.x_train)])
     x_test = np.hstack([data.x_test, shuffled(data.x_test)])
@@ -253,6 +254,7 @@ def add_noise_inputs(data: DemoData, n_noise: int, seed: int | np.random.Generat
     return NoisyInputs(noisy, sources, data.x_train.shape[1])
 
 
+@validate_params(data=_DEMO_DATA)
 def standardize(data: DemoData) -> DemoData:
     """Centre and scale every input by its training mean and standard deviation.
 
@@ -269,9 +271,6 @@ def standardize(data: DemoData) -> DemoData:
     >>> d.x_train.tolist(), d.x_test.tolist()
     ([[-1.0, 0.0], [1.0, 0.0]], [[0.0, 1.0]])
     """
-    if not isinstance(data, DemoData):
-        raise TypeError("data must be a DemoData (x_train, t_train, x_test, t_test), "
-                        f"got {type(data).__name__}")
     mean, std = data.x_train.mean(axis=0), data.x_train.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     return DemoData((data.x_train - mean) / std, data.t_train, (data.x_test - mean) / std, data.t_test)
@@ -291,18 +290,17 @@ def load_diabetes_data() -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+@validate_params(x=Matrix(), t=Matrix(), n_validation=Int(), seed=Seed())
 def split_validation(x, t, n_validation: int, seed: int | np.random.Generator):
     """Split items at random into training and validation parts.
 
     Returns ``(x_train, t_train, x_val, t_val)``; the ``n_validation`` validation
     items are drawn from ``seed``, and both parts keep the items' original order.
     """
-    x, t = np.asarray(x), np.asarray(t)
-    if x.ndim != 2 or t.ndim != 2 or len(x) != len(t):
-        raise ValueError(f"x and t must be 2-D with one row per item, got shapes {x.shape} and {t.shape}")
-    n_validation = check_positive_int(n_validation, "n_validation")
+    if len(x) != len(t):
+        raise ValueError(f"x and t must have one row per item each, got shapes {x.shape} and {t.shape}")
     if n_validation >= len(x):
         raise ValueError(f"n_validation must be smaller than the {len(x)} items, got {n_validation}")
     held_out = np.zeros(len(x), dtype=bool)
-    held_out[check_rng(seed).choice(len(x), size=n_validation, replace=False)] = True
+    held_out[seed.choice(len(x), size=n_validation, replace=False)] = True
     return x[~held_out], t[~held_out], x[held_out], t[held_out]

@@ -9,13 +9,12 @@ console version is ``python -m l1reg demo``.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg.core._validation import check_positive_int, check_real
-from l1reg.core.network import Network
+from l1reg.core._validation import Anything, Instance, Int, Options, Real, validate_fields, validate_params
+from l1reg.core.network import NETWORK, Network
 from l1reg.core.penalties import L1
 from l1reg.core.training import History, fit
 from l1reg.studies.data import DemoData, label_items, make_demo_data, make_generator, make_inputs
@@ -36,21 +35,18 @@ LARGE_TEST_SEED = 2017
 ARTICLE_ACCURACY = {"without L1": (94.00, 55.00), "with L1": (94.50, 67.50)}
 
 
+@validate_params(run=Int(0))
 def demo_seeds(run: int = 0) -> dict[str, int]:
     """Five distinct seeds for one run of the demo; run 0 is the book's demo.
 
     Run ``r`` uses seeds ``5r`` (generator), ``5r+1`` (training inputs), ``5r+2``
     (test inputs), ``5r+3`` (initial weights) and ``5r+4`` (visiting order).
     """
-    if isinstance(run, bool) or not isinstance(run, numbers.Integral):
-        raise TypeError(f"run must be an int, got {type(run).__name__}")
-    if run < 0:
-        raise ValueError(f"run must be a non-negative int, got {run}")
-    run = int(run)
     names = ("generator_seed", "train_seed", "test_seed", "init_seed", "order_seed")
     return {name: 5 * run + i for i, name in enumerate(names)}
 
 
+@validate_params(run=Int(0))
 def demo_data(run: int = 0) -> DemoData:
     """The demo's 200 training and 40 test items for seed set ``run``."""
     s = demo_seeds(run)
@@ -59,6 +55,7 @@ def demo_data(run: int = 0) -> DemoData:
     )
 
 
+@validate_params(run=Int(0), n_items=Int())
 def demo_large_test(run: int = 0, n_items: int = LARGE_TEST_ITEMS) -> tuple[np.ndarray, np.ndarray]:
     """A large test set (inputs, one-hot targets) from seed set ``run``'s generator.
 
@@ -72,20 +69,20 @@ def demo_large_test(run: int = 0, n_items: int = LARGE_TEST_ITEMS) -> tuple[np.n
     >>> x.shape, t.shape
     ((3, 10), (3, 4))
     """
-    s = demo_seeds(run)
-    n_items = check_positive_int(n_items, "n_items")
-    generator = make_generator(s["generator_seed"])
-    x = make_inputs(n_items, N_INPUT, np.random.default_rng((LARGE_TEST_SEED, int(run))))
+    generator = make_generator(demo_seeds(run)["generator_seed"])
+    x = make_inputs(n_items, N_INPUT, np.random.default_rng((LARGE_TEST_SEED, run)))
     return x, label_items(generator, x)
 
 
+@validate_params(lam=Real(0.0), run=Int(0))
 def demo_network(lam: float, run: int = 0) -> Network:
     """A fresh 10-8-4 network; L1 on its weights when ``lam > 0`` (biases unpenalized)."""
-    lam = check_real(lam, "lam", minimum=0.0)
     penalty = L1(lam) if lam > 0 else None
     return Network(N_INPUT, N_HIDDEN, N_OUTPUT, seed=demo_seeds(run)["init_seed"], weight_penalty=penalty)
 
 
+@validate_fields(net=NETWORK,
+                 history=Instance(History, "an l1reg.History", example=History))
 @dataclass
 class DemoRun:
     """A trained network and its per-epoch history."""
@@ -102,6 +99,8 @@ class DemoRun:
         return self.history.test_accuracy[-1]
 
 
+@validate_params(lam=Real(0.0), run=Int(0), epochs=Int(),
+                 test_data=Anything("(inputs, one-hot targets) sized for the network: checked by fit"))
 def run_demo(lam: float, run: int = 0, epochs: int = EPOCHS, test_data: tuple | None = None) -> DemoRun:
     """Train the demo network with penalty strength ``lam`` on seed set ``run``.
 
@@ -118,6 +117,8 @@ def run_demo(lam: float, run: int = 0, epochs: int = EPOCHS, test_data: tuple | 
     return DemoRun(net, history)
 
 
+@validate_params(n_runs=Int(), lam=Real(0.0), epochs=Int(), large_test_items=Int(),
+                 engine=Options("compiled", "numpy"))
 def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS,
                large_test_items: int = LARGE_TEST_ITEMS, engine: str = "compiled") -> dict[str, np.ndarray]:
     """Final accuracies and weight sizes of the demo without and with L1 over seed sets 0..n_runs-1.
@@ -140,8 +141,6 @@ def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS,
         (:func:`demo_large_test`); under ``"sum_w_plain"`` and ``"sum_w_l1"`` the
         trained networks' ``sum |w|`` over their 112 weights (biases excluded).
     """
-    n_runs = check_positive_int(n_runs, "n_runs")
-    large_test_items = check_positive_int(large_test_items, "large_test_items")
     runs = range(n_runs)
     datas = [demo_data(r) for r in runs]
     stacked = {k: np.stack([getattr(d, k) for d in datas]) for k in DemoData._fields}
@@ -162,6 +161,7 @@ def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS,
     return result
 
 
+@validate_params(epochs=Int())
 def print_demo(epochs: int = EPOCHS) -> None:
     """Print a console run like the article's: data summary, two runs, four accuracies."""
     data = demo_data()

@@ -19,10 +19,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg.core._validation import check_matrix, check_positive_int, check_real, check_values
+from l1reg.core._validation import (
+    Array,
+    Flag,
+    Int,
+    Matrix,
+    Optional,
+    Real,
+    check_matrix,
+    validate_fields,
+    validate_params,
+)
 from l1reg.core.update_rules import Proximal
 
 
+@validate_fields(weights=Array(ndim=1), bias=Real(), n_iter=Int(0), converged=Flag())
 @dataclass
 class LinearFit:
     """Weights and bias of a fitted linear model, and how the fit went."""
@@ -37,19 +48,19 @@ class LinearFit:
         return check_matrix(x, "x", n_columns=self.weights.size) @ self.weights + self.bias
 
 
+@validate_params(x=Matrix(), y=Array(ndim=1), weights=Array(ndim=1), bias=Real(), lam=Real(0.0))
 def lasso_objective(x, y, weights, bias: float, lam: float) -> float:
     """``1/(2n) * sum_i (y_i - x_i @ w - b)^2 + lam * sum_j |w_j|``."""
-    x, y = _check_xy(x, y)
-    weights = check_values(weights, "weights")
+    _check_rows(x, y)
     if weights.shape != (x.shape[1],):
         raise ValueError(f"weights must be a 1-D array with one weight per column of x ({x.shape[1]}), "
                          f"got shape {weights.shape}")
-    bias = check_real(bias, "bias")
-    lam = check_real(lam, "lam", minimum=0.0)
     residual = y - x @ weights - bias
     return float(0.5 * np.mean(residual**2) + lam * np.sum(np.abs(weights)))
 
 
+@validate_params(x=Matrix(), y=Array(ndim=1), lam=Real(0.0), lr=Optional(Real(0.0, strict=True)),
+                 max_iter=Int(), tol=Real(0.0, strict=True))
 def fit_lasso_proximal(
     x, y, lam: float, *, lr: float | None = None, max_iter: int = 200_000, tol: float = 1e-12
 ) -> LinearFit:
@@ -81,10 +92,8 @@ def fit_lasso_proximal(
         If a weight becomes NaN or infinite (``lr`` far above ``1 / L``): the fit has
         diverged and there is nothing to report as converged.
     """
-    x, y = _check_xy(x, y)
+    _check_rows(x, y)
     rule = Proximal(lam)
-    max_iter = check_positive_int(max_iter, "max_iter")
-    tol = check_real(tol, "tol", minimum=0.0, strict=True)
     x_mean, y_mean = x.mean(axis=0), y.mean()
     xc, yc = x - x_mean, y - y_mean
     n = len(x)
@@ -93,7 +102,6 @@ def fit_lasso_proximal(
         if curvature <= 0:
             raise ValueError("x must have at least one column that is not constant")
         lr = 1.0 / curvature
-    lr = check_real(lr, "lr", minimum=0.0, strict=True)
 
     w, s = np.zeros(x.shape[1]), rule.strengths(np.float64)
     n_iter, converged = 0, False
@@ -113,10 +121,7 @@ def fit_lasso_proximal(
     return LinearFit(weights=w, bias=float(y_mean - x_mean @ w), n_iter=n_iter, converged=converged)
 
 
-def _check_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
-    x = check_matrix(x, "x")
-    y = check_values(y, "y")
-    if y.shape != (len(x),):
+def _check_rows(x: np.ndarray, y: np.ndarray) -> None:
+    if len(y) != len(x):
         raise ValueError(f"y must be a 1-D array with one target per row of x ({len(x)}), "
                          f"got shape {y.shape}")
-    return x, y

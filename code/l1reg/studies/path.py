@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg.core._validation import check_positive_int, check_strengths
+from l1reg.core._validation import Array, Int, ListOf, Options, Real, validate_fields, validate_params
 from l1reg.core.network import Network
 from l1reg.core.training import fit
 from l1reg.core.update_rules import L2Gradient, Plain, Proximal, SubGradient, UpdateRule
@@ -26,6 +26,8 @@ from l1reg.studies.demo import EPOCHS, LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_dat
 RULES = {"proximal": Proximal, "subgradient": SubGradient, "l2": L2Gradient}
 
 
+@validate_fields(lams=Array(ndim=1), rule=Options(*RULES), ih_weights=Array(ndim=3), ho_weights=Array(ndim=3),
+                 train_accuracy=Array(ndim=1), test_accuracy=Array(ndim=1))
 @dataclass(frozen=True)
 class LamPath:
     """The trained demo networks of a path, one row per ``lam``.
@@ -75,6 +77,8 @@ class LamPath:
         return np.sum(np.all(self.ih_weights == 0.0, axis=2), axis=1)
 
 
+@validate_params(lams=ListOf(Real(0.0), what="a list of penalty strengths"), rule=Options(*RULES), run=Int(0),
+                 epochs=Int(), engine=Options("compiled", "numpy"))
 def demo_lam_path(lams: Sequence[float], *, rule: str = "proximal", run: int = 0,
                   epochs: int = EPOCHS, engine: str = "compiled") -> LamPath:
     """Train the demo network once per ``lam`` with ``rule``, side by side; see :class:`LamPath`.
@@ -101,10 +105,6 @@ def demo_lam_path(lams: Sequence[float], *, rule: str = "proximal", run: int = 0
     >>> path.zeros.tolist()  # lam = 0.5 removes every weight in two epochs
     [0, 112]
     """
-    lams = check_strengths(lams)
-    if not isinstance(rule, str) or rule not in RULES:
-        raise ValueError(f"rule must be one of {sorted(RULES)}, got {rule!r}")
-    epochs = check_positive_int(epochs, "epochs")
     data, seeds = demo_data(run), demo_seeds(run)
     rules: list[UpdateRule] = [RULES[rule](lam) if lam > 0 else Plain() for lam in lams]
     nets = [Network(N_INPUT, N_HIDDEN, N_OUTPUT, seed=seeds["init_seed"]) for _ in lams]

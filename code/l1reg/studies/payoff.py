@@ -20,10 +20,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg.core._validation import check_positive_int, check_real, check_rng
-from l1reg.core.network import Network, forward, hit_rate
+from l1reg.core._validation import (
+    Array,
+    Instance,
+    Int,
+    ListOf,
+    MappingOf,
+    Matrix,
+    Options,
+    Probability,
+    Real,
+    Seed,
+    Values,
+    validate_fields,
+    validate_params,
+)
+from l1reg.core.losses import LOSSES
+from l1reg.core.network import NETWORK, Network, forward, hit_rate
 from l1reg.core.training import fit
-from l1reg.core.update_rules import UpdateRule
+from l1reg.core.update_rules import RULE, UpdateRule
 from l1reg.studies.data import make_generator, make_inputs, one_hot
 
 #: Base of every seed of the study: seed set ``s`` of setting ``(d, n)`` draws its
@@ -32,6 +47,7 @@ STUDY_SEED = 707
 _PURPOSES = {"train": 0, "validation": 1, "test": 2, "init": 3, "order": 4, "flip": 5}
 
 
+@validate_fields(network=NETWORK, relevant=Array("int", ndim=1), n_input=Int())
 @dataclass(frozen=True)
 class SparseGenerator:
     """The truth: a ``network`` that reads only the inputs listed in ``relevant``."""
@@ -46,6 +62,7 @@ class SparseGenerator:
         return self.network.n_output
 
 
+@validate_fields(x=Matrix(), t=Matrix(), flipped=Array("bool", ndim=1))
 @dataclass(frozen=True)
 class SparseData:
     """Inputs ``x``, one-hot recorded targets ``t``, and where noise ``flipped`` a label."""
@@ -55,6 +72,7 @@ class SparseData:
     flipped: np.ndarray
 
 
+@validate_params(seed=Seed(), n_input=Int(), n_relevant=Int(), n_hidden=Int(), n_output=Int(2))
 def make_sparse_generator(
     seed: int | np.random.Generator, n_input: int, n_relevant: int = 5,
     n_hidden: int = 10, n_output: int = 4,
@@ -70,25 +88,25 @@ def make_sparse_generator(
     >>> truth.relevant.size, truth.network.n_input, truth.n_classes
     (5, 5, 4)
     """
-    n_input = check_positive_int(n_input, "n_input")
-    n_relevant = check_positive_int(n_relevant, "n_relevant")
     if n_relevant > n_input:
         raise ValueError(f"n_relevant must be at most n_input ({n_input}), got {n_relevant}")
-    rng = check_rng(seed)
-    relevant = np.sort(rng.choice(n_input, size=n_relevant, replace=False))
-    network = make_generator(rng, n_relevant, check_positive_int(n_hidden, "n_hidden"),
-                             check_positive_int(n_output, "n_output"))
+    relevant = np.sort(seed.choice(n_input, size=n_relevant, replace=False))
+    network = make_generator(seed, n_relevant, n_hidden, n_output)
     return SparseGenerator(network, relevant, n_input)
 
 
+_GENERATOR = Instance(SparseGenerator, "a SparseGenerator", example=lambda: make_sparse_generator(0, 3, 2))
+
+
+@validate_params(generator=_GENERATOR, x=Matrix())
 def sparse_classes(generator: SparseGenerator, x) -> np.ndarray:
     """The true class of each item: the generator's arg-max on the relevant inputs only."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or x.shape[1] != generator.n_input:
+    if x.shape[1] != generator.n_input:
         raise ValueError(f"x must have shape (items, {generator.n_input}), got {x.shape}")
     return generator.network.predict(x[:, generator.relevant])
 
 
+@validate_params(classes=Array("int", ndim=1, min_size=0), n_classes=Int(2), flip=Probability(), seed=Seed())
 def flip_labels(classes, n_classes: int, flip: float, seed: int | np.random.Generator):
     """Move each label, with probability ``flip``, to one of the other classes at random.
 
@@ -100,21 +118,13 @@ def flip_labels(classes, n_classes: int, flip: float, seed: int | np.random.Gene
     >>> round(float(flipped.mean()), 2), bool(np.all(noisy[flipped] != 0))
     (0.2, True)
     """
-    classes = np.asarray(classes)
-    if classes.ndim != 1 or not np.issubdtype(classes.dtype, np.integer):
-        raise ValueError("classes must be a 1-D array of ints")
-    n_classes = check_positive_int(n_classes, "n_classes")
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be at least 2 to flip a label, got {n_classes}")
-    flip = check_real(flip, "flip", minimum=0.0)
-    if flip >= 1.0:
-        raise ValueError(f"flip must be a probability in [0, 1), got {flip:g}")
-    rng = check_rng(seed)
-    flipped = rng.random(classes.size) < flip
-    shift = rng.integers(1, n_classes, size=classes.size)  # 1..C-1: never the same class
+    flipped = seed.random(classes.size) < flip
+    shift = seed.integers(1, n_classes, size=classes.size)  # 1..C-1: never the same class
     return np.where(flipped, (classes + shift) % n_classes, classes), flipped
 
 
+@validate_params(generator=_GENERATOR, n_items=Int(), seed=Seed(), flip=Probability(),
+                 input_range=Real(0.0, strict=True))
 def make_sparse_data(
     generator: SparseGenerator, n_items: int, seed: int | np.random.Generator,
     flip: float = 0.0, input_range: float = 10.0,
@@ -128,15 +138,17 @@ def make_sparse_data(
     >>> items.x.shape, items.t.shape, items.flipped.dtype
     ((50, 10), (50, 4), dtype('bool'))
     """
-    rng = check_rng(seed)
-    x = make_inputs(n_items, generator.n_input, rng, input_range)
-    classes, flipped = flip_labels(sparse_classes(generator, x), generator.n_classes, flip, rng)
+    x = make_inputs(n_items, generator.n_input, seed, input_range)
+    classes, flipped = flip_labels(sparse_classes(generator, x), generator.n_classes, flip, seed)
     return SparseData(x, one_hot(classes, generator.n_classes), flipped)
 
 
 # --- the study ---------------------------------------------------------------------------
 
 
+@validate_fields(n_relevant=Int(), n_classes=Int(2), truth_hidden=Int(), n_hidden=Int(), flip=Probability(),
+                 n_test=Int(), steps=Int(), lr=Real(0.0, strict=True), batch_size=Int(),
+                 loss=Options(*LOSSES))
 @dataclass(frozen=True)
 class Design:
     """Everything one cell of the map shares, apart from ``n_input`` and ``n_train``.
@@ -156,12 +168,17 @@ class Design:
     batch_size: int = 10
     loss: str = "squared"
 
+    @validate_params(n_train=Int())
     def epochs(self, n_train: int) -> int:
         """Epochs that make about ``steps`` steps on ``n_train`` items."""
-        per_epoch = -(-check_positive_int(n_train, "n_train") // self.batch_size)
+        per_epoch = -(-n_train // self.batch_size)
         return max(1, round(self.steps / per_epoch))
 
 
+@validate_fields(n_input=Int(), n_train=Int(), relevant=Array("int", ndim=2),
+                 validation=MappingOf(Array(ndim=2)), test=MappingOf(Array(ndim=2)),
+                 chosen=MappingOf(Array("int", ndim=1)),
+                 test_chosen=MappingOf(Array(ndim=1)), ih_weights=MappingOf(Array(ndim=3)), n_networks=Int())
 @dataclass
 class SettingResult:
     """One cell of the map: per method, a row per seed set.
@@ -186,6 +203,9 @@ def _rng(seed_set: int, n_input: int, n_train: int, purpose: str) -> np.random.G
     return np.random.default_rng([STUDY_SEED, seed_set, n_input, n_train, _PURPOSES[purpose]])
 
 
+@validate_params(n_input=Int(), n_train=Int(), seed_sets=ListOf(Int(0), what="a list of seed set numbers"),
+                 grids=MappingOf(ListOf(RULE, what="a list of rules"), what="a dict of method name -> rules"),
+                 design=Instance(Design, "an l1reg.studies.payoff.Design", example=Design))
 def run_setting(n_input: int, n_train: int, seed_sets, grids: dict[str, list[UpdateRule]],
                 design: Design = Design()) -> SettingResult:
     """Train every method at every strength on every seed set of one ``(n_input, n_train)``.
@@ -196,11 +216,6 @@ def run_setting(n_input: int, n_train: int, seed_sets, grids: dict[str, list[Upd
     all methods: the comparisons are paired. Training and validation labels carry the
     design's label noise; test labels are noise-free. All networks train in one stack.
     """
-    seed_sets = [int(s) for s in seed_sets]
-    if not seed_sets:
-        raise ValueError("seed_sets must be a non-empty list of ints")
-    if not grids or any(not rules for rules in grids.values()):
-        raise ValueError("grids must map each method name to a non-empty list of rules")
     n_val = max(1, n_train // 2)
     sets = [_seed_set_data(s, n_input, n_train, n_val, design) for s in seed_sets]
     rules = [rule for method in grids.values() for rule in method for _ in seed_sets]
@@ -235,10 +250,11 @@ def _accuracies(params: dict, sets: list, part: str, n_sets: int) -> np.ndarray:
     for i, one in enumerate(sets):
         rows = slice(i, None, n_sets)  # the networks of seed set i, one per method and strength
         _, o = forward({k: v[rows] for k, v in params.items()}, one[part].x)
-        acc[rows] = hit_rate(o, one[part].t)
+        acc[rows] = hit_rate(o, np.broadcast_to(one[part].t, o.shape))
     return acc
 
 
+@validate_params(validation=Array(ndim=2))
 def select_on_validation(validation) -> np.ndarray:
     """Per seed set (row), the index of the strength (column) with the best validation accuracy.
 
@@ -250,9 +266,6 @@ def select_on_validation(validation) -> np.ndarray:
     >>> select_on_validation([[0.5, 0.7, 0.7], [0.9, 0.1, 0.2]]).tolist()
     [1, 0]
     """
-    validation = np.asarray(validation, dtype=np.float64)
-    if validation.ndim != 2:
-        raise ValueError(f"validation must be 2-D (seed sets x strengths), got shape {validation.shape}")
     return np.argmax(validation, axis=1)
 
 
@@ -276,6 +289,7 @@ def _summarize(n_input, n_train, sets, grids, accuracy, params, n_networks) -> S
 # --- did the network find the inputs that matter? ----------------------------------------
 
 
+@validate_params(ih_weights=Values())
 def input_relevance(ih_weights) -> np.ndarray:
     """Per input, the size of its outgoing weights: ``sum_j |W_ih[i, j]|`` (last axis summed).
 
@@ -284,9 +298,10 @@ def input_relevance(ih_weights) -> np.ndarray:
     >>> input_relevance([[1.0, -2.0], [0.0, 0.0]]).tolist()
     [3.0, 0.0]
     """
-    return np.abs(np.asarray(ih_weights, dtype=np.float64)).sum(axis=-1)
+    return np.abs(ih_weights).sum(axis=-1)
 
 
+@validate_params(kept=Array("bool", ndim=1), relevant=Array("int", ndim=1))
 def recovery(kept, relevant) -> tuple[float, float]:
     """Precision and recall of the inputs ``kept`` (booleans per input) against the ``relevant`` indices.
 
@@ -298,8 +313,10 @@ def recovery(kept, relevant) -> tuple[float, float]:
     >>> recovery([True, True, False, False], [0, 2])
     (0.5, 0.5)
     """
-    kept = np.asarray(kept, dtype=bool)
+    if relevant.min() < 0 or relevant.max() >= kept.size:
+        raise ValueError(f"relevant must hold indices of kept, in [0, {kept.size - 1}], "
+                         f"got {relevant.tolist()}")
     truth = np.zeros(kept.shape, dtype=bool)
-    truth[np.asarray(relevant)] = True
+    truth[relevant] = True
     hits = int(np.sum(kept & truth))
     return (hits / int(kept.sum()) if kept.any() else 1.0), hits / int(truth.sum())

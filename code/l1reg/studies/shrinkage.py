@@ -26,16 +26,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from l1reg.core._validation import check_real, check_values
-from l1reg.core.penalties import Penalty, check_penalty, soft_threshold
+from l1reg.core._validation import Array, HasMethods, Real, Values, validate_params
+from l1reg.core.penalties import IsPenalty, Penalty, soft_threshold
 
 # The golden ratio's conjugate: each step of the search keeps this share of the bracket.
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+
+_CURVATURE = Real(0.0, strict=True)
+_STRENGTH = Real(0.0)
 
 
 # --- one weight: closed forms ------------------------------------------------------------
 
 
+@validate_params(w0=Values(), a=_CURVATURE, lam=_STRENGTH)
 def l1_minimizer(w0, a: float, lam: float) -> np.ndarray:
     """Minimizer of ``1/2*a*(w - w0)**2 + lam*|w|``: ``sign(w0) * max(|w0| - lam/a, 0)``.
 
@@ -51,12 +55,10 @@ def l1_minimizer(w0, a: float, lam: float) -> np.ndarray:
     lam : float
         The L1 strength, >= 0.
     """
-    w0 = check_values(w0, "w0")
-    a = check_real(a, "a", minimum=0.0, strict=True)
-    lam = check_real(lam, "lam", minimum=0.0)
     return soft_threshold(w0, lam / a)
 
 
+@validate_params(w0=Values(), a=_CURVATURE, lam=_STRENGTH)
 def l2_minimizer(w0, a: float, lam: float) -> np.ndarray:
     """Minimizer of ``1/2*a*(w - w0)**2 + lam*w**2``: ``w0 * a / (a + 2*lam)``.
 
@@ -72,12 +74,10 @@ def l2_minimizer(w0, a: float, lam: float) -> np.ndarray:
     lam : float
         The L2 strength (Keras's convention), >= 0.
     """
-    w0 = check_values(w0, "w0")
-    a = check_real(a, "a", minimum=0.0, strict=True)
-    lam = check_real(lam, "lam", minimum=0.0)
     return w0 * (a / (a + 2.0 * lam))
 
 
+@validate_params(w0=Values(), a=_CURVATURE, l1=_STRENGTH, l2=_STRENGTH)
 def elastic_net_minimizer(w0, a: float, l1: float, l2: float) -> np.ndarray:
     """Minimizer of ``1/2*a*(w - w0)**2 + l1*|w| + l2*w**2``.
 
@@ -93,16 +93,16 @@ def elastic_net_minimizer(w0, a: float, l1: float, l2: float) -> np.ndarray:
     l1, l2 : float
         The L1 and L2 strengths, each >= 0 (as in :class:`l1reg.L1L2`).
     """
-    w0 = check_values(w0, "w0")
-    a = check_real(a, "a", minimum=0.0, strict=True)
-    l1 = check_real(l1, "l1", minimum=0.0)
-    l2 = check_real(l2, "l2", minimum=0.0)
     return soft_threshold(w0, l1 / a) * (a / (a + 2.0 * l2))
 
 
 # --- one weight: a numerical check -----------------------------------------------------
 
 
+_FUNCTION = HasMethods(("__call__",), "callable: a function of one float", example=lambda: abs)
+
+
+@validate_params(f=_FUNCTION, low=Real(), high=Real(), tol=Real(0.0, strict=True))
 def golden_section_minimize(
     f: Callable[[float], float], low: float, high: float, tol: float = 1e-12
 ) -> float:
@@ -118,15 +118,10 @@ def golden_section_minimize(
     ends (after at most ``_MAX_STEPS`` steps). ``f`` must return finite numbers: a NaN
     or an infinity raises a ValueError naming the point.
     """
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-    low = check_real(low, "low")
-    high = check_real(high, "high")
     if high < low:
         raise ValueError(f"high must be >= low, got low={low:g}, high={high:g}")
     if not math.isfinite(high - low):
         raise ValueError(f"high - low must be a finite width, got low={low:g}, high={high:g}")
-    tol = check_real(tol, "tol", minimum=0.0, strict=True)
     c, d = high - _GOLDEN * (high - low), low + _GOLDEN * (high - low)
     fc, fd = _finite_value(f, c), _finite_value(f, d)
     width = math.inf
@@ -160,47 +155,57 @@ def _finite_value(f: Callable[[float], float], w: float):
     return value
 
 
-def one_weight_objective(w: float, w0: float, a: float, penalty: Penalty) -> float:
+def _one_weight_objective(w: float, w0: float, a: float, penalty: Penalty) -> float:
     """The penalized error of one weight: ``1/2*a*(w - w0)**2 + penalty(w)``."""
     return 0.5 * a * (w - w0) ** 2 + penalty(np.array([w]))
 
 
+_PENALTY = IsPenalty()
+# the golden-section search calls the objective itself, unchecked: _one_weight_objective
+one_weight_objective = validate_params(w=Real(), w0=Real(), a=_CURVATURE, penalty=_PENALTY)(
+    _one_weight_objective)
+
+
+@validate_params(w0=Real(), a=_CURVATURE, penalty=_PENALTY, tol=Real(0.0, strict=True))
 def minimize_one_weight(w0: float, a: float, penalty: Penalty, tol: float = 1e-12) -> float:
     """Minimize :func:`one_weight_objective` numerically, knowing no closed form.
 
     All three penalties pull toward 0 and are convex, so the minimizer lies between
     0 and ``w0``; the search brackets that interval, widened by 1 on each side.
     """
-    w0 = check_real(w0, "w0")
-    a = check_real(a, "a", minimum=0.0, strict=True)
-    check_penalty(penalty, "penalty", allow_none=False)
     return golden_section_minimize(
-        lambda w: one_weight_objective(w, w0, a, penalty), min(w0, 0.0) - 1.0, max(w0, 0.0) + 1.0, tol
+        lambda w: _one_weight_objective(w, w0, a, penalty), min(w0, 0.0) - 1.0, max(w0, 0.0) + 1.0, tol
     )
 
 
 # --- two weights: the constrained optimum -----------------------------------------------
 
 
-def _check_problem(w_hat, h, radius) -> tuple[np.ndarray, np.ndarray, float]:
-    w_hat = check_values(w_hat, "w_hat")
+def _check_problem(w_hat: np.ndarray, h: np.ndarray) -> None:
     if w_hat.shape != (2,):
         raise ValueError(f"w_hat must have shape (2,), got {w_hat.shape}")
-    h = check_values(h, "h")
     if h.shape != (2, 2):
         raise ValueError(f"h must have shape (2, 2), got {h.shape}")
     if h[0, 1] != h[1, 0] or np.any(np.linalg.eigvalsh(h) <= 0.0):
         raise ValueError("h must be symmetric positive definite")
-    radius = check_real(radius, "radius", minimum=0.0, strict=True)
-    return w_hat, h, radius
 
 
+@validate_params(w=Values(), w_hat=Array(ndim=1), h=Array(ndim=2))
 def quadratic_error(w, w_hat, h) -> np.ndarray:
-    """``1/2 * (w - w_hat)^T h (w - w_hat)`` for each 2-vector along the last axis of ``w``."""
-    d = np.asarray(w, dtype=np.float64) - np.asarray(w_hat, dtype=np.float64)
-    return 0.5 * np.einsum("...i,ij,...j->...", d, np.asarray(h, dtype=np.float64), d)
+    """``1/2 * (w - w_hat)^T h (w - w_hat)`` for each vector along the last axis of ``w``."""
+    if w.shape[-1:] != w_hat.shape:
+        raise ValueError(f"w must end in an axis of w_hat's length {w_hat.size}, got shape {w.shape}")
+    if h.shape != (w_hat.size, w_hat.size):
+        raise ValueError(f"h must be a {w_hat.size} x {w_hat.size} matrix (w_hat's length), "
+                         f"got shape {h.shape}")
+    d = w - w_hat
+    return 0.5 * np.einsum("...i,ij,...j->...", d, h, d)
 
 
+_BALL = {"w_hat": Array(ndim=1), "h": Array(ndim=2), "radius": Real(0.0, strict=True)}
+
+
+@validate_params(**_BALL)
 def l1_ball_optimum(w_hat, h, radius: float) -> np.ndarray:
     """Minimize ``quadratic_error(w, w_hat, h)`` subject to ``|w1| + |w2| <= radius``.
 
@@ -209,7 +214,7 @@ def l1_ball_optimum(w_hat, h, radius: float) -> np.ndarray:
     position along the side, minimized in closed form and clipped to the side; the
     best of the four wins. A clip to a side's end is a corner, where a weight is 0.
     """
-    w_hat, h, radius = _check_problem(w_hat, h, radius)
+    _check_problem(w_hat, h)
     if np.abs(w_hat).sum() <= radius:
         return w_hat.copy()
     corners = radius * np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
@@ -226,6 +231,7 @@ def l1_ball_optimum(w_hat, h, radius: float) -> np.ndarray:
     return best
 
 
+@validate_params(**_BALL)
 def l2_ball_optimum(w_hat, h, radius: float) -> np.ndarray:
     """Minimize ``quadratic_error(w, w_hat, h)`` subject to ``w1**2 + w2**2 <= radius**2``.
 
@@ -233,7 +239,7 @@ def l2_ball_optimum(w_hat, h, radius: float) -> np.ndarray:
     ``mu >= 0`` that puts it on the circle (a Lagrange multiplier); ``|w(mu)|`` falls
     as ``mu`` grows, so bisection finds ``mu``.
     """
-    w_hat, h, radius = _check_problem(w_hat, h, radius)
+    _check_problem(w_hat, h)
     if np.linalg.norm(w_hat) <= radius:
         return w_hat.copy()
     d, q = np.linalg.eigh(h)

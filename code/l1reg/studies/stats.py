@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from l1reg.core._validation import check_real
+from l1reg.core._validation import Array, Int, ListOf, Probability, Real, validate_fields, validate_params
 
 
+@validate_fields(differences=Array(ndim=1, min_size=2), mean=Real(), sd=Real(0.0), low=Real(), high=Real(),
+                 confidence=Probability(strict=True))
 @dataclass(frozen=True)
 class PairedDifference:
     """``after - before`` per seed set, summarized: mean, sd, and a t interval."""
@@ -81,6 +83,8 @@ def _end(value: float, spec: str) -> str:
     return text
 
 
+@validate_params(after=Array(ndim=1, min_size=2), before=Array(ndim=1, min_size=2),
+                 confidence=Probability(strict=True))
 def paired_difference(after, before, confidence: float = 0.95) -> PairedDifference:
     """The per-seed-set differences ``after - before`` with a ``confidence`` t interval.
 
@@ -98,16 +102,9 @@ def paired_difference(after, before, confidence: float = 0.95) -> PairedDifferen
     >>> round(d.mean, 4), round(d.low, 4), round(d.high, 4), d.clear_of_zero
     (0.0175, 0.0023, 0.0327, True)
     """
-    after = _check_scores(after, "after")
-    before = _check_scores(before, "before")
     if after.shape != before.shape:
         raise ValueError(f"after and before must have one number per seed set each, "
                          f"got {after.size} and {before.size}")
-    if after.size < 2:
-        raise ValueError(f"after and before need at least 2 seed sets for an interval, got {after.size}")
-    confidence = check_real(confidence, "confidence", minimum=0.0, strict=True)
-    if confidence >= 1.0:
-        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
     differences = after - before
     n = differences.size
     mean, sd = float(differences.mean()), float(differences.std(ddof=1))
@@ -115,6 +112,7 @@ def paired_difference(after, before, confidence: float = 0.95) -> PairedDifferen
     return PairedDifference(differences, mean, sd, mean - half, mean + half, confidence)
 
 
+@validate_params(p_values=ListOf(Real(0.0, maximum=1.0), what="a list of p-values"))
 def holm(p_values) -> np.ndarray:
     """Holm's step-down adjustment of a family of p-values, in their given order.
 
@@ -126,11 +124,7 @@ def holm(p_values) -> np.ndarray:
     >>> holm([0.01, 0.04, 0.03, 0.005]).round(4).tolist()
     [0.03, 0.06, 0.06, 0.02]
     """
-    p = np.asarray(p_values, dtype=np.float64)
-    if p.ndim != 1 or p.size == 0:
-        raise ValueError(f"p_values must be a non-empty 1-D sequence, got shape {p.shape}")
-    if not np.all((p >= 0.0) & (p <= 1.0)):
-        raise ValueError("p_values must lie in [0, 1]")
+    p = np.array(p_values)
     order = np.argsort(p, kind="stable")
     scaled = np.minimum(1.0, (p.size - np.arange(p.size)) * p[order])
     adjusted = np.empty_like(p)
@@ -138,6 +132,7 @@ def holm(p_values) -> np.ndarray:
     return adjusted
 
 
+@validate_fields(only_first=Int(0), only_second=Int(0), p_value=Real(0.0, maximum=1.0))
 @dataclass(frozen=True)
 class McNemar:
     """Two classifiers on the same items: where only one is right, and McNemar's exact p."""
@@ -147,6 +142,7 @@ class McNemar:
     p_value: float
 
 
+@validate_params(right_first=Array("bool", ndim=1), right_second=Array("bool", ndim=1))
 def mcnemar(right_first, right_second) -> McNemar:
     """McNemar's exact test of two classifiers scored on the same items.
 
@@ -158,25 +154,12 @@ def mcnemar(right_first, right_second) -> McNemar:
     >>> mcnemar([True, True, True, False, True], [False, False, True, False, True])
     McNemar(only_first=2, only_second=0, p_value=0.5)
     """
-    first = np.asarray(right_first)
-    second = np.asarray(right_second)
-    if first.dtype != bool or second.dtype != bool or first.shape != second.shape or first.ndim != 1:
-        raise ValueError("right_first and right_second must be 1-D boolean arrays of one length, "
-                         f"got {first.dtype} {first.shape} and {second.dtype} {second.shape}")
-    only_first, only_second = int(np.sum(first & ~second)), int(np.sum(second & ~first))
+    if right_first.shape != right_second.shape:
+        raise ValueError("right_first and right_second must be of one length (the same items), "
+                         f"got {right_first.size} and {right_second.size}")
+    only_first = int(np.sum(right_first & ~right_second))
+    only_second = int(np.sum(right_second & ~right_first))
     if only_first + only_second == 0:
         return McNemar(0, 0, 1.0)
     p = stats.binomtest(only_first, only_first + only_second, 0.5).pvalue
     return McNemar(only_first, only_second, float(p))
-
-
-def _check_scores(values, name: str) -> np.ndarray:
-    try:
-        scores = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be a 1-D sequence of numbers, one per seed set") from error
-    if scores.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, one number per seed set, got shape {scores.shape}")
-    if not np.all(np.isfinite(scores)):
-        raise ValueError(f"{name} must be finite")
-    return scores

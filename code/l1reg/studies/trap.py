@@ -18,10 +18,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg.core._validation import check_real
-from l1reg.core.network import Network, check_network
+from l1reg.core._validation import (
+    Array,
+    HasMethods,
+    Int,
+    Matrix,
+    Real,
+    validate_fields,
+    validate_params,
+)
+from l1reg.core.network import NETWORK, Network
+
+_POSITIVE = Real(0.0, strict=True)
 
 
+@validate_params(net=NETWORK, t=Matrix())
 def zero_weights(net: Network, t) -> Network:
     """A copy of ``net`` with every weight 0 and each output bias ``log`` of its class's share.
 
@@ -29,10 +40,8 @@ def zero_weights(net: Network, t) -> Network:
     change nothing. With these output biases the softmax outputs are the class shares of
     ``t``, the best constant outputs.
     """
-    check_network(net)
-    t = np.asarray(t, dtype=np.float64)
     shares = t.mean(axis=0)
-    if t.ndim != 2 or t.shape[1] != net.n_output or np.any(shares <= 0.0):
+    if t.shape[1] != net.n_output or np.any(shares <= 0.0):
         raise ValueError(f"t must be one-hot targets of shape (n, {net.n_output}) with every "
                          f"class present, got shape {t.shape}")
     at_zero = copy.deepcopy(net)
@@ -42,13 +51,13 @@ def zero_weights(net: Network, t) -> Network:
     return at_zero
 
 
+@validate_params(net=NETWORK, x=Matrix(), t=Matrix(), step=_POSITIVE)
 def weight_hessian(net: Network, x, t, step: float = 1e-5) -> np.ndarray:
     """The Hessian of ``E`` over the weights at ``net``'s parameters, symmetrized.
 
     Column ``j`` is ``(grad(w + step e_j) - grad(w - step e_j)) / (2 step)``: two
     gradients per weight. ``net`` must carry no penalty, so that its gradient is ``E``'s.
     """
-    step = check_real(step, "step", minimum=0.0, strict=True)
     if net.weight_penalty is not None or net.bias_penalty is not None:
         raise ValueError("net must carry no penalty: the Hessian is the data error's")
     probe, n_w = copy.deepcopy(net), net.n_weights
@@ -64,6 +73,8 @@ def weight_hessian(net: Network, x, t, step: float = 1e-5) -> np.ndarray:
     return (hessian + hessian.T) / 2
 
 
+@validate_params(f=HasMethods(("__call__",), "callable: a function of one float", example=lambda: abs),
+                 low=Real(), high=Real(), iterations=Int())
 def sign_change(f: Callable[[float], float], low: float, high: float,
                 iterations: int = 60) -> float:
     """Where ``f`` turns from positive (at ``low``) to not positive (at ``high``), by bisection."""
@@ -75,6 +86,8 @@ def sign_change(f: Callable[[float], float], low: float, high: float,
     return (low + high) / 2
 
 
+@validate_fields(lam=_POSITIVE, slope=Real(0.0), kappa=_POSITIVE, direction=Array(ndim=1), edge=_POSITIVE,
+                 net=NETWORK, x=Matrix(), t=Matrix())
 @dataclass(frozen=True)
 class ZeroTrap:
     """What :func:`zero_trap` measured at ``W = 0``.
@@ -100,14 +113,19 @@ class ZeroTrap:
 
     def changes(self, step: float) -> tuple[float, float]:
         """The changes of ``E`` and of ``lam * sum|w|`` a ``step`` along ``direction``."""
-        probe = copy.deepcopy(self.net)
-        flat = probe.get_flat()
-        flat[: probe.n_weights] = step * self.direction
-        probe.set_flat(flat)
-        d_error = probe.error(self.x, self.t) - self.net.error(self.x, self.t)
-        return d_error, self.lam * step * float(np.abs(self.direction).sum())
+        return _changes(self.net, self.x, self.t, self.lam, self.direction, step)
 
 
+def _changes(at_zero: Network, x, t, lam: float, direction: np.ndarray, step: float) -> tuple[float, float]:
+    probe = copy.deepcopy(at_zero)
+    flat = probe.get_flat()
+    flat[: probe.n_weights] = step * direction
+    probe.set_flat(flat)
+    d_error = probe.error(x, t) - at_zero.error(x, t)
+    return d_error, lam * step * float(np.abs(direction).sum())
+
+
+@validate_params(net=NETWORK, x=Matrix(), t=Matrix(), lam=_POSITIVE, high=_POSITIVE)
 def zero_trap(net: Network, x, t, lam: float, *, high: float = 0.02) -> ZeroTrap:
     """Measure the trap at ``W = 0`` for the network ``net`` and the items ``x``, ``t``.
 
@@ -115,10 +133,7 @@ def zero_trap(net: Network, x, t, lam: float, *, high: float = 0.02) -> ZeroTrap
     is the projection of ``net``'s own weights on them (the way training would leave
     ``W = 0``). ``edge`` is searched in ``(0, high]``.
     """
-    lam = check_real(lam, "lam", minimum=0.0, strict=True)
-    high = check_real(high, "high", minimum=0.0, strict=True)
     at_zero = zero_weights(net, t)
-    x, t = np.asarray(x, dtype=np.float64), np.asarray(t, dtype=np.float64)
     n_w = net.n_weights
     slope = float(np.abs(at_zero.gradient(x, t)[:n_w]).max())
     curvatures, directions = np.linalg.eigh(weight_hessian(at_zero, x, t))
@@ -127,7 +142,6 @@ def zero_trap(net: Network, x, t, lam: float, *, high: float = 0.02) -> ZeroTrap
     steepest = directions[:, curvatures < curvatures[0] + 1e-6]
     down = steepest @ (steepest.T @ net.get_flat()[:n_w])
     down /= np.linalg.norm(down)
-    trap = ZeroTrap(lam=lam, slope=slope, kappa=float(-curvatures[0]), direction=down,
-                    edge=np.nan, net=at_zero, x=x, t=t)
-    edge = sign_change(lambda s: sum(trap.changes(s)), 1e-3 * high, high)
-    return ZeroTrap(**{**trap.__dict__, "edge": edge})
+    edge = sign_change(lambda s: sum(_changes(at_zero, x, t, lam, down, s)), 1e-3 * high, high)
+    return ZeroTrap(lam=lam, slope=slope, kappa=float(-curvatures[0]), direction=down, edge=edge,
+                    net=at_zero, x=x, t=t)
