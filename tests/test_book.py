@@ -61,7 +61,7 @@ def test_non_numbers_are_refused_naming_the_glue_name(glued, value):
 
 @pytest.mark.parametrize("name", ["best-test", "2nd", "a b", ""])
 def test_names_must_be_identifiers(glued, name):
-    with pytest.raises(ValueError, match="^glue names must be Python identifiers"):
+    with pytest.raises(ValueError, match="^values must have Python identifiers as glue names, got"):
         book.glue_numbers(**{name: 1.0})
     assert glued == []
 

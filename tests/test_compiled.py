@@ -259,3 +259,39 @@ def test_record_history_must_be_a_flag():
     nets, x, t = _stack(1)
     with pytest.raises(TypeError, match="record_history must be True or False"):
         fit(nets[0], x[0], t[0], epochs=1, lr=0.1, seed=0, record_history="no")
+
+
+class _SetFirstPenalty(Callback):
+    """After epoch 1, give the stack's first network a penalty of another kind."""
+
+    def __init__(self, net, penalty) -> None:
+        self.net, self.penalty = net, penalty
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            self.net.weight_penalty = self.penalty
+
+
+@pytest.mark.parametrize(("penalty", "change"), [(L2(0.5), "L1 to L2"), (None, "L1 to NoneType")],
+                         ids=["l1-to-l2", "l1-to-none"])
+def test_a_penalty_of_another_kind_set_by_a_callback_is_refused_as_with_numpy(penalty, change):
+    """The compiled step is the one training began with, as the NumPy engine's: refused alike, and
+    the networks hold epoch 1's parameters on both engines."""
+    held = {}
+    for engine in ("numpy", "compiled"):
+        nets, x, t = _stack(2, weight_penalty=L1(0.01))
+        with pytest.raises(ValueError, match=rf"^net\.weight_penalty changed from {change} after epoch 1"):
+            fit(nets, x, t, epochs=3, lr=0.1, seed=[7, 8], batch_size=10, engine=engine,
+                callbacks=[_SetFirstPenalty(nets[0], penalty)])
+        held[engine] = np.stack([net.flat for net in nets])
+    np.testing.assert_allclose(held["compiled"], held["numpy"], rtol=0, atol=1e-12)
+
+
+def test_a_strength_set_by_a_callback_keeps_working_with_a_penalty_of_the_same_kind():
+    trained = {}
+    for engine in ("numpy", "compiled"):
+        nets, x, t = _stack(2, weight_penalty=L1(0.01))
+        fit(nets, x, t, epochs=3, lr=0.1, seed=[7, 8], batch_size=10, engine=engine,
+            callbacks=[_SetFirstPenalty(nets[0], L1(0.3))])
+        trained[engine] = np.stack([net.flat for net in nets])
+    np.testing.assert_allclose(trained["compiled"], trained["numpy"], rtol=0, atol=1e-12)

@@ -44,3 +44,13 @@ def test_a_copy_is_independent_of_the_original(how):
     assert net.flat[0] != 5.0
     np.testing.assert_array_equal(twin.gradient(np.ones((1, 3)), np.array([[1.0, 0.0]])),
                                   twin.gradient(np.ones((1, 3)), np.array([[1.0, 0.0]])))
+
+
+@pytest.mark.parametrize("how", COPIES)
+def test_a_networks_shapes_copy_and_stay_read_only(how):
+    net = l1reg.Network(3, 4, 2, seed=0)
+    shapes = COPIES[how](net.shapes)
+    assert shapes == net.shapes
+    assert shapes == {"ih_weights": (3, 4), "ho_weights": (4, 2), "h_biases": (4,), "o_biases": (2,)}
+    with pytest.raises(TypeError):
+        shapes["ih_weights"] = (7, 4)

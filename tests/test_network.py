@@ -243,10 +243,15 @@ def test_describe_weight_names_every_connection_in_the_order_of_weights():
     assert w_ih[1, 1] == net.weights()[9] and w_ho[7, 3] == net.weights()[111]
 
 
-@pytest.mark.parametrize("j", [-1, 112, 1.0, True, "3"])
-def test_describe_weight_refuses_what_is_not_a_weight_number(j):
-    with pytest.raises(ValueError, match="^j must be an int in"):
+@pytest.mark.parametrize(("j", "error", "message"), [
+    (-1, ValueError, r"j must be an int >= 0, got -1"), (112, ValueError, r"j must be an int in \[0, 112\)"),
+    (1.0, TypeError, "j must be an int, got float"), (True, TypeError, "j must be an int, got bool"),
+    ("3", TypeError, "j must be an int, got str")])
+def test_describe_weight_refuses_what_is_not_a_weight_number(j, error, message):
+    with pytest.raises(error, match="^" + message):
         Network(10, 8, 4, seed=0).describe_weight(j)
+
+
 
 
 def test_locate_maps_every_flat_index_to_its_block_and_entry():
@@ -280,9 +285,12 @@ def test_locate_worked_examples_in_every_block(k, block, index, text):
     assert all(type(i) is int for i in where.index)
 
 
-@pytest.mark.parametrize("k", [-1, 124, 1.0, True, "3", None])
-def test_locate_refuses_what_is_not_a_parameter_number(k):
-    with pytest.raises(ValueError, match=r"^k must be an int in \[0, 124\), got "):
+@pytest.mark.parametrize(("k", "error", "message"), [
+    (-1, ValueError, r"k must be an int >= 0, got -1"), (124, ValueError, r"k must be an int in \[0, 124\)"),
+    (1.0, TypeError, "k must be an int, got float"), (True, TypeError, "k must be an int, got bool"),
+    ("3", TypeError, "k must be an int, got str"), (None, TypeError, "k must be an int, got NoneType")])
+def test_locate_refuses_what_is_not_a_parameter_number(k, error, message):
+    with pytest.raises(error, match="^" + message):
         Network(10, 8, 4, seed=0).locate(k)
 
 
@@ -360,11 +368,43 @@ def test_the_settings_that_define_a_network_are_read_only(name, value, how, rand
     np.testing.assert_array_equal(net.flat, twin.flat)
 
 
+@pytest.mark.parametrize(("name", "message"), [
+    ("params", "net.params cannot be rebound (its arrays are views into net.flat"),
+    ("grads", "net.grads cannot be rebound (its arrays are views into the gradient"),
+])
+def test_params_and_grads_cannot_be_rebound(name, message, random_problem):
+    """A rebound ``params`` would no longer view ``flat``: training would leave it behind."""
+    x, t = random_problem(6, 3, 2, seed=0)
+    net, twin = Network(3, 4, 2, seed=0), Network(3, 4, 2, seed=0)
+    with pytest.raises(AttributeError, match="^" + re.escape(message)):
+        setattr(net, name, net.get_params())
+    with pytest.raises(AttributeError, match="^" + re.escape(message)):
+        setattr(net, name, {})
+    fit(net, x, t, epochs=2, lr=0.5, seed=1)
+    fit(twin, x, t, epochs=2, lr=0.5, seed=1)
+    for block, view in net.params.items():
+        assert np.shares_memory(view, net.flat)
+        np.testing.assert_array_equal(view, twin.params[block])
+    net.gradient(x, t)
+    assert all(np.shares_memory(view, net.backward(x, *net.forward(x), t)) for view in net.grads.values())
+
+
 def test_the_shapes_cannot_be_changed_in_place_either():
     net = Network(3, 4, 2, seed=0)
     with pytest.raises(TypeError):
         net.shapes["ih_weights"] = (7, 4)
     assert net.shapes == {"ih_weights": (3, 4), "ho_weights": (4, 2), "h_biases": (4,), "o_biases": (2,)}
+
+
+def test_a_replaced_network_owns_the_penalties_it_keeps():
+    """A schedule changing the copy's strength must leave the original's alone."""
+    net = Network(3, 4, 2, seed=0, weight_penalty=L1(0.01), bias_penalty=L2(0.1))
+    copy_ = net.replace(loss="cross_entropy")
+    assert copy_.weight_penalty == net.weight_penalty and copy_.weight_penalty is not net.weight_penalty
+    copy_.weight_penalty.lam, copy_.bias_penalty.lam = 0.5, 0.5
+    assert net.weight_penalty == L1(0.01) and net.bias_penalty == L2(0.1)
+    given = L1(0.2)
+    assert net.replace(weight_penalty=given).weight_penalty is given  # a penalty given is used as it is
 
 
 def test_replace_is_the_way_to_another_loss_or_dtype():

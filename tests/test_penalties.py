@@ -105,6 +105,12 @@ def test_soft_threshold_shrinks_and_stops_at_zero():
     np.testing.assert_array_equal(soft_threshold(w, 1.0), [2.0, -2.0, 0.0, 0.0, 0.0, 0.0])
 
 
+def test_soft_threshold_of_no_values_is_no_values():
+    for w in (np.array([]), [], np.zeros((0, 3))):
+        shrunk = soft_threshold(w, 1.0)
+        assert shrunk.shape == np.shape(w) and shrunk.dtype == np.float64
+
+
 def test_soft_threshold_with_zero_threshold_is_the_identity():
     w = np.random.default_rng(5).normal(size=7)
     np.testing.assert_array_equal(soft_threshold(w, 0.0), w)

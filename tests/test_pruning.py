@@ -23,9 +23,12 @@ def test_magnitude_mask_breaks_ties_by_position_and_counts_per_row():
 
 @pytest.mark.parametrize(("w", "n", "error", "message"), [
     ([1.0, 2.0], 3, ValueError, "n_pruned must lie in [0, 2] (the number of weights), got 3"),
-    ([1.0, 2.0], -1, ValueError, "n_pruned must lie in [0, 2]"),
-    ([1.0, 2.0], 1.5, TypeError, "n_pruned must be an int or one int per network (1), got 1.5"),
-    ([[1.0, 2.0]] * 2, [1], TypeError, "n_pruned must be an int or one int per network (2)"),
+    ([1.0, 2.0], -1, ValueError, "n_pruned must be an int >= 0, or a list of them with one per network, "
+                                 "got -1"),
+    ([1.0, 2.0], 1.5, TypeError, "n_pruned must be an int >= 0, or a list of them with one per network, "
+                                 "got 1.5"),
+    ([[1.0, 2.0]] * 2, [1], ValueError, "n_pruned must be an int or one int per network (2)"),
+    ([[1.0, 2.0]] * 2, [1, -1], ValueError, "n_pruned[1] must be an int >= 0, got -1"),
     ([1.0, 2.0], True, TypeError, "n_pruned must be an int"),
     (np.ones((2, 2, 2)), 1, ValueError, "w must be a non-empty weight vector or a stack of them"),
     ([1.0, np.inf], 1, ValueError, "w must hold only finite values"),

@@ -33,6 +33,13 @@ def test_digits_are_scaled_one_hot_and_split_by_seed():
     pixel_sums = np.concatenate([d.x_train, d.x_test]).sum()
     assert pixel_sums == pytest.approx(np.concatenate([other.x_train, other.x_test]).sum(), rel=1e-14)
 
+
+def test_digits_with_the_default_seed_are_the_split_of_seed_0():
+    """The default seed (an int) reaches the loader as a Generator, as a given seed does."""
+    default, given = load_digits_data(), load_digits_data(n_test=450, seed=0)
+    np.testing.assert_array_equal(default.x_test, given.x_test)
+    np.testing.assert_array_equal(default.t_train, given.t_train)
+
 def test_diabetes_is_scikit_learns_scaled_copy():
     x, y = load_diabetes_data()
     assert x.shape == (442, 10) and y.shape == (442,)

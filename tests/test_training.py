@@ -1,5 +1,6 @@
 """SGD training with fit: one step by hand, the visiting order, mini-batches, stacks, history, callbacks."""
 
+import re
 import sys
 
 import numpy as np
@@ -93,6 +94,27 @@ def test_the_zero_weight_moves_by_its_data_gradient_only():
     # W_IH[1, 1] is the fourth parameter (row-major) and is exactly 0
     assert net.get_flat()[3] == pytest.approx(-LR * g_data[3], abs=1e-15)
     assert g_data[3] != 0.0
+
+
+@pytest.mark.parametrize(("x", "t", "message"), [
+    (X[:, :1], T, "x must have 2 columns"),
+    (X[0], T, "x must be a 2-D array"),
+    (X, np.array([[0.5, 0.5]]), "t must be one-hot"),
+    (X, np.eye(2), "t must have 1 rows"),
+], ids=["x-columns", "x-1-D", "t-not-one-hot", "t-rows"])
+def test_sgd_step_checks_the_items_against_the_network(x, t, message):
+    net = _tiny_net("squared")
+    before = net.get_flat()
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        sgd_step(net, x, t, LR)
+    np.testing.assert_array_equal(net.get_flat(), before)
+
+
+def test_sgd_step_takes_items_in_the_networks_dtype():
+    single = _tiny_net("squared").replace(dtype=np.float32)
+    sgd_step(single, X.tolist(), T.tolist(), LR)  # lists of Python floats: converted to float32
+    assert single.flat.dtype == np.float32
+    np.testing.assert_allclose(single.params["ih_weights"], _hand_step("squared")["ih_weights"], atol=1e-6)
 
 
 # --- fit: order, determinism, mini-batches, history -------------------------------------
@@ -474,3 +496,116 @@ def test_the_compiled_engine_runs_no_declared_function_between_epochs(data):
     few, many = (_checks_in_fit(epochs, True, x, t, engine="compiled", callbacks=[Callback()])
                  for epochs in (1, 4))
     assert few == many > 0
+
+
+# --- what a callback may change between epochs: strengths, not the step's formulas -----------
+
+
+class _SetPenalty(Callback):
+    """After epoch ``after``, give ``net`` another ``weight_penalty``, as a careless schedule would."""
+
+    def __init__(self, net, after: int, penalty) -> None:
+        self.net, self.after, self.penalty = net, after, penalty
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.after:
+            self.net.weight_penalty = self.penalty
+
+
+PENALTY_CHANGES = [
+    pytest.param(L1(0.01), L2(0.5), "L1 to L2", id="l1-to-l2"),
+    pytest.param(None, L1(0.01), "NoneType to L1", id="none-to-l1"),
+    pytest.param(L1(0.01), None, "L1 to NoneType", id="l1-to-none"),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "change"), PENALTY_CHANGES)
+def test_a_penalty_of_another_kind_set_by_a_callback_is_refused_after_that_epoch(before, after, change,
+                                                                                 random_problem):
+    """The step was built for the penalty training began with: a new kind would train with the
+    old formula and the new strengths (or fail deep in the step), so it is refused, naming it."""
+    x, t = random_problem(6, 3, 2, seed=0)
+    net, reference = (Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=before) for _ in range(2))
+    message = f"net.weight_penalty changed from {change} after epoch 2: a run trains with the kinds"
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        fit(net, x, t, epochs=4, lr=0.5, seed=1, callbacks=[_SetPenalty(net, 2, after)])
+    fit(reference, x, t, epochs=2, lr=0.5, seed=1)
+    np.testing.assert_array_equal(net.flat, reference.flat)  # the network holds epoch 2's parameters
+
+
+def test_a_penalty_of_the_same_kind_set_by_a_callback_trains_with_its_strength(random_problem):
+    x, t = random_problem(6, 3, 2, seed=0)
+    net = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=L1(0.01))
+    fit(net, x, t, epochs=4, lr=0.5, seed=1, callbacks=[_SetPenalty(net, 2, L1(0.2))])
+    reference = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=L1(0.01))
+    orders = np.random.default_rng(1)
+    fit(reference, x, t, epochs=2, lr=0.5, seed=orders)
+    reference.weight_penalty = L1(0.2)
+    fit(reference, x, t, epochs=2, lr=0.5, seed=orders)
+    np.testing.assert_array_equal(net.flat, reference.flat)
+
+
+def test_a_penalty_of_ones_own_set_by_a_callback_is_the_one_used(random_problem):
+    """A penalty without formulas is read at every epoch too, not kept from the first."""
+    from test_penalties import NumpyQuartic
+
+    x, t = random_problem(6, 3, 2, seed=0)
+    net = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=NumpyQuartic(0.01))
+    fit(net, x, t, epochs=4, lr=0.5, seed=1, callbacks=[_SetPenalty(net, 2, NumpyQuartic(0.5))])
+    reference = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=NumpyQuartic(0.01))
+    orders = np.random.default_rng(1)
+    fit(reference, x, t, epochs=2, lr=0.5, seed=orders)
+    reference.weight_penalty = NumpyQuartic(0.5)
+    fit(reference, x, t, epochs=2, lr=0.5, seed=orders)
+    np.testing.assert_array_equal(net.flat, reference.flat)
+
+
+# --- a rule's settings: one number for one network, one per network for a stack -------------------
+
+
+def test_an_array_strength_for_one_network_is_refused_naming_the_setting(random_problem):
+    """It would broadcast over a weight matrix's columns, a different strength per column."""
+    x, t = random_problem(6, 3, 2, seed=0)
+    rule = Proximal(0.01)
+    rule.lam = np.array([[0.0], [0.5]])
+    with pytest.raises(ValueError, match=r"^rule\.lam must be a number for one network, got an array of "
+                                         r"shape \(2, 1\)"):
+        fit(Network(3, 4, 2, seed=0), x, t, epochs=1, lr=0.5, seed=1, rule=rule)
+
+
+def test_a_stacks_shared_rule_takes_one_strength_per_network_as_a_column(random_problem):
+    x, t = random_problem(6, 3, 2, seed=0)
+    shared = Proximal(0.01)
+    shared.lam = np.array([[0.01], [0.2]])
+    nets = [Network(3, 4, 2, seed=0, init_range=0.5) for _ in range(2)]
+    fit(nets, np.stack([x, x]), np.stack([t, t]), epochs=2, lr=0.5, seed=[1, 1], rule=shared)
+    each = [Network(3, 4, 2, seed=0, init_range=0.5) for _ in range(2)]
+    fit(each, np.stack([x, x]), np.stack([t, t]), epochs=2, lr=0.5, seed=[1, 1],
+        rule=[Proximal(0.01), Proximal(0.2)])
+    np.testing.assert_array_equal(np.stack([n.flat for n in nets]), np.stack([n.flat for n in each]))
+    shared.lam = np.array([[0.01], [0.2], [0.3]])
+    with pytest.raises(ValueError, match=r"^rule\.lam must be a number, or one per network as a column "
+                                         r"\(2, 1\), got shape \(3, 1\)"):
+        fit(nets, np.stack([x, x]), np.stack([t, t]), epochs=1, lr=0.5, seed=[1, 1], rule=shared)
+
+
+def test_a_strength_is_a_number_or_a_column():
+    rule = Proximal(0.01)
+    with pytest.raises(ValueError, match=r"^lam must be a number, or a column of numbers .*shape \(2,\)"):
+        rule.lam = np.array([0.0, 0.5])
+    assert rule.lam == 0.01
+
+
+class _SetRuleLam(Callback):
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.rule.lam = self.value
+
+
+def test_an_array_strength_set_by_a_callback_on_one_network_is_refused(random_problem):
+    x, t = random_problem(6, 3, 2, seed=0)
+    with pytest.raises(ValueError, match=r"^rule\.lam must be a number for one network"):
+        fit(Network(3, 4, 2, seed=0), x, t, epochs=2, lr=0.5, seed=1, rule=Proximal(0.01),
+            callbacks=[_SetRuleLam(np.array([[0.1], [0.2]]))])

@@ -64,3 +64,15 @@ def test_bad_input_is_named():
         trap.weight_hessian(penalized, x, t)
     with pytest.raises(ValueError, match="f must be > 0 at low"):
         trap.sign_change(lambda s: -1.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("measure", [lambda net, x, t: trap.zero_weights(net, t),
+                                     lambda net, x, t: trap.zero_trap(net, x, t, 0.1),
+                                     lambda net, x, t: trap.weight_hessian(net, x, t)],
+                         ids=["zero_weights", "zero_trap", "weight_hessian"])
+def test_a_network_holding_a_nan_is_refused_naming_where(measure):
+    net, x, t = _problem()
+    net.flat[4] = np.nan
+    with pytest.raises(ValueError, match=re.escape("net already holds 1 NaN or infinite parameter(s) "
+                                                   "(first at flat index 4)")):
+        measure(net, x, t)

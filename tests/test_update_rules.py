@@ -430,8 +430,9 @@ def test_truncated_gradient_leaves_weights_above_theta_alone():
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
     ({"k": 0}, ValueError, "k must be a positive int, got 0"),
     ({"k": 2.0}, TypeError, "k must be an int, got float"),
-    ({"theta": 0.0}, ValueError, "theta must be a finite number > 0, got 0"),
-    ({"theta": -np.inf}, ValueError, "theta must be finite, got -inf"),
+    ({"theta": 0.0}, ValueError, "theta must be a number > 0, got 0"),
+    ({"theta": -np.inf}, ValueError, "theta must be a number > 0, got -inf"),
+    ({"theta": np.nan}, ValueError, "theta must be a number (not NaN), got nan"),
 ])
 def test_truncated_gradient_refuses_bad_settings(kwargs, error, message):
     with pytest.raises(error, match=re.escape(message)):
@@ -480,7 +481,7 @@ def test_group_soft_threshold_minimizes_its_proximal_objective():
 @pytest.mark.parametrize(("w", "threshold", "error", "message"), [
     (3.0, 1.0, ValueError, "w must be an array with at least one axis"),
     ([[1.0, np.nan]], 1.0, ValueError, "w must hold only finite values"),
-    ([[1.0, 2.0]], -0.1, ValueError, "threshold must be >= 0"),
+    ([[1.0, 2.0]], -0.1, ValueError, "threshold must hold numbers >= 0, got -0.1"),
     ([["a"]], 1.0, TypeError, "w must be a real number or an array of real numbers"),
 ])
 def test_group_soft_threshold_refuses_bad_input(w, threshold, error, message):

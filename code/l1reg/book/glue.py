@@ -47,12 +47,12 @@ class _GlueValues(Constraint):
     def check(self, values, name):
         for key, value in values.items():
             if not key.isidentifier():
-                raise ValueError(f"glue names must be Python identifiers, got {key!r}")
+                raise ValueError(f"{name} must have Python identifiers as glue names, got {key!r}")
             _GLUABLE(value, key)
         return values
 
     def bad_values(self):
-        return _GLUABLE.bad_values()  # passed as values=bad, each is named "values"
+        return [{"values": bad} for bad in _GLUABLE.bad_values()] + [{"a b": 1.0}, {"2nd": 1.0}]
 
 
 _GLUABLE = _Gluable()

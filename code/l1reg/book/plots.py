@@ -98,7 +98,7 @@ def _example_sweep() -> LamSweep:
 
 # Figures made for examples stay out of pyplot's list of open figures: nothing to close.
 _AXES = Instance(Axes, "a matplotlib Axes", example=lambda: Figure().add_subplot())
-_THREE_AXES = ListOf(_AXES, what="a list (or 1-D array) of three matplotlib Axes")
+_THREE_AXES = ListOf(_AXES, what="a list (or 1-D array) of three matplotlib Axes", length=3)
 _COLOUR = _Colour()
 _LABEL = Text()
 _POSITIVE = Real(0.0, strict=True)
@@ -1042,7 +1042,8 @@ def _describe_figure(fig: Figure, printer, cycle: bool) -> None:
 
 
 @validate_params(fig=Instance(Figure, "a matplotlib Figure", example=Figure),
-                 axes=ListOf(_AXES, what="a list (or 1-D array) of matplotlib Axes"), ncol=Int())
+                 axes=ListOf(_AXES, what="a list or an array (a grid too) of matplotlib Axes", ravel=True),
+                 ncol=Int())
 def legend_below(fig: Figure, axes, ncol: int = 3) -> None:
     """One legend under all ``axes`` of ``fig`` (a grid of Axes: ``axes.ravel()``), each label
     once (first handle wins)."""

@@ -33,8 +33,6 @@ as it was. JAX is imported when the engine first runs, not by ``import l1reg``.
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
 from l1reg.core import model
@@ -51,14 +49,13 @@ ORDERS_BUDGET = 1 << 22
 
 _CACHE: dict = {}
 
+#: The rule of an engine's argument, a :class:`~l1reg.core.training.TrainingRun` (the
+#: object an engine trains: it reads the step's numbers and reports each epoch), for
+#: both engines' tables.
+RUN = HasMethods(("strengths", "end_epoch"), "a TrainingRun, as l1reg.fit makes it")
 
-def _example_run():
-    # l1reg.core.training imports this module: its TrainingRun is looked up when needed
-    return importlib.import_module("l1reg.core.training").TrainingRun.example()
 
-
-@validate_params(run=HasMethods(("strengths", "end_epoch"), "a TrainingRun, as l1reg.fit makes it",
-                                example=_example_run))
+@validate_params(run=RUN)
 def compiled_engine(run) -> None:
     """Train ``run`` (a :class:`~l1reg.core.training.TrainingRun`) with compiled epochs.
 

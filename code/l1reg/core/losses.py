@@ -32,7 +32,9 @@ from l1reg.core._validation import Constraint, HasMethods, ListOf, Optional, Rea
 
 # Outputs ``o``: items x classes (a leading replica axis too), float64 or float32 as given.
 # Targets ``t`` must have o's shape, which each function's body checks.
-_OUTPUTS = RealArray(2, what="a 2-D array (items x classes) with at least one item")
+#: The rule of an argument that is outputs ``o`` (or targets of their shape), for argument tables.
+OUTPUTS = RealArray(2, what="a 2-D array (items x classes) with at least one item",
+                    why="for one item use o[None, :]")
 _TARGETS = RealArray()
 
 
@@ -51,14 +53,14 @@ def _same_shape(o: np.ndarray, t: np.ndarray) -> None:
         raise ValueError(f"t must have the shape of o {o.shape}, got {t.shape}")
 
 
-@validate_params(o=_OUTPUTS, t=_TARGETS)
+@validate_params(o=OUTPUTS, t=_TARGETS)
 def squared_error(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Mean over items of ``E = 1/2 * sum_k (t_k - o_k)^2``."""
     _same_shape(o, t)
     return model.squared_error(np, o, t)
 
 
-@validate_params(o=_OUTPUTS, t=_TARGETS)
+@validate_params(o=OUTPUTS, t=_TARGETS)
 def squared_error_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """``dE/dz`` for squared error through the full softmax Jacobian.
 
@@ -70,21 +72,21 @@ def squared_error_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     return model.squared_error_signal(np, o, t)
 
 
-@validate_params(o=_OUTPUTS, t=_TARGETS)
+@validate_params(o=OUTPUTS, t=_TARGETS)
 def cross_entropy(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Mean over items of ``E = -sum_k t_k * log(o_k)``."""
     _same_shape(o, t)
     return model.cross_entropy(np, o, t)
 
 
-@validate_params(o=_OUTPUTS, t=_TARGETS)
+@validate_params(o=OUTPUTS, t=_TARGETS)
 def cross_entropy_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """``dE/dz = o - t``: softmax and cross-entropy together simplify to this."""
     _same_shape(o, t)
     return model.cross_entropy_signal(np, o, t)
 
 
-@validate_params(o=_OUTPUTS, t=_TARGETS)
+@validate_params(o=OUTPUTS, t=_TARGETS)
 def squared_error_diagonal_signal(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The softmax shortcut ``(o - t) * o * (1 - o)``: NOT the gradient of squared error.
 

@@ -16,20 +16,20 @@ applies it to a network's named arrays.
 
 from __future__ import annotations
 
-import numbers
+import copy
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import NamedTuple
 
 import numpy as np
 
 from l1reg.core import model
 from l1reg.core._validation import (
-    Anything,
+    Array,
     Constraint,
     FloatDType,
     Instance,
     Int,
+    MappingOf,
     Optional,
     Real,
     RealArray,
@@ -40,7 +40,7 @@ from l1reg.core._validation import (
     to_float_dtype,
     validate_params,
 )
-from l1reg.core.losses import LOSSES, IsLoss, Loss
+from l1reg.core.losses import OUTPUTS, IsLoss, Loss
 from l1reg.core.model import BIAS_NAMES, PARAM_NAMES, WEIGHT_NAMES
 from l1reg.core.penalties import IsPenalty, Penalty
 
@@ -63,9 +63,8 @@ class ParamLocation(NamedTuple):
 
 # The rules of the arguments below; a network argument's example is a small network.
 _NAMED_ARRAYS = Instance(Mapping, "a mapping of a network's named arrays, such as net.params",
-                         example=lambda: Network(3, 4, 2, seed=0).params)
+                         example=lambda: _example_network().params)
 _PENALTY = Optional(IsPenalty())
-_OUTPUTS = RealArray(2, what="a 2-D array (items x classes) with at least one item")
 
 
 def _forward(p: Mapping, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +106,7 @@ def _hit_rate(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     return model.hits(np, o, t) / o.shape[-2]
 
 
-@validate_params(o=_OUTPUTS, t=RealArray())
+@validate_params(o=OUTPUTS, t=RealArray())
 def hit_rate(o: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Fraction of items whose largest output is the target's class (per replica)."""
     if t.shape != o.shape:
@@ -128,7 +127,7 @@ def _param_views(flat: np.ndarray, shapes: Mapping) -> dict[str, np.ndarray]:
     flat=Instance(np.ndarray, "a flat parameter vector (or a stack of them, one per row)",
                   example=lambda: np.zeros(26)),
     shapes=Instance(Mapping, "a network's shapes (net.shapes)",
-                    example=lambda: Network(3, 4, 2, seed=0).shapes),
+                    example=lambda: _example_network().shapes),
 )
 def param_views(flat: np.ndarray, shapes: Mapping) -> dict[str, np.ndarray]:
     """Named views into a flat parameter vector (or a stack of them, one per row)."""
@@ -175,15 +174,30 @@ class ParamViews(Mapping):
         return f"ParamViews({self._views!r})"
 
 
+class _Shapes(Mapping):
+    """A network's shapes by name: a read-only mapping (that pickles, as a network does)."""
+
+    def __init__(self, shapes: dict[str, tuple[int, ...]]) -> None:
+        self._shapes = dict(shapes)
+
+    def __getitem__(self, name: str) -> tuple[int, ...]:
+        return self._shapes[name]
+
+    def __iter__(self):
+        return iter(self._shapes)
+
+    def __len__(self) -> int:
+        return len(self._shapes)
+
+    def __repr__(self) -> str:
+        return repr(self._shapes)
+
+
 class _Fixed:
     """A setting that defines a network, read-only: a network with another is a new network.
 
-    The value lives in the attribute ``_name``; ``read`` wraps it on the way out (a
-    read-only view of a dict, for one).
+    The value lives in the attribute ``_name``.
     """
-
-    def __init__(self, read=None) -> None:
-        self.read = read
 
     def __set_name__(self, owner, name: str) -> None:
         self.name, self.slot = name, "_" + name
@@ -191,8 +205,7 @@ class _Fixed:
     def __get__(self, obj, objtype=None):
         if obj is None:
             return self
-        value = getattr(obj, self.slot)
-        return value if self.read is None else self.read(value)
+        return getattr(obj, self.slot)
 
     def __set__(self, obj, value) -> None:
         how = (f"net.replace({self.name}=...)" if self.name in REPLACEABLE
@@ -209,7 +222,8 @@ class Network:
     initializer, regularizers and dtype), each with a default.
 
     The settings that define the network (its sizes, ``shapes``, ``n_params``,
-    ``n_weights``, ``loss`` and ``dtype``) are read-only: :meth:`replace` makes a copy
+    ``n_weights``, ``loss`` and ``dtype``) are read-only, and so are ``flat``, ``params``
+    and ``grads`` as names (their arrays change in place): :meth:`replace` makes a copy
     with another loss, penalty or dtype. ``weight_penalty`` and ``bias_penalty`` may be
     set, and are checked as the constructor checks them.
 
@@ -250,17 +264,18 @@ class Network:
     n_params, n_weights : int
         The number of parameters, and of weights (the first ``n_weights`` of ``flat``).
     shapes : mapping of tuple
-        The shape of each named array.
+        The shape of each named array (read-only).
     """
 
     n_input, n_hidden, n_output = _Fixed(), _Fixed(), _Fixed()
     loss, dtype = _Fixed(), _Fixed()
-    shapes, n_params, n_weights = _Fixed(read=MappingProxyType), _Fixed(), _Fixed()
+    shapes, n_params, n_weights = _Fixed(), _Fixed(), _Fixed()
 
     @validate_params(
         n_input=Int(),
         n_hidden=Int(),
-        n_output=Int(2),  # softmax over one output is always 1: every item would "hit"
+        # softmax over one output is always 1: every item would "hit"
+        n_output=Int(2, why="softmax needs two classes to choose between"),
         seed=Seed(),
         init_range=Real(0.0, strict=True),
         loss=IsLoss(),
@@ -282,15 +297,14 @@ class Network:
         dtype: type | np.dtype | str = np.float64,
     ) -> None:
         self._n_input, self._n_hidden, self._n_output = n_input, n_hidden, n_output
-        self._loss = LOSSES[loss] if isinstance(loss, str) else loss  # the default is a name
+        self._loss, self._dtype = loss, dtype
         self._weight_penalty, self._bias_penalty = weight_penalty, bias_penalty
-        self._dtype = np.dtype(dtype)
-        self._shapes = {
+        self._shapes = _Shapes({
             "ih_weights": (n_input, n_hidden),
             "ho_weights": (n_hidden, n_output),
             "h_biases": (n_hidden,),
             "o_biases": (n_output,),
-        }
+        })
         self._n_params = sum(int(np.prod(s)) for s in self._shapes.values())
         self._n_weights = sum(int(np.prod(self._shapes[k])) for k in WEIGHT_NAMES)
         self._flat = np.empty(self.n_params, dtype=self.dtype)
@@ -318,8 +332,29 @@ class Network:
         self._bias_penalty = _PENALTY(penalty, "bias_penalty")
 
     def _make_views(self) -> None:
-        self.params = ParamViews(_param_views(self._flat, self._shapes), "net.params")
-        self.grads = ParamViews(_param_views(self._grad, self._shapes), "net.grads")
+        self._params = ParamViews(_param_views(self._flat, self._shapes), "net.params")
+        self._grads = ParamViews(_param_views(self._grad, self._shapes), "net.grads")
+
+    @property
+    def params(self) -> ParamViews:
+        """The named arrays, views into ``flat``: change them in place, never rebind them."""
+        return self._params
+
+    @params.setter
+    def params(self, value) -> None:
+        raise AttributeError("net.params cannot be rebound (its arrays are views into net.flat, which "
+                             "training updates); write into them in place (net.params[name][...] = "
+                             "values) or call net.set_params(...)")
+
+    @property
+    def grads(self) -> ParamViews:
+        """The named blocks of the last gradient :meth:`backward` returned, views into it."""
+        return self._grads
+
+    @grads.setter
+    def grads(self, value) -> None:
+        raise AttributeError("net.grads cannot be rebound (its arrays are views into the gradient "
+                             "backward returns); read them, or call net.gradient(x, t) for a copy")
 
     # --- copies: ``params`` and ``grads`` are views, rebuilt over the copied vectors -------
 
@@ -327,7 +362,7 @@ class Network:
         # pickle and deepcopy copy arrays, not the fact that one views another: leave the
         # views out and rebuild them over the copied vectors, so a copy trains as it should.
         state = self.__dict__.copy()
-        del state["params"], state["grads"]
+        del state["_params"], state["_grads"]
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -420,31 +455,28 @@ class Network:
         """A copy of all parameters as one vector (layout in the module docstring)."""
         return self.flat.copy()
 
+    @validate_params(values=Array(ndim=1))
     def set_flat(self, values) -> None:
         """Set all parameters from one vector of length ``n_params``."""
-        arr = np.asarray(values, dtype=np.float64)
-        if arr.shape != (self.n_params,):
-            raise ValueError(f"values must have shape ({self.n_params},), got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError("values must hold only finite numbers")
-        self.flat[:] = to_float_dtype(arr, "values", self.dtype)
+        if values.shape != (self.n_params,):
+            raise ValueError(f"values must have shape ({self.n_params},), got {values.shape}")
+        self.flat[:] = to_float_dtype(values, "values", self.dtype)
 
     def get_params(self) -> dict[str, np.ndarray]:
         """Copies of the named arrays: ih_weights, ho_weights, h_biases, o_biases."""
         return {name: view.copy() for name, view in self.params.items()}
 
+    @validate_params(params=MappingOf(Array(), what="a dict of named arrays, such as net.get_params()"))
     def set_params(self, params: dict) -> None:
         """Set all four named arrays (the same keys and shapes as ``get_params``)."""
-        if not isinstance(params, Mapping) or set(params) != set(PARAM_NAMES):
+        if set(params) != set(PARAM_NAMES):
             raise ValueError(f"params must be a dict with exactly the keys {list(PARAM_NAMES)}")
         new = {}
         for name in PARAM_NAMES:
-            arr = np.asarray(params[name], dtype=np.float64)
-            if arr.shape != self.shapes[name]:
-                raise ValueError(f"params[{name!r}] must have shape {self.shapes[name]}, got {arr.shape}")
-            if not np.all(np.isfinite(arr)):
-                raise ValueError(f"params[{name!r}] must hold only finite numbers")
-            new[name] = to_float_dtype(arr, f"params[{name!r}]", self.dtype)
+            if params[name].shape != self._shapes[name]:
+                raise ValueError(f"params[{name!r}] must have shape {self._shapes[name]}, "
+                                 f"got {params[name].shape}")
+            new[name] = to_float_dtype(params[name], f"params[{name!r}]", self.dtype)
         for name, arr in new.items():
             self.params[name][...] = arr
 
@@ -452,6 +484,7 @@ class Network:
         """A copy of all weights (not biases) as one vector: what L1 penalizes."""
         return self.flat[: self.n_weights].copy()
 
+    @validate_params(k=Int(0))
     def locate(self, k: int) -> ParamLocation:
         """Which block, and which entry of it, entry ``k`` of ``net.flat`` is.
 
@@ -465,17 +498,18 @@ class Network:
         >>> net.locate(3), str(net.locate(83)), str(net.locate(123))
         (ParamLocation(block='ih_weights', index=(0, 3)), 'ho_weights[0, 3]', 'o_biases[3]')
         """
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < self.n_params:
-            raise ValueError(f"k must be an int in [0, {self.n_params}), got {k!r}")
+        if k >= self.n_params:
+            raise ValueError(f"k must be an int in [0, {self.n_params}), got {k}")
         start = 0
         for name in PARAM_NAMES:
-            size = int(np.prod(self.shapes[name]))
+            size = int(np.prod(self._shapes[name]))
             if k < start + size:
-                index = np.unravel_index(int(k) - start, self.shapes[name])
+                index = np.unravel_index(k - start, self._shapes[name])
                 return ParamLocation(name, tuple(int(i) for i in index))
             start += size
         raise AssertionError("unreachable: k was checked against n_params")  # pragma: no cover
 
+    @validate_params(j=Int(0))
     def describe_weight(self, j: int) -> str:
         """Which connection weight ``j`` of :meth:`weights` is, in words.
 
@@ -488,8 +522,8 @@ class Network:
         >>> net.describe_weight(9), net.describe_weight(80)
         ('input 1 -> hidden unit 1', 'hidden unit 0 -> output 0')
         """
-        if isinstance(j, bool) or not isinstance(j, numbers.Integral) or not 0 <= j < self.n_weights:
-            raise ValueError(f"j must be an int in [0, {self.n_weights}), got {j!r}")
+        if j >= self.n_weights:
+            raise ValueError(f"j must be an int in [0, {self.n_weights}), got {j}")
         block, (row, col) = self.locate(j)
         if block == "ih_weights":
             return f"input {row} -> hidden unit {col}"
@@ -502,8 +536,9 @@ class Network:
 
         Like :func:`dataclasses.replace`: any of ``loss``, ``weight_penalty``,
         ``bias_penalty`` and ``dtype`` given as a keyword is replaced (validated as the
-        constructor does), the others are kept. The copy owns its parameters: training
-        it leaves ``self`` as it is.
+        constructor does), the others are kept. The copy owns its parameters and its
+        penalties: training it, or changing a kept penalty's strength, leaves ``self``
+        as it is.
 
         Examples
         --------
@@ -515,10 +550,13 @@ class Network:
         unknown = sorted(set(settings) - set(REPLACEABLE))
         if unknown:
             raise TypeError(f"replace() accepts only the settings {list(REPLACEABLE)}, got {unknown}")
-        kept = {name: getattr(self, name) for name in REPLACEABLE}
-        copy = Network(self.n_input, self.n_hidden, self.n_output, seed=0, **(kept | settings))
-        copy.set_flat(self.flat)
-        return copy
+        kept = {name: getattr(self, name) for name in REPLACEABLE if name not in settings}
+        for name in ("weight_penalty", "bias_penalty"):
+            if name in kept:  # a penalty's strength can change: the copy gets its own
+                kept[name] = copy.deepcopy(kept[name])
+        twin = Network(self.n_input, self.n_hidden, self.n_output, seed=0, **kept, **settings)
+        twin.set_flat(self.flat)
+        return twin
 
     def without_penalties(self) -> Network:
         """A copy with the same parameters and no penalty: its gradient is ``dE/dw`` alone.
@@ -541,8 +579,9 @@ class Network:
         )
 
 
-#: The rule of an argument that is one network, for argument tables.
-NETWORK = Instance(Network, "an l1reg.Network", example=lambda: Network(3, 4, 2, seed=0))
+def _example_network() -> Network:
+    """A small network (3-4-2): the example value of a network argument."""
+    return Network(3, 4, 2, seed=0)
 
 
 def _check_finite(net: Network, name: str) -> None:
@@ -552,13 +591,30 @@ def _check_finite(net: Network, name: str) -> None:
                          f"(first at flat index {bad[0]}); set finite values before using it")
 
 
-@validate_params(net=Anything("checked here: an l1reg.Network with finite parameters",
-                              example=lambda: Network(3, 4, 2, seed=0)),
-                 name=Text(example="net"))
-def check_network(net, name: str = "net") -> None:
-    """Refuse anything that is not an :class:`Network` with finite parameters, naming ``name``."""
-    NETWORK(net, name)
-    _check_finite(net, name)
+class IsNetwork(Constraint):
+    """A :class:`Network` with finite parameters, passed through.
+
+    A network that training left with a NaN or an infinity is refused by name (its
+    flat index too), before any function computes with it.
+    """
+
+    def check(self, value, name):
+        if not isinstance(value, Network):
+            raise TypeError(f"{name} must be an l1reg.Network, got {type(value).__name__}")
+        _check_finite(value, name)
+        return value
+
+    def example(self):
+        return _example_network()
+
+    def bad_values(self):
+        diverged = _example_network()
+        diverged.flat[0] = np.nan
+        return [object(), "text", diverged]
+
+
+#: The rule of an argument that is one network, for argument tables.
+NETWORK = IsNetwork()
 
 
 @validate_params(
@@ -587,16 +643,13 @@ class OneOrMoreNetworks(Constraint):
 
     def check(self, value, name):
         if not isinstance(value, (list, tuple)):
-            NETWORK(value, name)
-            _check_finite(value, name)
-            return value
+            return NETWORK(value, name)
         if not value:
             raise ValueError(f"{name} must be an l1reg.Network or a non-empty list of them, "
                              "got an empty list")
         seen = set()
         for i, net in enumerate(value):
             NETWORK(net, f"{name}[{i}]")
-            _check_finite(net, f"{name}[{i}]")
             if id(net) in seen:
                 raise ValueError(f"{name}[{i}] is the same object as an earlier network; "
                                  "pass distinct networks")
@@ -604,9 +657,7 @@ class OneOrMoreNetworks(Constraint):
         return list(value)
 
     def example(self):
-        return Network(3, 4, 2, seed=0)
+        return _example_network()
 
     def bad_values(self):
-        diverged = Network(3, 4, 2, seed=0)
-        diverged.flat[0] = np.nan
-        return [object(), "text", [], ["text"], diverged]
+        return NETWORK.bad_values() + [[], ["text"]]

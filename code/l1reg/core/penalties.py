@@ -108,7 +108,7 @@ class _OneStrength(Penalty):
 
     @validate_params(lam=Real(0.0))
     def __init__(self, lam: float) -> None:
-        self.lam = lam
+        self._lam = lam  # checked by the table; a later ``penalty.lam = ...`` by the Strength
 
 
 class L1(_OneStrength):
@@ -202,7 +202,7 @@ class L1L2(Penalty):
 
     @validate_params(l1=Real(0.0), l2=Real(0.0))
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1, self.l2 = l1, l2
+        self._l1, self._l2 = l1, l2  # checked by the table; later settings by the Strengths
 
     @staticmethod
     def value(xp, s, w):
@@ -240,7 +240,7 @@ class IsPenalty(Constraint):
         return [0.1, "L1", L1, np.abs, None]
 
 
-@validate_params(w=RealArray(), threshold=Real(0.0))
+@validate_params(w=RealArray(allow_empty=True), threshold=Real(0.0))
 def soft_threshold(w, threshold: float) -> np.ndarray:
     """The proximal step of ``threshold * |w|``: ``sign(w) * max(|w| - threshold, 0)``.
 

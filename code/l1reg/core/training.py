@@ -28,7 +28,9 @@ import numpy as np
 
 from l1reg.core import model
 from l1reg.core._validation import (
+    AnyOf,
     Anything,
+    Array,
     Flag,
     HasMethods,
     Instance,
@@ -37,17 +39,28 @@ from l1reg.core._validation import (
     Optional,
     Options,
     Real,
-    check_rng,
+    Seed,
+    Tuple,
+    unchecked,
     validate_fields,
     validate_params,
 )
-from l1reg.core.compiled import compiled_engine
+from l1reg.core.compiled import RUN, compiled_engine
 from l1reg.core.network import BIAS_NAMES, NETWORK, WEIGHT_NAMES, Network, OneOrMoreNetworks
 from l1reg.core.numpy_namespace import xp as numpy_xp
 from l1reg.core.penalties import Penalty
 from l1reg.core.step import StepSpec
 from l1reg.core.step import sgd_step as core_step
-from l1reg.core.update_rules import RULE, Plain, UpdateRule, WeightNames, rule_for_run, weight_slice
+from l1reg.core.update_rules import (
+    RULE,
+    RULE_OR_RULES,
+    Plain,
+    UpdateRule,
+    WeightNames,
+    check_settings,
+    rule_for_run,
+    weight_slice,
+)
 
 # The rules of fit's arguments that a training run keeps, shared by both tables.
 _NOISE = Optional(HasMethods(
@@ -58,7 +71,8 @@ _CALLBACKS = ListOf(HasMethods(_CALLBACK_HOOKS, "a callback (an l1reg.core.train
                     what="a list of callbacks", allow_empty=True)
 
 
-_ERRORS = ListOf(Real(), what="a list of errors", allow_empty=True)
+# A record holds what training gave: an error may be infinite (a loss of one's own can say so).
+_ERRORS = ListOf(Real(allow_inf=True), what="a list of errors", allow_empty=True)
 _ACCURACIES = ListOf(Real(0.0, maximum=1.0), what="a list of accuracies", allow_empty=True)
 
 
@@ -81,54 +95,62 @@ class History:
 
 @validate_params(
     net=NETWORK,
-    x=Anything("inputs of the network's dtype and shape, not checked: the bare step",
-               example=lambda: np.ones((1, 3))),
-    t=Anything("one-hot targets of the network's dtype and shape, not checked: the bare step",
+    x=Anything("inputs for net: checked against it in the body", example=lambda: np.ones((1, 3))),
+    t=Anything("one-hot targets, one per item of x: checked against net in the body",
                example=lambda: np.eye(2)[:1]),
     lr=Real(0.0, strict=True),
 )
-def sgd_step(net: Network, x: np.ndarray, t: np.ndarray, lr: float) -> None:
+def sgd_step(net: Network, x, t, lr: float) -> None:
     """One update ``w <- w - lr * grad(E + penalty)`` of ``net`` on the items ``x``.
 
     The very step :func:`fit` takes (:func:`l1reg.core.step.sgd_step`), on the network's
-    parameters, in place. ``x`` and ``t`` must already be arrays of the network's dtype
-    and the right shapes: they are not checked here.
+    parameters, in place; ``x`` (items x n_input) and ``t`` (one-hot, items x n_output)
+    are checked against the network and converted to its dtype first.
     """
+    x = net.check_inputs(x)
+    t = net.check_targets(t, len(x))
     spec = _step_spec(net, Plain(), WEIGHT_NAMES)
     p = model.from_flat(net.flat, net.shapes)
     new, _ = core_step(numpy_xp, p, x, t, np.asarray(lr, dtype=net.dtype), spec, _strengths(net, Plain()), {})
     net.flat[...] = model.to_flat(np, new)
 
 
-def _step_spec(net: Network, rule: UpdateRule, on: tuple[str, ...]) -> StepSpec:
+@validate_params(net=NETWORK, rule=RULE, on=WeightNames())
+def step_spec(net: Network, rule: UpdateRule, on: tuple[str, ...]) -> StepSpec:
     """What ``net``'s training step computes with ``rule`` acting on the matrices ``on``."""
     penalties = {}
     for names, penalty in ((WEIGHT_NAMES, net.weight_penalty), (BIAS_NAMES, net.bias_penalty)):
         if penalty is not None:
-            grad = penalty.grad if _has_formulas(penalty) else _numpy_gradient(penalty)
+            grad = penalty.grad if _has_formulas(penalty) else _numpy_gradient
             penalties.update(dict.fromkeys(names, grad))
     signal = net.loss.formulas[1] if net.loss.formulas is not None else _numpy_signal(net.loss)
     return StepSpec(signal, penalties, rule, tuple(on), rule.adjusts_gradient, rule.moves_after_step)
 
 
-step_spec = validate_params(net=NETWORK, rule=RULE, on=WeightNames())(_step_spec)
+_step_spec = step_spec.__wrapped__  # for fit and its run, which have checked the arguments
 
 
-def _strengths(net: Network, rule: UpdateRule, n_rows: int | None = None) -> dict:
+@validate_params(net=NETWORK, rule=RULE, n_rows=Optional(Int()))
+def strengths(net: Network, rule: UpdateRule, n_rows: int | None = None) -> dict:
     """The numbers the step's formulas read: each penalized block's settings and the rule's.
 
     Arrays of the network's dtype, read afresh at every epoch (a callback may change a
     strength between epochs); the rule's are one per replica for a stack of ``n_rows``.
+    A penalty of one's own without formulas is read as its ``gradient`` method.
     """
     s = {"rule": rule.strengths(net.dtype, n_rows)}
     for names, penalty in ((WEIGHT_NAMES, net.weight_penalty), (BIAS_NAMES, net.bias_penalty)):
-        if penalty is not None:
-            config = penalty.get_config() if _has_formulas(penalty) else {}
-            s.update(dict.fromkeys(names, {k: np.asarray(v, dtype=net.dtype) for k, v in config.items()}))
+        if penalty is None:
+            continue
+        if _has_formulas(penalty):
+            config = {k: np.asarray(v, dtype=net.dtype) for k, v in penalty.get_config().items()}
+        else:
+            config = {"gradient": penalty.gradient}
+        s.update(dict.fromkeys(names, config))
     return s
 
 
-strengths = validate_params(net=NETWORK, rule=RULE, n_rows=Optional(Int()))(_strengths)
+_strengths = strengths.__wrapped__  # read by the engines at every epoch: no table there
 
 
 def _has_formulas(penalty) -> bool:
@@ -136,9 +158,12 @@ def _has_formulas(penalty) -> bool:
     return isinstance(penalty, Penalty) and penalty.has_formulas
 
 
-def _numpy_gradient(penalty):
-    """A penalty object of one's own (only ``gradient(w)``) as a formula, for NumPy only."""
-    return lambda xp, s, w: penalty.gradient(w)
+def _numpy_gradient(xp, s, w):
+    """The gradient of a penalty of one's own (only ``gradient(w)``), read from ``s``: NumPy only.
+
+    Through ``s``, not the penalty object, so that a penalty set between epochs is the one used.
+    """
+    return s["gradient"](w)
 
 
 def _numpy_signal(loss):
@@ -199,7 +224,9 @@ class Callback:
                      example=lambda: np.ones((2, 3))),
     t_train=Instance(np.ndarray, "one-hot targets checked against the networks (by fit)",
                      example=lambda: np.eye(2)),
-    test_data=Anything("None, or (x_test, t_test) checked against the networks by fit", example=lambda: None),
+    test_data=Optional(Tuple(*[Instance(np.ndarray, "an array checked against the networks (by fit)",
+                                        example=lambda: np.ones((1, 2)))] * 2,
+                             what="a pair (x_test, t_test)")),
     rngs=ListOf(Instance(np.random.Generator, "a numpy.random.Generator",
                          example=lambda: np.random.default_rng(0)), what="a list of generators"),
     epochs=Int(),
@@ -221,7 +248,8 @@ class TrainingRun:
     into the networks at the end); ``params`` are the model's blocks, views into it. ``x_train`` and
     ``t_train`` are 2-D for one network, 3-D (replicas first) for a stack; so are the
     test arrays, if any. The rule acts on ``flat[..., on_slice]``, the weight matrices
-    named in ``on_names``. The other fields are :func:`fit`'s arguments, checked.
+    named in ``on_names``; ``spec`` is the step they take and ``penalty_kinds`` the classes
+    of the penalties it was built for. The other fields are :func:`fit`'s arguments, checked.
     """
 
     nets: list[Network]
@@ -244,6 +272,7 @@ class TrainingRun:
     params: dict = field(init=False)
     last_finite: np.ndarray = field(init=False)
     spec: StepSpec = field(init=False)
+    penalty_kinds: tuple[type, type] = field(init=False)
     model: TrainingModel = field(init=False)
 
     def __post_init__(self) -> None:
@@ -251,14 +280,8 @@ class TrainingRun:
         self.params = model.from_flat(self.flat, self.net.shapes)
         self.last_finite = self.flat.copy()  # the parameters at the end of the last finite epoch
         self.spec = _step_spec(self.net, self.rule, self.on_names)
-        self.model = TrainingModel(self)
-
-    @classmethod
-    def example(cls) -> TrainingRun:
-        """A run of one small network (3-4-2) on two items for one epoch: an example value."""
-        net = Network(3, 4, 2, seed=0)
-        return cls([net], False, net.flat, np.ones((2, 3)), np.eye(2), None, [np.random.default_rng(0)],
-                   1, 0.1, 1, Plain(), slice(0, net.n_weights), WEIGHT_NAMES)
+        self.penalty_kinds = _penalty_kinds(self.net)
+        self.model = unchecked(TrainingModel, self)
 
     def strengths(self) -> dict:
         """The numbers the step reads this epoch (:func:`strengths`)."""
@@ -276,9 +299,14 @@ class TrainingRun:
         training has diverged: the parameters go back to those at the end of the last
         finite epoch (the initial ones if it was the first), in every network of a
         stack, and :class:`TrainingDiverged` is raised. ``scores`` are the epoch's errors
-        and accuracies if the engine computed them itself, as :func:`_epoch_scores` does
-        (``{"train": (errors, accuracies), ...}``, one number per network); by default
-        they are computed here, with NumPy.
+        and accuracies if the engine computed them itself (``{"train": (errors,
+        accuracies), "test": ...}``, one number per network); by default they are
+        computed here, with NumPy.
+
+        A callback may change a penalty's or the rule's strengths for the next epoch,
+        not what the step computes: a penalty of another kind (or one added or taken
+        away), or an array of strengths where the run has no row for each, raises a
+        ValueError after the callbacks, the networks holding this epoch's parameters.
         """
         self.check_finite(epoch)
         if not self.record_history:
@@ -294,7 +322,31 @@ class TrainingRun:
             logs[f"{which}_error"] = errors.astype(float) if self.stacked else float(errors[0])
             logs[f"{which}_accuracy"] = hits.astype(float) if self.stacked else float(hits[0])
         stops = [bool(callback.on_epoch_end(epoch, logs)) for callback in self.callbacks]
+        if self.callbacks:
+            self._check_changes(epoch)
         return any(stops) or self.model.stop_training
+
+    def _check_changes(self, epoch: int) -> None:
+        """Raise if a callback changed what the step computes (see :meth:`end_epoch`)."""
+        try:
+            kinds = _penalty_kinds(self.net)
+            for name, before, now in zip(("weight_penalty", "bias_penalty"), self.penalty_kinds, kinds,
+                                         strict=True):
+                if before is not now:
+                    raise ValueError(
+                        f"net.{name} changed from {before.__name__} to {now.__name__} after epoch {epoch}: "
+                        f"a run trains with the kinds of penalty it started with; change a penalty's "
+                        f"strength (net.{name}.lam = ...) between epochs, or call fit again")
+            check_settings(self.rule, len(self.nets) if self.stacked else None, "rule")
+        except ValueError:
+            self._copy_back()
+            raise
+
+    def _copy_back(self) -> None:
+        """Put the run's parameters into the networks of a stack (one network trains in place)."""
+        if self.stacked:
+            for one, row in zip(self.nets, self.flat, strict=True):
+                one.flat[:] = row
 
     def check_finite(self, epoch: int) -> None:
         """Remember the parameters if all are finite; otherwise restore them and raise."""
@@ -303,9 +355,7 @@ class TrainingRun:
             np.copyto(self.last_finite, self.flat)
             return
         self.flat[...] = self.last_finite
-        if self.stacked:
-            for one, row in zip(self.nets, self.flat, strict=True):
-                one.flat[:] = row
+        self._copy_back()
         which = ""
         if self.stacked:
             bad = np.flatnonzero(~finite).tolist()
@@ -319,8 +369,9 @@ class TrainingRun:
         )
 
 
-#: The rule of an argument that is a training run.
-_RUN = Instance(TrainingRun, "a TrainingRun, as l1reg.fit makes it", example=TrainingRun.example)
+def _penalty_kinds(net: Network) -> tuple[type, type]:
+    """The classes of ``net``'s weight and bias penalties (``NoneType`` for none)."""
+    return type(net.weight_penalty), type(net.bias_penalty)
 
 
 class TrainingModel:
@@ -333,7 +384,7 @@ class TrainingModel:
     next epoch, on either engine.
     """
 
-    @validate_params(run=_RUN)
+    @validate_params(run=RUN)
     def __init__(self, run: TrainingRun) -> None:
         self._run = run
         self.stop_training = False
@@ -388,13 +439,11 @@ class TrainingModel:
         """A copy of all parameters (the flat layout; one row per network for a stack)."""
         return self._run.flat.copy()
 
+    @validate_params(values=Array())
     def set_weights(self, values) -> None:
         """Set all parameters from :meth:`get_weights`'s layout (finite numbers only)."""
-        values = np.asarray(values, dtype=np.float64)
         if values.shape != self._run.flat.shape:
             raise ValueError(f"values must have shape {self._run.flat.shape}, got {values.shape}")
-        if not np.all(np.isfinite(values)):
-            raise ValueError("values must hold only finite numbers")
         self._run.flat[...] = values
 
 
@@ -405,6 +454,7 @@ class TrainingDiverged(FloatingPointError):
     """
 
 
+@validate_params(run=RUN)
 def numpy_engine(run: TrainingRun) -> None:
     """Train ``run`` with NumPy: each epoch a fresh visiting order, one step per batch.
 
@@ -435,10 +485,6 @@ def numpy_engine(run: TrainingRun) -> None:
         if run.end_epoch(epoch):
             break
 
-
-# The table is applied here rather than above the def, so that chapter 4 shows the loop alone.
-numpy_engine = validate_params(run=_RUN)(numpy_engine)
-
 #: The engines ``fit(engine=...)`` can run on (the compiled one imports JAX when it runs).
 ENGINES: dict[str, Callable[[TrainingRun], None]] = {"numpy": numpy_engine, "compiled": compiled_engine}
 
@@ -454,14 +500,18 @@ ENGINES: dict[str, Callable[[TrainingRun], None]] = {"numpy": numpy_engine, "com
                      example=lambda: np.eye(2)),
     epochs=Int(),
     lr=Real(0.0, strict=True),
-    seed=Anything("one seed, or a list with one per network: checked against net in the body",
-                  example=lambda: 0),
+    seed=AnyOf(Seed(), ListOf(Seed(), what="a list of seeds, one per network"),
+               what="an int >= 0 or a numpy.random.Generator, or a list of them (one per network)"),
     batch_size=Int(),
-    rule=Anything("None, a rule, or a list with one per network: checked against net by rule_for_run"),
+    rule=Optional(RULE_OR_RULES),
     on=WeightNames(),
     noise=_NOISE,
     callbacks=_CALLBACKS,
-    test_data=Anything("None, or (x_test, t_test): checked against net in the body"),
+    test_data=Optional(Tuple(
+        Anything("test inputs: checked against net in the body", example=lambda: np.ones((1, 3))),
+        Anything("one-hot test targets: checked against net and x_test in the body",
+                 example=lambda: np.eye(2)[:1]),
+        what="a pair (x_test, t_test)")),
     engine=Options(*sorted(ENGINES)),
     record_history=Flag(),
 )
@@ -567,13 +617,14 @@ def fit(
     """
     checked = _check_networks_and_data(net, x_train, t_train, seed, test_data)
     first, n_replicas = checked["nets"][0], len(checked["nets"]) if checked["stacked"] else None
-    on_slice, on_names = weight_slice(first, on)
-    run = TrainingRun(
+    on_slice, on_names = _weight_slice(first, on)
+    run = unchecked(  # every field is checked above, by fit's table and its body
+        TrainingRun,
         **checked,
         epochs=epochs,
         lr=lr,
         batch_size=batch_size,
-        rule=rule_for_run(rule, first, n_replicas),
+        rule=_rule_for_run(rule, first, n_replicas),
         on_slice=on_slice,
         on_names=on_names,
         noise=noise,
@@ -592,13 +643,14 @@ def fit(
         ENGINES[engine](run)
     for callback in run.callbacks:
         callback.on_train_end({})
-    if run.stacked:
-        for one, row in zip(run.nets, run.flat, strict=True):
-            one.flat[:] = row
+    run._copy_back()
     return run.histories if run.stacked else run.histories[0]
 
 
 # --- recording and checking ----------------------------------------------------------------------
+
+# fit has checked what it passes them: their tables are not run again
+_rule_for_run, _weight_slice = rule_for_run.__wrapped__, weight_slice.__wrapped__
 
 
 def _epoch_scores(loss, p: dict, x, t, test_data) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -610,24 +662,22 @@ def _epoch_scores(loss, p: dict, x, t, test_data) -> dict[str, tuple[np.ndarray,
 def _check_networks_and_data(net, x_train, t_train, seed, test_data) -> dict:
     """The networks' parameters, data and visiting-order generators, checked against them.
 
-    ``net`` is one network or a list of them, as its table checked. Returns the fields of
-    a :class:`TrainingRun` that depend on which.
+    ``net`` is one network or a list of them, ``seed`` one Generator or a list of them
+    and ``test_data`` None or a pair, as fit's table made them. Returns the fields of a
+    :class:`TrainingRun` that depend on which.
     """
-    if isinstance(test_data, (list, tuple)) and len(test_data) == 2:
-        x_test, t_test = test_data
-    elif test_data is None:
-        x_test = t_test = None
-    else:
-        raise ValueError("test_data must be a pair (x_test, t_test) or None")
+    x_test, t_test = (None, None) if test_data is None else test_data
     if not isinstance(net, list):
         x, t = _check_data(net, x_train, t_train, "x_train", "t_train")
         test = None if x_test is None else _check_data(net, x_test, t_test, "x_test", "t_test")
+        if isinstance(seed, list):
+            raise ValueError("seed must be one seed for one network, got a list")
         return {"nets": [net], "stacked": False, "flat": net.flat, "x_train": x, "t_train": t,
-                "test_data": test, "rngs": [check_rng(seed)]}
+                "test_data": test, "rngs": [seed]}
     first = _check_replicas(net)
-    if not isinstance(seed, (list, tuple)) or len(seed) != len(net):
+    if not isinstance(seed, list) or len(seed) != len(net):
         raise ValueError(f"seed must be a list with one seed per network ({len(net)})")
-    rngs = [check_rng(s, f"seed[{i}]") for i, s in enumerate(seed)]
+    rngs = seed
     x, t = _check_stack(first, x_train, t_train, len(net), "x_train", "t_train")
     test = None if x_test is None else _check_stack(first, x_test, t_test, len(net), "x_test", "t_test")
     flat = np.stack([one.flat for one in net])  # replicas x n_params

@@ -48,20 +48,18 @@ no new trainer and runs on both engines.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from l1reg.core._validation import (
-    Anything,
+    AnyOf,
     Constraint,
     Instance,
     Int,
+    ListOf,
     Optional,
     Real,
     Strength,
     Values,
-    check_real,
     validate_params,
 )
 from l1reg.core.network import NETWORK, WEIGHT_NAMES, Network
@@ -175,7 +173,7 @@ class _L1Rule(UpdateRule):
 
     @validate_params(lam=Real(0.0))
     def __init__(self, lam: float) -> None:
-        self.lam = lam
+        self._lam = lam  # checked by the table; a later ``rule.lam = ...`` by the Strength
 
 
 class SubGradient(_L1Rule):
@@ -201,7 +199,7 @@ class L2Gradient(UpdateRule):
 
     @validate_params(lam=Real(0.0))
     def __init__(self, lam: float) -> None:
-        self.lam = lam
+        self._lam = lam  # checked by the table; a later ``rule.lam = ...`` by the Strength
 
     def adjust_gradient(self, xp, s, w, g):
         return g + L2.grad(xp, s, w)
@@ -219,7 +217,7 @@ class ElasticNetGradient(UpdateRule):
 
     @validate_params(l1=Real(0.0), l2=Real(0.0))
     def __init__(self, l1: float, l2: float) -> None:
-        self.l1, self.l2 = l1, l2
+        self._l1, self._l2 = l1, l2  # checked by the table; later settings by the Strengths
 
     def adjust_gradient(self, xp, s, w, g):
         return g + L1L2.grad(xp, s, w)
@@ -303,12 +301,9 @@ class TruncatedGradient(_L1Rule):
 
     settings = ("lam", "theta", "k")
 
-    @validate_params(lam=Real(0.0), theta=Anything("a number > 0, or inf (no limit): checked in the body"),
-                     k=Int())
+    @validate_params(lam=Real(0.0), theta=Real(0.0, strict=True, allow_inf=True), k=Int())
     def __init__(self, lam: float, *, theta: float = np.inf, k: int = 1) -> None:
-        self.lam, self.k = lam, k
-        infinite = isinstance(theta, numbers.Real) and not isinstance(theta, bool) and theta == np.inf
-        self.theta = np.inf if infinite else check_real(theta, "theta", minimum=0.0, strict=True)
+        self._lam, self.theta, self.k = lam, theta, k
 
     def init(self, xp, w):
         return {name: xp.zeros((), dtype=xp.int64) for name in w}
@@ -320,7 +315,8 @@ class TruncatedGradient(_L1Rule):
         return xp.where(due & (xp.abs(w) <= s["theta"]), shrunk, w), steps
 
 
-@validate_params(w=Values(), threshold=Values(), axis=Int(-64))  # NumPy arrays have at most 64 axes
+# NumPy arrays have at most 64 axes
+@validate_params(w=Values(), threshold=Values(minimum=0.0), axis=Int(-64))
 def group_soft_threshold(w, threshold, axis: int = -1) -> np.ndarray:
     """The proximal step of ``threshold * sum_i ||w_i||``, groups along ``axis``.
 
@@ -345,8 +341,6 @@ def group_soft_threshold(w, threshold, axis: int = -1) -> np.ndarray:
     array([[2.4, 3.2],
            [0. , 0. ]])
     """
-    if np.any(threshold < 0):
-        raise ValueError(f"threshold must be >= 0, got {threshold.tolist()!r}")
     if w.ndim == 0:
         raise ValueError("w must be an array with at least one axis to group along, got a number")
     if not -w.ndim <= axis < w.ndim:
@@ -384,7 +378,7 @@ class GroupProximal(UpdateRule):
 
     @validate_params(lam=Real(0.0))
     def __init__(self, lam: float) -> None:
-        self.lam = lam
+        self._lam = lam  # checked by the table; a later ``rule.lam = ...`` by the Strength
 
     def after_step(self, xp, s, w, lr, state):
         return _group_shrink(xp, w, lr * s["lam"]), state
@@ -451,11 +445,12 @@ def weight_slice(net: Network, on) -> tuple[slice, tuple[str, ...]]:
     return slice(start, stop), on
 
 
-_RULES = Anything("None, a rule, or (for a stack) a list with one per network: checked against net here",
-                  example=lambda: None)
+#: The rule of an argument that is one update rule, or (for a stack) a list with one per network.
+RULE_OR_RULES = AnyOf(RULE, ListOf(RULE, what="a list of update rules, one per network"),
+                      what="an update rule, or a list with one rule per network")
 
 
-@validate_params(rule=_RULES, net=NETWORK, n_replicas=Optional(Int()))
+@validate_params(rule=Optional(RULE_OR_RULES), net=NETWORK, n_replicas=Optional(Int()))
 def rule_for_run(rule, net: Network, n_replicas: int | None = None) -> UpdateRule:
     """The one rule a training run applies, checked against ``net``.
 
@@ -467,27 +462,48 @@ def rule_for_run(rule, net: Network, n_replicas: int | None = None) -> UpdateRul
     if rule is None:
         return Plain()
     if n_replicas is None:
-        return _check_rule(rule, "rule", net)
-    return stack_rules(rule, n_replicas, net)
+        if isinstance(rule, list):
+            raise TypeError("rule must be one update rule for one network, got a list")
+        return _check_rule(rule, "rule", net, None)
+    return _stack_rules(rule, n_replicas, net)
 
 
-def _check_rule(rule, name: str, net: Network) -> UpdateRule:
-    """Return ``rule`` if it is an update rule that ``net`` can train with, or raise naming ``name``."""
-    if not isinstance(rule, UpdateRule):
-        raise TypeError(
-            f"{name} must be an update rule such as l1reg.core.update_rules.Proximal(lam), "
-            f"got {type(rule).__name__}"
-        )
+def _check_rule(rule: UpdateRule, name: str, net: Network, n_rows: int | None) -> UpdateRule:
+    """Return ``rule`` if ``net`` can train with it, on one network (``n_rows`` None) or a
+    stack of ``n_rows``; or raise naming ``name``."""
     penalty = net.weight_penalty
     if rule.applies_l1 and getattr(penalty, "applies_l1", False):
         raise ValueError(
             f"{name} applies L1 and the network already has weight_penalty={penalty!r}; "
             "give the network weight_penalty=None (or an L2 penalty) to apply L1 once"
         )
+    check_settings(rule, n_rows, name)
     return rule
 
 
-@validate_params(rule=_RULES, n_rep=Int(), first=NETWORK)
+def check_settings(rule: UpdateRule, n_rows: int | None, name: str = "rule") -> None:
+    """Refuse a setting of ``rule`` that is an array where the run has no row for each entry.
+
+    A setting is one number, or for a stack of ``n_rows`` networks one per network as a
+    column (``n_rows`` x 1, as :meth:`UpdateRule.stack` makes it); an array setting on
+    one network (``n_rows`` None) would broadcast over the weight matrices' columns.
+    """
+    if isinstance(rule, _PerReplica):
+        for rows, part in rule.groups:
+            check_settings(part, rows.stop - rows.start, name)
+        return
+    for setting in rule.settings:
+        shape = np.shape(getattr(rule, setting))
+        if shape == () or shape == (n_rows, 1):
+            continue
+        if n_rows is None:
+            raise ValueError(f"{name}.{setting} must be a number for one network, got an array of "
+                             f"shape {shape}")
+        raise ValueError(f"{name}.{setting} must be a number, or one per network as a column "
+                         f"({n_rows}, 1), got shape {shape}")
+
+
+@validate_params(rule=RULE_OR_RULES, n_rep=Int(), first=NETWORK)
 def stack_rules(rule, n_rep: int, first: Network) -> UpdateRule:
     """One rule for the whole stack of ``n_rep`` networks like ``first``: the shared rule,
     or the per-replica rules stacked.
@@ -495,11 +511,15 @@ def stack_rules(rule, n_rep: int, first: Network) -> UpdateRule:
     Neighbouring replicas with rules of one kind become one rule whose settings are
     columns (one row per replica); runs of different kinds each act on their own rows.
     """
-    if isinstance(rule, UpdateRule) or not isinstance(rule, (list, tuple)):
-        return _check_rule(rule, "rule", first)
+    return _stack_rules(rule, n_rep, first)
+
+
+def _stack_rules(rule, n_rep: int, first: Network) -> UpdateRule:
+    if not isinstance(rule, list):
+        return _check_rule(rule, "rule", first, n_rep)
     if len(rule) != n_rep:
         raise ValueError(f"rule must be one rule or a list with one rule per network ({n_rep})")
-    rules = [_check_rule(r, f"rule[{i}]", first) for i, r in enumerate(rule)]
+    rules = [_check_rule(r, f"rule[{i}]", first, None) for i, r in enumerate(rule)]
     groups, start = [], 0
     for stop in range(1, n_rep + 1):
         if stop == n_rep or type(rules[stop]) is not type(rules[start]):

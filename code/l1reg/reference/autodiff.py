@@ -25,9 +25,9 @@ import numpy as np
 
 from l1reg.core._validation import validate_params
 from l1reg.core.losses import LOSSES, SHORTCUTS
-from l1reg.core.network import PARAM_NAMES, WEIGHT_NAMES, Network, check_network
+from l1reg.core.network import NETWORK, PARAM_NAMES, WEIGHT_NAMES, Network
 from l1reg.core.penalties import L1, L1L2, L2
-from l1reg.reference._arguments import INPUTS, NETWORK, TARGETS
+from l1reg.reference._arguments import INPUTS, TARGETS
 
 # The error each network loss minimizes; a shortcut network minimizes squared error
 # too (only its backward pass is wrong), so JAX gives it the true gradient.
@@ -86,8 +86,7 @@ def _compiled(shapes: tuple, error: str):
 
 
 def _prepare(net, x, t):
-    """Checked arguments (``net`` is already a Network), and the compiled functions for it."""
-    check_network(net)
+    """Checked arguments (``net`` is already a checked Network), and the compiled functions for it."""
     # the library's own loss objects only: a loss of one's own may carry a known name
     # with another formula, which the JAX twin would not compute
     known = {**LOSSES, **SHORTCUTS}

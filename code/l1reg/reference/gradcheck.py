@@ -16,8 +16,8 @@ import numpy as np
 from l1reg.core import model
 from l1reg.core._validation import HasMethods, Optional, Options, Real, RealArray, Values, validate_params
 from l1reg.core.losses import SHORTCUTS
-from l1reg.core.network import PARAM_NAMES, Network, add_penalty_gradients, check_network, param_views
-from l1reg.reference._arguments import INPUTS, NETWORK, TARGETS
+from l1reg.core.network import NETWORK, PARAM_NAMES, Network, add_penalty_gradients, param_views
+from l1reg.reference._arguments import INPUTS, TARGETS
 
 #: The pass mark of :func:`check_network_gradient` (float64, default ``eps = 1e-6``):
 #: a correct gradient of a network of moderate size and scale stays below it, the
@@ -38,8 +38,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], w, eps: float = 1e-6) -
     ``f`` takes a flat float64 vector and returns a number; ``w`` is not modified.
     The error of each entry is O(eps^2) plus round-off of about 1e-16 * |f| / eps.
     """
-    w = w.copy()  # the loop below writes into w: the caller's array is left alone
-    if w.ndim != 1:
+    if w.ndim != 1:  # the table made w a new array: the loop below may write into it
         raise ValueError(f"w must be a 1-D vector, got shape {w.shape}")
     lost = (w + eps == w) | (w - eps == w)
     if lost.any():
@@ -67,7 +66,6 @@ def network_numerical_gradient(net: Network, x, t, eps: float = 1e-6) -> np.ndar
     itself, ``f(w + eps) - f(w - eps)`` would be mostly round-off (about 1e-7 * |f|)
     for any ``eps`` small enough to measure a derivative.
     """
-    check_network(net)
     if net.dtype != np.float64:
         net = net.replace(dtype=np.float64)
     x = net.check_inputs(x)
@@ -146,7 +144,6 @@ def analytic_gradient(net: Network, x, t, *, backward: Callable | None = None) -
     numpy.ndarray
         A new vector of length ``net.n_params`` (layout as ``net.get_flat()``).
     """
-    check_network(net)
     x = net.check_inputs(x)
     t = net.check_targets(t, len(x))
     if backward is None:
@@ -196,7 +193,6 @@ def check_network_gradient(
     of ``lam * sign(w)``: a penalized parameter within ``eps`` of zero fails the check
     without any bug. Check at parameters away from zero (trained L1 weights are not).
     """
-    check_network(net)
     x = net.check_inputs(x)
     t = net.check_targets(t, len(x))
     if gradient is None:
@@ -229,7 +225,6 @@ def with_shortcut(net: Network, shortcut: str = "squared_diagonal") -> Network:
     shortcut : str, default "squared_diagonal"
         A key of ``l1reg.core.losses.SHORTCUTS``.
     """
-    check_network(net)
     if net.loss.name != "squared":
         raise ValueError(f"net must use loss='squared' for the {shortcut!r} shortcut, "
                          f"got loss={net.loss.name!r}")

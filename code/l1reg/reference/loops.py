@@ -24,9 +24,9 @@ import numpy as np
 
 from l1reg.core._validation import Anything, Int, Real, Seed, validate_params
 from l1reg.core.losses import LOSSES
-from l1reg.core.network import Network, check_network
+from l1reg.core.network import NETWORK, Network
 from l1reg.core.penalties import L1
-from l1reg.reference._arguments import INPUTS, NETWORK, TARGETS
+from l1reg.reference._arguments import INPUTS, TARGETS
 
 _LR = Real(0.0, strict=True)
 
@@ -180,7 +180,6 @@ def _lam(penalty) -> float:
 
 def _check_net(net: Network) -> None:
     """What the loops implement: float64, squared error or cross-entropy, L1 or no penalty."""
-    check_network(net)
     for name in ("weight_penalty", "bias_penalty"):
         penalty = getattr(net, name)
         if penalty is not None and type(penalty) is not L1:

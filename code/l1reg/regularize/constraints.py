@@ -18,7 +18,7 @@ from l1reg.core.update_rules import TINY, UpdateRule
 @validate_params(
     w=Instance(np.ndarray, "a float array (inputs x units) to scale in place",
                example=lambda: np.ones((2, 2))),
-    max_norm=Values(),
+    max_norm=Values(minimum=0.0, strict=True),
 )
 def cap_column_norms(w: np.ndarray, max_norm) -> None:
     """Scale in place each column longer than ``max_norm``: ``W[:, j] *= min(1, c / |W[:, j]|)``.
@@ -30,8 +30,6 @@ def cap_column_norms(w: np.ndarray, max_norm) -> None:
     if w.dtype.kind != "f" or w.ndim < 2:
         raise TypeError(f"w must be a float array (inputs x units) to scale in place, "
                         f"got {w.dtype} array of shape {w.shape}")
-    if not np.all(max_norm > 0):
-        raise ValueError(f"max_norm must hold finite numbers > 0, got {max_norm.tolist()!r}")
     w[...] = _cap(np, w, max_norm[..., None])
 
 
@@ -67,7 +65,7 @@ class MaxNorm(UpdateRule):
 
     @validate_params(max_norm=Real(0.0, strict=True))
     def __init__(self, max_norm: float) -> None:
-        self.max_norm = max_norm
+        self._max_norm = max_norm  # checked by the table; a later ``rule.max_norm = ...`` by the Strength
 
     def after_step(self, xp, s, w, lr, state):
         return _cap(xp, w, s["max_norm"]), state

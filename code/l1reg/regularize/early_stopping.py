@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from l1reg.core._validation import (
+    AnyOf,
     Anything,
     Flag,
     Instance,
@@ -33,9 +34,11 @@ from l1reg.core._validation import (
 )
 from l1reg.core.training import Callback, History
 
+_HISTORY = Instance(History, "an l1reg.History", example=History)
 
-@validate_fields(history=Instance(History, "an l1reg.History", example=History),
-                 val_error=ListOf(Real(), what="a list of errors", allow_empty=True),
+
+@validate_fields(history=_HISTORY,
+                 val_error=ListOf(Real(allow_inf=True), what="a list of errors", allow_empty=True),
                  best_epoch=Int(0))
 @dataclass
 class EarlyStoppingRun:
@@ -122,6 +125,8 @@ class EarlyStopping(Callback):
         self.val_error = np.array(self._errors).T.tolist()  # networks x epochs
         self.best_epoch = self._best_epoch.tolist()
 
+    @validate_params(histories=AnyOf(_HISTORY, ListOf(_HISTORY, what="a list of Histories"),
+                                     what="an l1reg.History, or a list of them (what fit returned)"))
     def runs(self, histories: History | list[History]) -> list[EarlyStoppingRun]:
         """Each network's history, validation errors and best epoch, together."""
         histories = histories if isinstance(histories, list) else [histories]

@@ -14,17 +14,17 @@ Biases are never pruned (as L1 leaves them alone in this book).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
-from l1reg.core._validation import Anything, Array, Values, validate_params
+from l1reg.core._validation import AnyOf, Array, Int, ListOf, Values, validate_params
 from l1reg.core.network import Network, OneOrMoreNetworks
 from l1reg.core.update_rules import UpdateRule
 
-_COUNTS = Anything("one int, or one per row of the weights: checked against them in the body",
-                   example=lambda: 1)
+# How many to prune; whether a count fits the weights (and a list the rows) is asked in the body.
+_COUNTS = AnyOf(Int(0), ListOf(Int(0), what="a list of counts, one per network"),
+                what="an int >= 0, or a list of them with one per network")
 
 
 @validate_params(w=Values(), n_pruned=_COUNTS)
@@ -51,14 +51,13 @@ def magnitude_mask(w, n_pruned) -> np.ndarray:
     return keep[0] if w.ndim == 1 else keep
 
 
-def _counts(n_pruned, n_rows: int, n_weights: int) -> np.ndarray:
-    """``n_pruned`` as one int per row, each in ``[0, n_weights]``, or raise naming it."""
-    values = n_pruned if isinstance(n_pruned, Sequence | np.ndarray) else [n_pruned] * n_rows
-    if len(values) != n_rows or not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
-        raise TypeError(f"n_pruned must be an int or one int per network ({n_rows}), got {n_pruned!r}")
+def _counts(n_pruned: int | list[int], n_rows: int, n_weights: int) -> np.ndarray:
+    """``n_pruned`` (as its table made it) as one int per row, each at most ``n_weights``."""
+    values = n_pruned if isinstance(n_pruned, list) else [n_pruned] * n_rows
+    if len(values) != n_rows:
+        raise ValueError(f"n_pruned must be an int or one int per network ({n_rows}), got {n_pruned!r}")
     counts = np.asarray(values, dtype=np.int64)
-    if np.any(counts < 0) or np.any(counts > n_weights):
+    if np.any(counts > n_weights):
         raise ValueError(f"n_pruned must lie in [0, {n_weights}] (the number of weights), got {n_pruned!r}")
     return counts
 

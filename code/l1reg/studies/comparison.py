@@ -85,6 +85,7 @@ class Sweep:
         """The weights after training, rules x weights."""
         return self.path[-1]
 
+    @validate_params(start=Int(0), stop=Int(0))
     def part(self, start: int, stop: int) -> Sweep:
         """The results of rules ``start`` to ``stop - 1`` only."""
         rows = slice(start, stop)
@@ -198,8 +199,9 @@ class Method:
 
 @validate_fields(candidates=ListOf(Text(what="a candidate's label", example="Plain()"),
                                   what="a list of labels"),
-                 chosen=_COUNTS, val_error=Array(ndim=2), train_accuracy=_VECTOR, test_accuracy=_VECTOR,
-                 zeros=_COUNTS, largest=_VECTOR, best_epoch=Optional(_COUNTS), seconds=Real(0.0),
+                 chosen=_COUNTS, val_error=Array(ndim=2, allow_inf=True), train_accuracy=_VECTOR,
+                 test_accuracy=_VECTOR, zeros=_COUNTS, largest=_VECTOR, best_epoch=Optional(_COUNTS),
+                 seconds=Real(0.0),
                  curve=Optional(Array(ndim=2)), curve_epochs=Optional(_COUNTS))
 @dataclass
 class Result:
@@ -237,6 +239,7 @@ class SeedSets:
     x_test: np.ndarray
     t_test: np.ndarray
 
+    @validate_params(n=Int())
     def repeat(self, n: int) -> SeedSets:
         """Every seed set ``n`` times in a row (run-major), for ``n`` candidates each."""
         return SeedSets(*(np.repeat(a, n, axis=0) for a in
@@ -331,7 +334,7 @@ class GridDropout(Dropout):
     @validate_params(rates=ListOf(Probability(), what="a list of dropout rates, one per network"),
                      seed=Seed())
     def __init__(self, rates, seed) -> None:
-        super().__init__(max(rates), seed)
+        Dropout.__init__.__wrapped__(self, max(rates), seed)  # the table above checked both
         self.rates = np.array(rates)
 
     def draw_mask(self, shape: tuple[int, ...]) -> np.ndarray:
@@ -344,7 +347,7 @@ class GridJitter(Jitter):
 
     @validate_params(sigmas=ListOf(Real(0.0), what="a list of noise strengths, one per network"), seed=Seed())
     def __init__(self, sigmas, seed) -> None:
-        super().__init__(min(sigmas), seed)
+        Jitter.__init__.__wrapped__(self, min(sigmas), seed)  # the table above checked both
         self.sigmas = np.array(sigmas)
 
     def perturb(self, x: np.ndarray) -> np.ndarray:

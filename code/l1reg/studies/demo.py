@@ -13,10 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l1reg.core._validation import Anything, Instance, Int, Options, Real, validate_fields, validate_params
+from l1reg.core._validation import (
+    Instance,
+    Int,
+    Matrix,
+    Optional,
+    Options,
+    Real,
+    Tuple,
+    validate_fields,
+    validate_params,
+)
 from l1reg.core.network import NETWORK, Network
 from l1reg.core.penalties import L1
-from l1reg.core.training import History, fit
+from l1reg.core.training import ENGINES, History, fit
 from l1reg.studies.data import DemoData, label_items, make_demo_data, make_generator, make_inputs
 
 N_INPUT, N_HIDDEN, N_OUTPUT = 10, 8, 4
@@ -100,7 +110,8 @@ class DemoRun:
 
 
 @validate_params(lam=Real(0.0), run=Int(0), epochs=Int(),
-                 test_data=Anything("(inputs, one-hot targets) sized for the network: checked by fit"))
+                 # whether the items fit the demo network is asked by fit
+                 test_data=Optional(Tuple(Matrix(), Matrix(), what="a pair (x_test, t_test)")))
 def run_demo(lam: float, run: int = 0, epochs: int = EPOCHS, test_data: tuple | None = None) -> DemoRun:
     """Train the demo network with penalty strength ``lam`` on seed set ``run``.
 
@@ -118,7 +129,7 @@ def run_demo(lam: float, run: int = 0, epochs: int = EPOCHS, test_data: tuple | 
 
 
 @validate_params(n_runs=Int(), lam=Real(0.0), epochs=Int(), large_test_items=Int(),
-                 engine=Options("compiled", "numpy"))
+                 engine=Options(*sorted(ENGINES)))
 def seed_study(n_runs: int, lam: float = LAM, epochs: int = EPOCHS,
                large_test_items: int = LARGE_TEST_ITEMS, engine: str = "compiled") -> dict[str, np.ndarray]:
     """Final accuracies and weight sizes of the demo without and with L1 over seed sets 0..n_runs-1.
@@ -184,3 +195,22 @@ def print_demo(epochs: int = EPOCHS) -> None:
     print("\nAccuracy        train     test")
     for label, run in results.items():
         print(f"  {label:<12} {100 * run.train_accuracy:6.2f} % {100 * run.test_accuracy:6.2f} %")
+
+
+@validate_params(n=Int(), run=Int(0))
+def demo_stack(n: int, run: int = 0) -> tuple[list[Network], np.ndarray, np.ndarray]:
+    """``n`` networks of the demo's shape and their data, stacked for one side-by-side ``fit``.
+
+    Network ``i`` starts from seed ``i``, without a penalty (the update rule given to
+    ``fit`` brings one); each trains on seed set ``run``'s 200 training items, stacked
+    along a first axis, one row per network.
+
+    Examples
+    --------
+    >>> nets, x, t = demo_stack(3)
+    >>> len(nets), x.shape, t.shape
+    (3, (3, 200, 10), (3, 200, 4))
+    """
+    data = demo_data(run)
+    nets = [Network(N_INPUT, N_HIDDEN, N_OUTPUT, seed=i) for i in range(n)]
+    return nets, np.stack([data.x_train] * n), np.stack([data.t_train] * n)

@@ -17,7 +17,7 @@ import numpy as np
 
 from l1reg.core._validation import Array, Int, ListOf, Options, Real, validate_fields, validate_params
 from l1reg.core.network import Network
-from l1reg.core.training import fit
+from l1reg.core.training import ENGINES, fit
 from l1reg.core.update_rules import L2Gradient, Plain, Proximal, SubGradient, UpdateRule
 from l1reg.studies.demo import EPOCHS, LR, N_HIDDEN, N_INPUT, N_OUTPUT, demo_data, demo_seeds
 
@@ -78,7 +78,7 @@ class LamPath:
 
 
 @validate_params(lams=ListOf(Real(0.0), what="a list of penalty strengths"), rule=Options(*RULES), run=Int(0),
-                 epochs=Int(), engine=Options("compiled", "numpy"))
+                 epochs=Int(), engine=Options(*sorted(ENGINES)))
 def demo_lam_path(lams: Sequence[float], *, rule: str = "proximal", run: int = 0,
                   epochs: int = EPOCHS, engine: str = "compiled") -> LamPath:
     """Train the demo network once per ``lam`` with ``rule``, side by side; see :class:`LamPath`.

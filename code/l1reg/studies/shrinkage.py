@@ -115,7 +115,7 @@ def golden_section_minimize(
     A bracket cannot get narrower than a few float spacings at its ends (about
     ``2e-16 * |high|``): the search also stops when a step no longer shrinks it, so a
     ``tol`` finer than that means "as fine as float64 allows" and the search always
-    ends (after at most ``_MAX_STEPS`` steps). ``f`` must return finite numbers: a NaN
+    ends (after at most 2,000 steps). ``f`` must return finite numbers: a NaN
     or an infinity raises a ValueError naming the point.
     """
     if high < low:
@@ -155,15 +155,16 @@ def _finite_value(f: Callable[[float], float], w: float):
     return value
 
 
-def _one_weight_objective(w: float, w0: float, a: float, penalty: Penalty) -> float:
+_PENALTY = IsPenalty()
+
+
+@validate_params(w=Real(), w0=Real(), a=_CURVATURE, penalty=_PENALTY)
+def one_weight_objective(w: float, w0: float, a: float, penalty: Penalty) -> float:
     """The penalized error of one weight: ``1/2*a*(w - w0)**2 + penalty(w)``."""
     return 0.5 * a * (w - w0) ** 2 + penalty(np.array([w]))
 
 
-_PENALTY = IsPenalty()
-# the golden-section search calls the objective itself, unchecked: _one_weight_objective
-one_weight_objective = validate_params(w=Real(), w0=Real(), a=_CURVATURE, penalty=_PENALTY)(
-    _one_weight_objective)
+_one_weight_objective = one_weight_objective.__wrapped__  # the search calls it unchecked, many times
 
 
 @validate_params(w0=Real(), a=_CURVATURE, penalty=_PENALTY, tol=Real(0.0, strict=True))

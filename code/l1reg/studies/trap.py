@@ -111,6 +111,7 @@ class ZeroTrap:
         """``2 lam / kappa``: to second order, how far ``F`` rises in every direction."""
         return 2 * self.lam / self.kappa
 
+    @validate_params(step=Real())
     def changes(self, step: float) -> tuple[float, float]:
         """The changes of ``E`` and of ``lam * sum|w|`` a ``step`` along ``direction``."""
         return _changes(self.net, self.x, self.t, self.lam, self.direction, step)
