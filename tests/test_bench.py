@@ -439,3 +439,14 @@ def test_the_frozen_and_inlined_steps_end_where_fit_ends_bit_for_bit(batch_size)
     frozen_step.train_inlined(inlined, data.x_train, data.t_train, epochs=3, lr=0.01, seed=4, lam=0.001,
                               batch_size=batch_size)
     np.testing.assert_array_equal(ours.flat, inlined.flat)
+
+
+def test_the_speed_appendix_quotes_the_bench_targets(bench):
+    """The appendix states two of the bench's targets in words; they must be the bench's."""
+    import json
+
+    notebook = json.loads((BENCH_PATH.parents[1] / "chapters" / "appendix-speed.ipynb").read_text())
+    prose = " ".join(" ".join("".join(c["source"]).split()) for c in notebook["cells"]
+                     if c["cell_type"] == "markdown")
+    assert f"at most {bench.LAYERS_RATIO:g} times as long" in prose
+    assert f"at least {bench.REPLICAS_NUMPY_RATIO:g} times" in prose

@@ -288,6 +288,9 @@ def plot_paired_gains(ax: Axes, sizes, gains, clear=None, color=None) -> None:
     ax.legend()
 
 
+# --- Chapter 07: when L1 pays off -----------------------------------------------------
+
+
 _GAIN = Instance(PairedDifference, "an l1reg PairedDifference",
                  example=lambda: paired_difference([1.0, 2.0], [0.0, 0.0]))
 
@@ -327,6 +330,7 @@ def plot_gain_map(ax: Axes, gains, rows, cols, *, row_label: str, col_label: str
     ax.set_xlabel(col_label)
     ax.set_ylabel(row_label)
     return image
+
 
 # --- Chapter 02: the L1 penalty -------------------------------------------------------
 

@@ -183,7 +183,8 @@ class StackRates(NamedTuple):
     updates: float
     #: Training items per second in that try, over all the networks.
     items: float
-    #: Seconds of the first call (with a compiled engine, most of it compiling).
+    #: Seconds of the first call: with ``warm_up``, the untimed one (with a compiled engine,
+    #: most of it compiling); without, the first timed try.
     first_call: float
 
 
