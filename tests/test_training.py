@@ -533,31 +533,27 @@ def test_a_penalty_of_another_kind_set_by_a_callback_is_refused_after_that_epoch
     np.testing.assert_array_equal(net.flat, reference.flat)  # the network holds epoch 2's parameters
 
 
-def test_a_penalty_of_the_same_kind_set_by_a_callback_trains_with_its_strength(random_problem):
-    x, t = random_problem(6, 3, 2, seed=0)
-    net = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=L1(0.01))
-    fit(net, x, t, epochs=4, lr=0.5, seed=1, callbacks=[_SetPenalty(net, 2, L1(0.2))])
-    reference = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=L1(0.01))
-    orders = np.random.default_rng(1)
-    fit(reference, x, t, epochs=2, lr=0.5, seed=orders)
-    reference.weight_penalty = L1(0.2)
-    fit(reference, x, t, epochs=2, lr=0.5, seed=orders)
-    np.testing.assert_array_equal(net.flat, reference.flat)
-
-
-def test_a_penalty_of_ones_own_set_by_a_callback_is_the_one_used(random_problem):
-    """A penalty without formulas is read at every epoch too, not kept from the first."""
+def _quartic(lam):
     from test_penalties import NumpyQuartic
 
+    return NumpyQuartic(lam)
+
+
+@pytest.mark.parametrize("penalty", [L1, _quartic], ids=["L1", "a penalty of one's own"])
+def test_a_penalty_of_the_same_kind_set_by_a_callback_trains_with_its_strength(random_problem, penalty):
+    """The new penalty is read at the next epoch (one of one's own too, not kept from the first)."""
     x, t = random_problem(6, 3, 2, seed=0)
-    net = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=NumpyQuartic(0.01))
-    fit(net, x, t, epochs=4, lr=0.5, seed=1, callbacks=[_SetPenalty(net, 2, NumpyQuartic(0.5))])
-    reference = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=NumpyQuartic(0.01))
+    net = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=penalty(0.01))
+    fit(net, x, t, epochs=4, lr=0.5, seed=1, callbacks=[_SetPenalty(net, 2, penalty(0.2))])
+    reference = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=penalty(0.01))
     orders = np.random.default_rng(1)
     fit(reference, x, t, epochs=2, lr=0.5, seed=orders)
-    reference.weight_penalty = NumpyQuartic(0.5)
+    reference.weight_penalty = penalty(0.2)
     fit(reference, x, t, epochs=2, lr=0.5, seed=orders)
     np.testing.assert_array_equal(net.flat, reference.flat)
+    unchanged = Network(3, 4, 2, seed=0, init_range=0.5, weight_penalty=penalty(0.01))
+    fit(unchanged, x, t, epochs=4, lr=0.5, seed=1)
+    assert not np.array_equal(net.flat, unchanged.flat)  # the change did change the training
 
 
 # --- a rule's settings: one number for one network, one per network for a stack -------------------

@@ -700,7 +700,20 @@ class RealArray(Constraint):
         return bad
 
 
-class Strength:
+class SlotAttribute:
+    """An attribute kept in the instance's ``_name`` and read from there; subclasses say
+    what setting it does (check it, or refuse it)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return getattr(obj, self.slot)
+
+
+class Strength(SlotAttribute):
     """An attribute holding a finite number >= 0 (> 0 if ``strict``), checked whenever it is set.
 
     ``L1(0.1).lam = -5`` raises as ``L1(-5)`` does, instead of training with it. With
@@ -712,14 +725,6 @@ class Strength:
     def __init__(self, *, strict: bool = False, columns: bool = False) -> None:
         self.strict, self.columns = strict, columns
         self.number = Real(0.0, strict=strict)
-
-    def __set_name__(self, owner, name: str) -> None:
-        self.name, self.slot = name, "_" + name
-
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            return self
-        return getattr(obj, self.slot)
 
     def __set__(self, obj, value) -> None:
         if self.columns and isinstance(value, np.ndarray) and value.ndim > 0:

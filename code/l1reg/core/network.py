@@ -34,6 +34,7 @@ from l1reg.core._validation import (
     Real,
     RealArray,
     Seed,
+    SlotAttribute,
     Text,
     check_matrix,
     check_one_hot,
@@ -193,19 +194,11 @@ class _Shapes(Mapping):
         return repr(self._shapes)
 
 
-class _Fixed:
+class _Fixed(SlotAttribute):
     """A setting that defines a network, read-only: a network with another is a new network.
 
     The value lives in the attribute ``_name``.
     """
-
-    def __set_name__(self, owner, name: str) -> None:
-        self.name, self.slot = name, "_" + name
-
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            return self
-        return getattr(obj, self.slot)
 
     def __set__(self, obj, value) -> None:
         how = (f"net.replace({self.name}=...)" if self.name in REPLACEABLE
