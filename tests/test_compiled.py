@@ -182,10 +182,13 @@ class _Watch(Callback):
         self.seen.append((epoch, self.model.get_weights()))
 
 
-@pytest.mark.parametrize("budget", [None, 2 * 3 * 40], ids=["one-call", "calls-of-2-last-padded"])
-def test_all_epochs_in_one_call_give_what_one_epoch_per_call_gives(monkeypatch, budget):
-    """No callback: all epochs in one compiled call (or, past the budget, a few, the last
-    padded); with one, a call per epoch. The same parameters and histories, exactly."""
+@pytest.mark.parametrize(("per_call", "budget"), [(8, None), (4, None), (8, 2 * 3 * 40)],
+                         ids=["one-call-3-padded", "calls-of-4-last-padded", "budget-calls-of-2-last-padded"])
+def test_epochs_in_few_calls_give_what_one_epoch_per_call_gives(monkeypatch, per_call, budget):
+    """No callback: the 5 epochs in one compiled call, or in calls of 4 or (past the
+    orders budget) of 2, the last padded; with one, a call per epoch. The same
+    parameters and histories, exactly."""
+    monkeypatch.setattr(compiled, "EPOCHS_PER_CALL", per_call)
     if budget is not None:
         monkeypatch.setattr(compiled, "ORDERS_BUDGET", budget)  # calls of 2 epochs: 2, 2, 1 + padding
     results, watch = [], _Watch()
@@ -202,7 +205,10 @@ def test_all_epochs_in_one_call_give_what_one_epoch_per_call_gives(monkeypatch, 
     assert len(h_all[0].test_error) == 5
 
 
-def test_epochs_per_call_are_a_power_of_two_within_the_budget():
+def test_epochs_per_call_are_a_power_of_two_within_the_budget(monkeypatch):
+    assert compiled.EPOCHS_PER_CALL == 4
+    assert [compiled._chunk_epochs(e, 64 * 200) for e in (1, 2, 3, 5, 500)] == [1, 2, 4, 4, 4]
+    monkeypatch.setattr(compiled, "EPOCHS_PER_CALL", 1024)
     assert [compiled._chunk_epochs(e, 64 * 200) for e in (1, 2, 3, 5, 8, 9, 500)] == [1, 2, 4, 8, 8, 16, 256]
     assert compiled._chunk_epochs(500, 256 * 200) == 64  # 64 x 256 x 200 <= 2**22 entries
     assert compiled._chunk_epochs(7, 10 * compiled.ORDERS_BUDGET) == 1

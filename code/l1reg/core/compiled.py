@@ -7,9 +7,10 @@ only the loop differs. ``lax.scan`` runs an epoch's batches; a stack of networks
 the same arrays with a leading replica axis. The visiting orders come from the very
 same NumPy generators as in :func:`l1reg.core.training.numpy_engine` (one
 ``permutation(n)`` per network per epoch, in the same sequence). Without callbacks,
-one compiled call runs all the epochs (a ``scan`` over epochs; its orders drawn up
-front, each epoch's scores computed in it and recorded by ``run.end_epoch``
-afterwards), so nothing goes back to Python between epochs. With callbacks, one call
+a compiled call runs several epochs (a ``scan`` over epochs; their orders drawn
+before the call, each epoch's scores computed in it and recorded by ``run.end_epoch``
+after the last call), so nothing goes back to Python between epochs; while one call
+trains, the host draws the next call's orders. With callbacks, one call
 per epoch: after every epoch the parameters go back into ``run.flat``, and
 ``run.end_epoch`` records the histories and calls the callbacks; the strengths are
 read again before the next epoch, as the NumPy engine reads them.
@@ -47,6 +48,17 @@ USE_NUMPY = 'use engine="numpy"'
 #: power-of-two number of epochs; the last is padded with epochs that are skipped.
 ORDERS_BUDGET = 1 << 22
 
+#: The most epochs one call of the all-epochs function runs. A JAX call returns before
+#: the work is done, so the host draws the next call's visiting orders while the last
+#: call trains: short calls let the two overlap (at 64 networks, 20 epochs, about 5 %
+#: of fit's time, ``make bench``'s replicas section).
+EPOCHS_PER_CALL = 4
+
+#: Steps per iteration of the ``scan`` over an epoch's batches (``lax.scan``'s ``unroll``):
+#: 2 saves a few per cent of the loop's cost per step for a tenth of a second or so more
+#: compiling; 4 saves little more and compiles noticeably longer.
+UNROLL = 2
+
 _CACHE: dict = {}
 
 #: The rule of an engine's argument, a :class:`~l1reg.core.training.TrainingRun` (the
@@ -59,11 +71,11 @@ RUN = HasMethods(("strengths", "end_epoch"), "a TrainingRun, as l1reg.fit makes 
 def compiled_engine(run) -> None:
     """Train ``run`` (a :class:`~l1reg.core.training.TrainingRun`) with compiled epochs.
 
-    Without callbacks all the epochs run in one compiled call (a few calls for a long
-    run of many networks, see :data:`ORDERS_BUDGET`), their visiting orders drawn up
-    front and their scores recorded afterwards; with callbacks, one compiled epoch per
-    call, the parameters back in ``run.flat`` before each ``run.end_epoch``. The two
-    give the same numbers (``tests/test_compiled.py``).
+    Without callbacks the epochs run in calls of up to :data:`EPOCHS_PER_CALL` epochs
+    (fewer for a very large stack, see :data:`ORDERS_BUDGET`), each call's visiting
+    orders drawn while the last call trains, the scores recorded after the last; with
+    callbacks, one compiled epoch per call, the parameters back in ``run.flat`` before
+    each ``run.end_epoch``. The two give the same numbers (``tests/test_compiled.py``).
     """
     _check(run)
     import jax
@@ -80,7 +92,7 @@ def compiled_engine(run) -> None:
                     for which, (errors, hits) in scores.items()}
 
         def start():
-            p = {name: jnp.asarray(a) for name, a in model.from_flat(run.flat, run.net.shapes).items()}
+            p = jax.device_put(model.from_flat(run.flat, run.net.shapes))
             return p, run.rule.init(jnp, {name: p[name] for name in run.on_names})
 
         functions = _functions(run)
@@ -98,7 +110,7 @@ def compiled_engine(run) -> None:
             order = _draw_orders(run)
             p = start()[0]  # a callback may have changed the parameters
             p, state, scores = functions["epoch"](p, state, run.strengths(), lr, x, t, order, test)
-            run.flat[...] = np.asarray(model.to_flat(jnp, p))
+            run.flat[...] = model.to_flat(np, jax.device_get(p))
             if run.end_epoch(epoch, host_scores(scores)):
                 break
 
@@ -128,20 +140,21 @@ def _draw_orders(run) -> np.ndarray:
 
 def _chunk_epochs(epochs: int, per_epoch: int) -> int:
     """Epochs per call: the power of two >= ``epochs`` (so that few lengths ever compile),
-    at most what :data:`ORDERS_BUDGET` allows (and at least 1)."""
+    at most :data:`EPOCHS_PER_CALL` and what :data:`ORDERS_BUDGET` allows (and at least 1)."""
     cap = 1 << max((ORDERS_BUDGET // max(per_epoch, 1)).bit_length() - 1, 0)
-    return min(1 << (epochs - 1).bit_length(), cap)
+    return min(1 << (epochs - 1).bit_length(), cap, EPOCHS_PER_CALL)
 
 
 def _all_epochs(run, train, p, state, data: tuple, host_scores) -> bool:
-    """All of ``run``'s epochs in as few compiled calls as the budget allows; then the histories.
+    """All of ``run``'s epochs in calls of :func:`_chunk_epochs` epochs; then the histories.
 
-    The orders are drawn up front epoch by epoch, network by network, as numpy_engine
-    draws them: the same numbers, since nothing else draws from those generators.
+    Each call's orders are drawn epoch by epoch, network by network, as numpy_engine
+    draws them (the same numbers, since nothing else draws from those generators),
+    while the previous call, dispatched without waiting, trains.
     Returns False, recording nothing, if the final parameters are not all finite (the
     caller then trains epoch by epoch to find where it diverged).
     """
-    import jax.numpy as jnp
+    import jax
 
     x, t, lr, test = data
     per_epoch = int(np.prod(run.x_train.shape[:-1]))
@@ -149,12 +162,13 @@ def _all_epochs(run, train, p, state, data: tuple, host_scores) -> bool:
     s, scores = run.strengths(), []
     for first in range(0, run.epochs, chunk):
         count = min(chunk, run.epochs - first)
-        orders = np.zeros((chunk,) + run.x_train.shape[:-1], dtype=np.int32)  # padding: skipped epochs
+        orders = np.empty((chunk,) + run.x_train.shape[:-1], dtype=np.int32)
         for epoch in range(count):
             orders[epoch] = _draw_orders(run)
+        orders[count:] = 0  # padding: epochs that are skipped
         p, state, done = train(p, state, s, lr, np.asarray(count), x, t, orders, test)
         scores.append((count, done))
-    final = np.asarray(model.to_flat(jnp, p))
+    final = model.to_flat(np, jax.device_get(p))
     if not np.isfinite(final).all():
         return False
     run.flat[...] = final
@@ -211,7 +225,8 @@ def _compile(spec, error, batch_size: int, keep_scores: bool) -> dict:
             return sgd_step(jnp, p, x_b, t_b, lr, spec, s, state), None
 
         if n_full:
-            (p, state), _ = jax.lax.scan(one, (p, state), (batches(xs), batches(ts)))
+            (p, state), _ = jax.lax.scan(one, (p, state), (batches(xs), batches(ts)),
+                                         unroll=min(UNROLL, n_full))
         if n > full:
             p, state = sgd_step(jnp, p, xs[..., full:, :], ts[..., full:, :], lr, spec, s, state)
         done = {}

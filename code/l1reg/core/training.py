@@ -696,7 +696,7 @@ def _check_replicas(nets: list[Network]) -> Network:
     first = nets[0]
     for i, net in enumerate(nets):
         same = (
-            net.shapes == first.shapes
+            (net.n_input, net.n_hidden, net.n_output) == (first.n_input, first.n_hidden, first.n_output)
             and net.loss == first.loss
             and net.dtype == first.dtype
             and net.weight_penalty == first.weight_penalty
