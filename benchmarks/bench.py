@@ -84,13 +84,23 @@ SECTIONS = ("demo", "sizes", "replicas", "rules", "digits", "suite")
 # bound); the ratio is still printed, as information.
 LOOP_RATIO_WITHDRAWN = 20.0
 # The issue's 6x NumPy's rate at 64 networks is withdrawn: the plain jit(vmap) + scan peer,
-# which compiles to the same XLA loop as fit's compiled step, itself reaches only about 5x
-# on the 2-core machine that measured it (the replicas section's line "the peer itself").
-# The ratio is still printed, beside the peer's; what is asked of the compiled engine is
-# the peer's speed (REPLICAS_PEER_RATIO), and, for every rule, most of the peer's gain.
+# the same step looped by lax.scan as a practitioner writes it, itself reached only 4.7x
+# to 5.3x on the 2-core machine that set the targets (the replicas section's "the peer
+# itself", the rules section's yardstick). The ratio is still printed, beside the peer's;
+# what is asked of the compiled engine is the peer's speed (REPLICAS_PEER_RATIO), and, for
+# every rule, most of the peer's gain (RULES_PEER_SHARE).
 REPLICAS_NUMPY_RATIO_WITHDRAWN = 6.0
 REPLICAS_PEER_RATIO = 1.0  # compiled >= this fraction of the plain jit(vmap) + scan peer's rate
-RULES_PEER_SHARE = 0.8  # every rule: compiled's gain over NumPy >= this share of the peer's gain
+# Every rule: its compiled gain over NumPy's rate (NumPy's time with the rule over the
+# compiled engine's) >= this share of the peer's gain (NumPy's time with the sub-gradient
+# rule over the peer's), 64 networks, one run. A rule that costs NumPy more gets more
+# time on the compiled engine too: the target asks that the compiled engine keep its
+# advantage with every rule, not that every rule cost the same. The shares measured
+# 98 % to 170 %, and the peer's own gain moved by 12 % between two sections of one run,
+# so 80 % leaves room for that noise; a rule that fell off the compiled path (back to
+# Python once per step) would lose most of its gain. SubGradient itself, the peer's
+# step, is held to the peer's rate by REPLICAS_PEER_RATIO in the replicas section.
+RULES_PEER_SHARE = 0.8
 REPLICAS_TARGET_AT = 64
 PEER_TARGET_AT = (64, 256)  # the peer comparison, at each of these stack sizes
 # The issue's 1.5x for fit's step against the frozen buffered one is withdrawn: a pure step
@@ -194,7 +204,8 @@ def format_table(rows: list[Row]) -> str:
 
 
 def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
-    """The issue's targets as (PASS/FAIL/SKIP, target, measured)."""
+    """The issue's targets as (PASS/FAIL/SKIP, target, measured), section by section; a
+    withdrawn target is an INFO line with its measurement and the reason."""
     by_name = {(row.section, row.variant): row for row in rows}
 
     def ratio(slow: tuple[str, str], fast: tuple[str, str]) -> float | None:
@@ -236,8 +247,8 @@ def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
                     "not run" if r is None else f"Keras takes {r:.1f}x l1reg's time"))
     section = replicas_section(REPLICAS_TARGET_AT, 1)
     # Like against like: fit's default records a per-epoch history (a forward pass over
-    # the training set after every epoch), the plain peer does not. The targets compare
-    # the engines doing the same work, and print the other pairing as information.
+    # the training set after every epoch), the plain peer does not. The peer targets
+    # compare the engines doing the same work, and print the other pairing as information.
     r = ratio((section, REP_NUMPY), (section, REP_COMPILED))
     bare = ratio((section, REP_NUMPY_BARE), (section, REP_COMPILED_BARE))
     peer = ratio((section, REP_NUMPY_BARE), (section, REP_PEER))
@@ -247,7 +258,7 @@ def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
         measured += ")" if peer is None else f"; the peer itself: {peer:.1f}x)"
     results.append(("INFO", f"replicas: compiled against NumPy's rate at {REPLICAS_TARGET_AT} networks, per "
                     f"item, fit's defaults (the {REPLICAS_NUMPY_RATIO_WITHDRAWN:g}x target was withdrawn: "
-                    "the peer, the same XLA loop, does not reach it)", measured))
+                    "the peer did not reach it on the machine that set the targets)", measured))
     for count in PEER_TARGET_AT:
         section = replicas_section(count, 1)
         r = ratio((section, REP_PEER), (section, REP_COMPILED_BARE))
@@ -258,6 +269,21 @@ def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
         results.append((verdict(None if r is None else r >= REPLICAS_PEER_RATIO),
                         f"replicas: compiled >= {REPLICAS_PEER_RATIO:g}x the rate of a plain jit(vmap) "
                         f"+ scan peer at {count} networks, per item, neither recording a history", measured))
+    results += _rules_targets(rows, ratio, verdict)
+    suite = by_name.get(("suite", SUITE_TEST))
+    results.append((verdict(None if suite is None else suite.median < SUITE_SECONDS),
+                    f"make test < {SUITE_SECONDS / 60:g} min",
+                    "not run" if suite is None else f"{suite.median:.0f} s (median)"))
+    book = by_name.get(("suite", SUITE_BOOK))
+    results.append((verdict(None if book is None else book.median < BOOK_SECONDS),
+                    f"clean book build (make book, from the stored outputs) < {BOOK_SECONDS:g} s",
+                    "not run" if book is None else f"{book.median:.0f} s (median)"))
+    return results
+
+
+def _rules_targets(rows: list[Row], ratio: Callable, verdict: Callable) -> list[tuple[str, str, str]]:
+    """The rules section's lines: the peer's gain over NumPy, then each rule's target."""
+    results = []
     rule_rows = [row for row in rows if row.section == RULES_SECTION and row.variant.endswith(RULE_NUMPY)]
     peer_gain = ratio((RULES_SECTION, PEER_RULE + RULE_NUMPY), (RULES_SECTION, RULE_PEER))
     if rule_rows:
@@ -273,14 +299,6 @@ def check_targets(rows: list[Row]) -> list[tuple[str, str, str]]:
             measured += f" ({r / peer_gain:.0%} of the peer's gain)"
         results.append((verdict(ok), f"rules: {name.strip()} compiled's gain over NumPy's rate at {RULES_AT} "
                         f"networks >= {RULES_PEER_SHARE:.0%} of the peer's", measured))
-    suite = by_name.get(("suite", SUITE_TEST))
-    results.append((verdict(None if suite is None else suite.median < SUITE_SECONDS),
-                    f"make test < {SUITE_SECONDS / 60:g} min",
-                    "not run" if suite is None else f"{suite.median:.0f} s (median)"))
-    book = by_name.get(("suite", SUITE_BOOK))
-    results.append((verdict(None if book is None else book.median < BOOK_SECONDS),
-                    f"clean book build (make book, from the stored outputs) < {BOOK_SECONDS:g} s",
-                    "not run" if book is None else f"{book.median:.0f} s (median)"))
     return results
 
 
@@ -655,9 +673,18 @@ def peer_epoch(lam: float, lr: float, history: bool = False):
     return jax.jit(jax.vmap(epoch_and_scores if history else epoch))
 
 
-def peer_run(epoch, nets: list, x, t, epochs: int, batch_size: int) -> Callable[[], None]:
+PEER_BLOCKS = ("ih_weights", "h_biases", "ho_weights", "o_biases")  # the peer's parameters, in order
+
+
+def peer_run(epoch, nets: list, x, t, epochs: int, batch_size: int, history: bool = False) -> Callable:
     """A call that trains the networks in ``nets`` (as they are when it runs) with the peer's
-    ``epoch`` from :func:`peer_epoch`: ``epochs`` epochs, the visiting orders fit draws."""
+    ``epoch`` from :func:`peer_epoch`: ``epochs`` epochs, the visiting orders that ``fit``
+    with ``seed=list(range(len(nets)))`` draws, each epoch dispatched without waiting.
+
+    The call returns the final parameters (a tuple of stacks, :data:`PEER_BLOCKS`) and,
+    with ``history`` (and an ``epoch`` made with ``history=True``), each epoch's errors
+    and accuracies on the training items, brought to the host as ``fit`` records them.
+    """
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -665,23 +692,28 @@ def peer_run(epoch, nets: list, x, t, epochs: int, batch_size: int) -> Callable[
     def run():
         count, n = len(nets), x.shape[1]
         with jax.enable_x64(True):  # float64, as fit
-            p = tuple(jnp.asarray(np.stack([net.params[k] for net in nets]))
-                      for k in ("ih_weights", "h_biases", "ho_weights", "o_biases"))
+            p = tuple(jnp.asarray(np.stack([net.params[k] for net in nets])) for k in PEER_BLOCKS)
             rngs, rows = [np.random.default_rng(i) for i in range(count)], np.arange(count)[:, None]
-            for _ in range(epochs):  # the same visiting orders as fit with seed=list(range(count))
+            whole, scores = (jnp.asarray(x), jnp.asarray(t)) if history else (), []
+            for _ in range(epochs):
                 order = np.stack([g.permutation(n) for g in rngs])
                 xb = x[rows, order].reshape(count, -1, batch_size, x.shape[-1])
                 tb = t[rows, order].reshape(count, -1, batch_size, t.shape[-1])
-                p = epoch(p, xb, tb)
+                if history:
+                    p, done = epoch(p, xb, tb, *whole)
+                    scores.append(done)
+                else:
+                    p = epoch(p, xb, tb)
             jax.block_until_ready(p)
+            if history:
+                return p, [(np.asarray(errors), np.asarray(hits) / n) for errors, hits in scores]
+            return p
 
     return run
 
 
 def bench_replicas(args) -> tuple[list[Row], list[str]]:
     """The replicas section's rows, and its lines about the machine's rate and compile times."""
-    import jax
-    import jax.numpy as jnp
     import numpy as np
 
     from l1reg import Network, fit, one_hot
@@ -720,25 +752,8 @@ def bench_replicas(args) -> tuple[list[Row], list[str]]:
 
             run_peer = peer_run(peer_epoch(lam, lr), nets, x, t, args.replicas_epochs, batch_size)
 
-            epoch_history = peer_epoch(lam, lr, history=True)
-
-            def run_peer_history(epoch=epoch_history, count=count, x=x, t=t, nets=nets,
-                                 batch_size=batch_size):
-                """The peer recording fit's history: each epoch's errors and accuracies, on the host."""
-                with jax.enable_x64(True):
-                    p = tuple(jnp.asarray(np.stack([net.params[k] for net in nets]))
-                              for k in ("ih_weights", "h_biases", "ho_weights", "o_biases"))
-                    rngs, rows = [np.random.default_rng(i) for i in range(count)], np.arange(count)[:, None]
-                    xd, td, scores = jnp.asarray(x), jnp.asarray(t), []
-                    for _ in range(args.replicas_epochs):
-                        order = np.stack([g.permutation(n) for g in rngs])
-                        xb = x[rows, order].reshape(count, -1, batch_size, x.shape[-1])
-                        tb = t[rows, order].reshape(count, -1, batch_size, t.shape[-1])
-                        p, done = epoch(p, xb, tb, xd, td)
-                        scores.append(done)
-                    history = [(np.asarray(errors), np.asarray(hits) / n) for errors, hits in scores]
-                    jax.block_until_ready(p)
-                    return history
+            run_peer_history = peer_run(peer_epoch(lam, lr, history=True), nets, x, t, args.replicas_epochs,
+                                        batch_size, history=True)
 
             jobs = {REP_NUMPY: lambda run_fit=run_fit: run_fit("numpy"),
                     REP_COMPILED: lambda run_fit=run_fit: run_fit("compiled"),

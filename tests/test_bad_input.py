@@ -98,7 +98,7 @@ def test_divergence_in_a_stack_names_the_replica_and_fills_every_network(demo):
 
 @pytest.mark.parametrize("with_callback", [False, True])
 def test_the_compiled_engine_reports_divergence_as_the_numpy_engine_does(demo, with_callback):
-    # Without callbacks the compiled engine runs all epochs in one call; a divergence
+    # Without callbacks the compiled engine runs several epochs per call; a divergence
     # sends it back to train epoch by epoch, so it names the same epoch and keeps the
     # same last finite parameters as the NumPy engine.
     class Nothing(Callback):

@@ -475,3 +475,31 @@ def test_the_speed_appendix_quotes_the_bench_targets(bench):
     assert f"at most {bench.LAYERS_RATIO:g} times as long" in prose
     assert bench.REPLICAS_PEER_RATIO == 1.0 and "at least as fast as a plain" in prose
     assert f"{bench.RULES_PEER_SHARE * 100:.0f} % of the peer's gain" in prose
+
+
+@pytest.mark.parametrize("history", [False, True])
+def test_the_peer_takes_fits_sub_gradient_step(bench, history):
+    """The peer is the yardstick of the compiled engine and of every rule: it must train
+    exactly what fit trains with SubGradient, from the same networks and visiting orders."""
+    pytest.importorskip("jax")
+    from l1reg import Network, fit, one_hot
+    from l1reg.core.update_rules import SubGradient
+
+    count, n, lam, lr, epochs = 3, 12, 0.01, 0.1, 3
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1.0, 1.0, (count, n, 10))
+    t = one_hot(rng.integers(0, 4, count * n), 4).reshape(count, n, 4)
+    nets = [Network(10, 8, 4, seed=i) for i in range(count)]
+    result = bench.peer_run(bench.peer_epoch(lam, lr, history=history), nets, x, t, epochs, 1,
+                            history=history)()
+    p, scores = result if history else (result, None)
+    histories = fit(nets, x, t, epochs=epochs, lr=lr, seed=list(range(count)), rule=SubGradient(lam),
+                    engine="numpy")
+    for name, block in zip(bench.PEER_BLOCKS, p, strict=True):
+        ours = np.stack([net.params[name] for net in nets])
+        np.testing.assert_allclose(np.asarray(block).reshape(ours.shape), ours, rtol=0, atol=1e-12)
+    if history:
+        assert len(scores) == epochs
+        for epoch, (errors, accuracies) in enumerate(scores):
+            np.testing.assert_allclose(errors, [h.train_error[epoch] for h in histories], rtol=0, atol=1e-12)
+            np.testing.assert_array_equal(accuracies, [h.train_accuracy[epoch] for h in histories])

@@ -44,19 +44,21 @@ from l1reg.core.step import sgd_step
 USE_NUMPY = 'use engine="numpy"'
 
 #: The most visiting-order entries (epochs x networks x items, int32) one call of the
-#: all-epochs function takes: 4M entries, 16 MB. A longer run is cut into calls of a
-#: power-of-two number of epochs; the last is padded with epochs that are skipped.
+#: all-epochs function takes: 4M entries, 16 MB. It cuts a run into calls of fewer epochs
+#: than :data:`EPOCHS_PER_CALL` only for a stack of more than 2**20 items in all
+#: (networks x items); the last call is padded with epochs that are skipped.
 ORDERS_BUDGET = 1 << 22
 
-#: The most epochs one call of the all-epochs function runs. A JAX call returns before
-#: the work is done, so the host draws the next call's visiting orders while the last
-#: call trains: short calls let the two overlap (at 64 networks, 20 epochs, about 5 %
-#: of fit's time, ``make bench``'s replicas section).
+#: The most epochs one call of the all-epochs function runs; a power of two, so that the
+#: calls have few lengths and each compiles once. A JAX call returns before the work is
+#: done, so the host draws the next call's visiting orders while the last call trains.
+#: Drawing them (a NumPy permutation per network per epoch) is about 5 % of fit's time
+#: at 64 networks; with a single call for all the epochs it came first, unhidden.
 EPOCHS_PER_CALL = 4
 
 #: Steps per iteration of the ``scan`` over an epoch's batches (``lax.scan``'s ``unroll``):
-#: 2 saves a few per cent of the loop's cost per step for a tenth of a second or so more
-#: compiling; 4 saves little more and compiles noticeably longer.
+#: 2 saves a few per cent of the loop's cost per step for a few hundredths of a second
+#: more compiling; 4 saves little more and compiles about a quarter of a second longer.
 UNROLL = 2
 
 _CACHE: dict = {}
@@ -162,6 +164,7 @@ def _all_epochs(run, train, p, state, data: tuple, host_scores) -> bool:
     s, scores = run.strengths(), []
     for first in range(0, run.epochs, chunk):
         count = min(chunk, run.epochs - first)
+        # a new array for every call: the call may still be reading the last one
         orders = np.empty((chunk,) + run.x_train.shape[:-1], dtype=np.int32)
         for epoch in range(count):
             orders[epoch] = _draw_orders(run)

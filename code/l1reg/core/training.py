@@ -577,7 +577,7 @@ def fit(
         training data for a list of networks.
     engine : {"numpy", "compiled"}, default "numpy"
         What runs the steps: NumPy (:func:`numpy_engine`), or JAX running the same
-        step compiled, all the networks at once and all the epochs in one call
+        step compiled, all the networks at once and a few epochs per call
         unless a callback needs the parameters after each
         (:func:`l1reg.core.compiled.compiled_engine`): many times faster for a stack of
         small networks, but its first call for a configuration compiles (a few
