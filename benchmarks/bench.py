@@ -794,6 +794,7 @@ def rule_kinds() -> dict:
     from l1reg.core.update_rules import (
         CumulativePenalty,
         ElasticNetGradient,
+        ElasticNetProximal,
         GroupProximal,
         L2Gradient,
         Plain,
@@ -807,7 +808,8 @@ def rule_kinds() -> dict:
 
     keep = np.arange(RULES_AT * 112).reshape(RULES_AT, 112) % 4 > 0  # a quarter of the weights pruned
     return {"Plain": Plain(), "SubGradient": SubGradient(0.001), "L2Gradient": L2Gradient(0.001),
-            "ElasticNetGradient": ElasticNetGradient(0.001, 0.001), "TackOn": TackOn(1e-5),
+            "ElasticNetGradient": ElasticNetGradient(0.001, 0.001),
+            "ElasticNetProximal": ElasticNetProximal(0.001, 0.001), "TackOn": TackOn(1e-5),
             "Proximal": Proximal(0.001), "CumulativePenalty": CumulativePenalty(0.001),
             "TruncatedGradient": TruncatedGradient(0.001, theta=0.1, k=5),
             "GroupProximal": GroupProximal(0.001),

@@ -234,6 +234,18 @@ def test_strengths_are_checked_on_assignment(make, value):
     assert thing.lam == 0.2
 
 
+@pytest.mark.parametrize("kind", [update_rules.ElasticNetGradient, update_rules.ElasticNetProximal])
+def test_elastic_net_rules_check_their_strengths_on_assignment(kind):
+    rule = kind(0.1, 0.2)
+    with pytest.raises(InvalidParameterError, match="^l1 must be a finite number >= 0"):
+        rule.l1 = -1.0
+    with pytest.raises(InvalidParameterError, match="^l2 must be finite, got nan"):
+        rule.l2 = np.nan
+    assert (rule.l1, rule.l2) == (0.1, 0.2)
+    rule.l2 = 0.3
+    assert rule.get_config() == {"l1": 0.1, "l2": 0.3}
+
+
 def test_l1l2_and_max_norm_check_on_assignment():
     penalty, cap = L1L2(0.1, 0.1), constraints.MaxNorm(1.0)
     with pytest.raises(InvalidParameterError, match="^l2 must be a finite number >= 0"):
@@ -360,6 +372,8 @@ CASES = [
     ("cap_column_norms.max_norm", lambda v: constraints.cap_column_norms(np.ones((2, 2)), v), BAD_RATE),
     ("MaxNorm.max_norm", constraints.MaxNorm, BAD_RATE),
     ("Proximal.lam", update_rules.Proximal, BAD_STRENGTH),
+    ("ElasticNetProximal.l1", lambda v: update_rules.ElasticNetProximal(v, 0.1), BAD_STRENGTH),
+    ("ElasticNetProximal.l2", lambda v: update_rules.ElasticNetProximal(0.1, v), BAD_STRENGTH),
     ("step_once.rule", lambda v: update_rules.step_once(v, [1.0], [1.0], 0.1), JUNK + [L1(0.1)]),
     ("step_once.g", lambda v: update_rules.step_once(update_rules.Plain(), [1.0], v, 0.1), JUNK[:-2]
      + [[1.0, 2.0]]),

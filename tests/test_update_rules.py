@@ -1,6 +1,7 @@
 """Ways to apply L1: the worked example, the lr * lam link, exact zeros, the cumulative penalty."""
 
 import copy
+import pickle
 import re
 
 import numpy as np
@@ -12,6 +13,7 @@ from l1reg.core.training import Callback
 from l1reg.core.update_rules import (
     CumulativePenalty,
     ElasticNetGradient,
+    ElasticNetProximal,
     GroupProximal,
     L2Gradient,
     Plain,
@@ -109,6 +111,44 @@ def test_stacked_proximal_uses_each_replicas_threshold():
     np.testing.assert_array_equal(w, before)  # the hook returns new weights, leaves its input
 
 
+# --- the elastic net's proximal step: L2 in the gradient, L1 by the soft threshold ---------------
+
+
+def test_elastic_net_proximal_is_the_soft_threshold_of_the_step_with_the_l2_gradient():
+    rng = np.random.default_rng(7)
+    w, g = rng.normal(size=200), rng.normal(size=200)
+    lr, l1, l2 = 0.1, 2.0, 0.5
+    np.testing.assert_array_equal(_step(ElasticNetProximal(l1, l2), w, g, lr),
+                                  soft_threshold(w - lr * (g + 2 * l2 * w), lr * l1))
+
+
+@pytest.mark.parametrize(("rule", "same"), [
+    (ElasticNetProximal(0.6, 0.0), Proximal(0.6)),
+    (ElasticNetProximal(0.0, 0.6), L2Gradient(0.6)),
+], ids=["l2-0-is-Proximal", "l1-0-is-L2Gradient"])
+def test_elastic_net_proximal_with_one_strength_0_is_the_other_rule_step_for_step(rule, same):
+    rng = np.random.default_rng(8)
+    w = ours = rng.normal(size=50)
+    for _ in range(10):
+        g = rng.normal(size=50)
+        ours, w = _step(rule, ours, g, 0.5), _step(same, w, g, 0.5)
+        np.testing.assert_array_equal(ours, w)
+    if isinstance(same, Proximal):
+        assert np.sum(w == 0.0) > 5  # the steps did reach zero
+
+
+@pytest.mark.parametrize(("rule", "same"), [
+    (ElasticNetProximal(0.02, 0.0), Proximal(0.02)),
+    (ElasticNetProximal(0.0, 0.02), L2Gradient(0.02)),
+], ids=["l2-0-is-Proximal", "l1-0-is-L2Gradient"])
+def test_elastic_net_proximal_with_one_strength_0_trains_as_the_other_rule_bit_for_bit(problem, rule, same):
+    x, t, _, _ = problem
+    reference, net = _net(), _net()
+    fit(reference, x, t, rule=same, epochs=4, lr=0.05, seed=3, batch_size=7)
+    fit(net, x, t, rule=rule, epochs=4, lr=0.05, seed=3, batch_size=7)
+    np.testing.assert_array_equal(net.get_flat(), reference.get_flat())
+
+
 # --- the cumulative penalty (Tsuruoka et al. 2009), by hand -----------------------------------
 
 
@@ -204,9 +244,10 @@ def test_a_stack_sweeps_the_l2_and_elastic_net_strengths_one_per_network(problem
         np.testing.assert_allclose(net.get_flat(), alone.get_flat(), rtol=0, atol=1e-12)
 
 
-def test_elastic_net_rule_refuses_a_network_that_applies_l1_already():
+@pytest.mark.parametrize("kind", [ElasticNetGradient, ElasticNetProximal])
+def test_elastic_net_rule_refuses_a_network_that_applies_l1_already(kind):
     with pytest.raises(ValueError, match="applies L1"):
-        fit(_net(L1(0.01)), np.zeros((2, 4)), np.eye(3)[[0, 1]], rule=ElasticNetGradient(0.01, 0.0),
+        fit(_net(L1(0.01)), np.zeros((2, 4)), np.eye(3)[[0, 1]], rule=kind(0.01, 0.0),
             epochs=1, lr=0.1, seed=0)
 
 
@@ -228,6 +269,17 @@ def test_proximal_training_gives_exact_zeros_the_sub_gradient_does_not(problem):
         zeros[type(rule).__name__] = int(np.sum(net.weights() == 0.0))
     assert zeros["SubGradient"] == 0
     assert zeros["Proximal"] >= 5
+
+
+def test_the_elastic_net_gives_exact_zeros_by_the_proximal_step_not_in_the_gradient(problem):
+    x, t, _, _ = problem
+    zeros = {}
+    for rule in (ElasticNetGradient(0.02, 0.01), ElasticNetProximal(0.02, 0.01)):
+        net = _net()
+        fit(net, x, t, rule=rule, epochs=20, lr=0.05, seed=3)
+        zeros[type(rule).__name__] = int(np.sum(net.weights() == 0.0))
+    assert zeros["ElasticNetGradient"] == 0
+    assert zeros["ElasticNetProximal"] >= 5
 
 
 def test_rule_on_the_first_layer_only(problem):
@@ -262,7 +314,7 @@ def test_replicas_with_rules_of_different_kinds_equal_separate_runs(problem):
     x, t, _, _ = problem
     # interleaved kinds: each run of neighbours acts on its own rows
     kinds = [Proximal(0.01), Proximal(0.05), CumulativePenalty(0.01), SubGradient(0.01), Proximal(0.02),
-             MaxNorm(0.3)]
+             ElasticNetProximal(0.01, 0.02), ElasticNetProximal(0.02, 0.0), MaxNorm(0.3)]
     nets = [_net() for _ in kinds]
     n = len(kinds)
     fit(nets, np.stack([x] * n), np.stack([t] * n), rule=kinds, epochs=3, lr=0.05, seed=[3] * n)
@@ -325,6 +377,7 @@ def test_only_the_hooks_a_rule_overrides_are_called():
     assert not Plain().adjusts_gradient and not Plain().moves_after_step
     assert SubGradient(0.1).adjusts_gradient and not SubGradient(0.1).moves_after_step
     assert Proximal(0.1).moves_after_step and not Proximal(0.1).adjusts_gradient
+    assert ElasticNetProximal(0.1, 0.1).adjusts_gradient and ElasticNetProximal(0.1, 0.1).moves_after_step
     assert MaxNorm(1.0).moves_after_step
 
 
@@ -340,6 +393,7 @@ def test_a_stacked_rule_shows_its_settings_one_per_replica():
     assert repr(two) == "SubGradient(lam=[0.01, 0.02])"
     elastic = stack_rules([ElasticNetGradient(0.01, 0.5), ElasticNetGradient(0.02, 1.0)], 2, net)
     assert repr(elastic) == "ElasticNetGradient(l1=[0.01, 0.02], l2=[0.5, 1])"
+    assert repr(ElasticNetProximal(0.01, 0.5)) == "ElasticNetProximal(l1=0.01, l2=0.5)"
     mixed = stack_rules([Plain(), SubGradient(0.02), Proximal(0.1), Proximal(1e-5)], 4, net)
     assert repr(mixed) == ("_PerReplica(0:1=Plain(), 1:2=SubGradient(lam=[0.02]), "
                            "2:4=Proximal(lam=[0.1, 1e-05]))")
@@ -528,6 +582,7 @@ RULES = [
     pytest.param(SubGradient(0.01), WEIGHT_NAMES, id="SubGradient"),
     pytest.param(L2Gradient(0.03), WEIGHT_NAMES, id="L2Gradient"),
     pytest.param(ElasticNetGradient(0.01, 0.02), WEIGHT_NAMES, id="ElasticNetGradient"),
+    pytest.param(ElasticNetProximal(0.02, 0.01), WEIGHT_NAMES, id="ElasticNetProximal"),
     pytest.param(TackOn(0.0005), WEIGHT_NAMES, id="TackOn"),
     pytest.param(Proximal(0.02), WEIGHT_NAMES, id="Proximal"),
     pytest.param(CumulativePenalty(0.02), WEIGHT_NAMES, id="CumulativePenalty"),
@@ -560,7 +615,7 @@ def test_a_stack_of_rules_of_several_kinds_trains_alike_on_both_engines(problem,
     """Per-replica rules of different kinds (and strengths) on one stack, both engines."""
     x, t, _, _ = problem
     rules = [Proximal(0.01), Proximal(0.05), CumulativePenalty(0.02), TruncatedGradient(0.05, k=2),
-             SubGradient(0.01), MaxNorm(0.3), Plain()]
+             SubGradient(0.01), ElasticNetProximal(0.02, 0.01), MaxNorm(0.3), Plain()]
     n = len(rules)
     trained = {}
     for engine in ("numpy", "compiled"):
@@ -616,6 +671,19 @@ def test_the_hooks_are_pure_they_leave_their_inputs_as_they_were(rule, on):
     np.testing.assert_array_equal(w, w_before)
     np.testing.assert_array_equal(g, g_before)
     assert _leaves(state) == _leaves(state_before)
+
+
+@pytest.mark.parametrize("how", [lambda r: pickle.loads(pickle.dumps(r)), copy.deepcopy],
+                         ids=["pickle", "deepcopy"])
+@pytest.mark.parametrize(("rule", "on"), RULES)
+def test_a_copied_rule_has_the_settings_and_steps_of_the_original(rule, on, how):
+    twin = how(rule)
+    assert type(twin) is type(rule) and repr(twin) == repr(rule)
+    w = ours = np.random.default_rng(9).normal(size=(4, 5))
+    state, twin_state = {}, {}
+    for g in np.random.default_rng(10).normal(size=(3, 4, 5)):  # three steps, the state carried
+        ours, w = _step(twin, ours, g, 0.1, twin_state), _step(rule, w, g, 0.1, state)
+        np.testing.assert_array_equal(ours, w)
 
 
 def _leaves(state) -> list:

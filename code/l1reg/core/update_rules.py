@@ -19,6 +19,9 @@ learning rate, the rules here are:
   ``lam * sum(w**2)`` and the elastic net ``l1 * sum(|w|) + l2 * sum(w**2)`` in the
   gradient, as a network with ``weight_penalty=L2(lam)`` or ``L1L2(l1, l2)`` has them:
   as rules, their strengths may differ from one network of a stack to the next.
+* :class:`ElasticNetProximal` -- ``w <- soft_threshold(w - lr * (g + 2 * l2 * w), lr * l1)``:
+  the elastic net (Zou and Hastie 2005) with its L2 part in the gradient and its L1 part
+  by the proximal step, so that weights become exactly 0 as under :class:`Proximal`.
 * :class:`CumulativePenalty` -- Tsuruoka, Tsujii and Ananiadou (2009): clip at zero as
   the proximal step does, but pull each weight by the penalty it *would* have received
   since training began minus what it did receive, which damps the noise of per-item
@@ -205,11 +208,8 @@ class L2Gradient(UpdateRule):
         return g + L2.grad(xp, s, w)
 
 
-class ElasticNetGradient(UpdateRule):
-    """The elastic net in the gradient: ``w <- w - lr * (g + l1 * sign(w) + 2 * l2 * w)``.
-
-    The same arithmetic as a network with ``weight_penalty=L1L2(l1, l2)``.
-    """
+class _ElasticNetRule(UpdateRule):
+    """The settings of the elastic net ``l1 * sum(|w|) + l2 * sum(w**2)``: ``l1`` and ``l2``, each >= 0."""
 
     applies_l1 = True
     settings = ("l1", "l2")
@@ -218,6 +218,13 @@ class ElasticNetGradient(UpdateRule):
     @validate_params(l1=Real(0.0), l2=Real(0.0))
     def __init__(self, l1: float, l2: float) -> None:
         self._l1, self._l2 = l1, l2  # checked by the table; later settings by the Strengths
+
+
+class ElasticNetGradient(_ElasticNetRule):
+    """The elastic net in the gradient: ``w <- w - lr * (g + l1 * sign(w) + 2 * l2 * w)``.
+
+    The same arithmetic as a network with ``weight_penalty=L1L2(l1, l2)``.
+    """
 
     def adjust_gradient(self, xp, s, w, g):
         return g + L1L2.grad(xp, s, w)
@@ -246,6 +253,39 @@ class Proximal(_L1Rule):
 
     def after_step(self, xp, s, w, lr, state):
         return L1.shrink(xp, w, lr * s["lam"]), state
+
+
+class ElasticNetProximal(_ElasticNetRule):
+    """The elastic net's proximal step: ``w <- soft_threshold(w - lr * (g + 2 * l2 * w), lr * l1)``.
+
+    The penalty is the elastic net ``l1 * sum(|w|) + l2 * sum(w**2)`` (Zou and Hastie
+    2005), as for :class:`ElasticNetGradient`, but only its smooth L2 part joins the
+    gradient; the L1 part is applied after the step by its proximal operator, the soft
+    threshold of :class:`Proximal`. So the elastic net gives exact zeros: a weight
+    within ``lr * l1`` of zero after the gradient step lands on 0 instead of hovering
+    around it. With ``l2 = 0`` it is :class:`Proximal`, with ``l1 = 0`` :class:`L2Gradient`.
+
+    Parameters
+    ----------
+    l1, l2 : float
+        The L1 and L2 strengths, each >= 0, with the conventions of
+        :class:`~l1reg.core.penalties.L1` and :class:`~l1reg.core.penalties.L2`.
+
+    Examples
+    --------
+    With no data gradient, the L2 part scales each weight by ``1 - lr * 2 * l2 = 0.75``;
+    the L1 part then moves it ``lr * l1 = 0.25`` toward zero: 0.1875 stops at 0, -1.5
+    becomes -1.25.
+
+    >>> step_once(ElasticNetProximal(0.5, 0.25), [0.25, -2.0], [0.0, 0.0], lr=0.5)
+    array([ 0.  , -1.25])
+    """
+
+    def adjust_gradient(self, xp, s, w, g):
+        return g + L2.grad(xp, {"lam": s["l2"]}, w)
+
+    def after_step(self, xp, s, w, lr, state):
+        return L1.shrink(xp, w, lr * s["l1"]), state
 
 
 class CumulativePenalty(_L1Rule):
