@@ -5,6 +5,7 @@ from l1reg.core.network import Network
 from l1reg.core.penalties import L1, L1L2, L2, Penalty, soft_threshold
 from l1reg.core.training import History, fit, sgd_step
 from l1reg.studies.data import DemoData, label_items, make_demo_data, make_generator, make_inputs, one_hot
+from l1reg.studies.recipe import Tuned, tune
 
 __all__ = [
     "L1",
@@ -25,4 +26,6 @@ __all__ = [
     "soft_threshold",
     "softmax",
     "squared_error",
+    "tune",
+    "Tuned",
 ]

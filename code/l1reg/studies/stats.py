@@ -163,3 +163,25 @@ def mcnemar(right_first, right_second) -> McNemar:
         return McNemar(0, 0, 1.0)
     p = stats.binomtest(only_first, only_first + only_second, 0.5).pvalue
     return McNemar(only_first, only_second, float(p))
+
+
+@validate_params(sd=Real(0.0), half_width=Real(0.0, strict=True), confidence=Probability(strict=True),
+                 most=Int(2))
+def seed_sets_needed(sd: float, half_width: float = 1.0, confidence: float = 0.95, most: int = 10_000) -> int:
+    """The fewest seed sets whose paired t interval is at most ``+- half_width`` wide, at this ``sd``.
+
+    The smallest ``n >= 2`` with ``t_{(1+confidence)/2, n-1} * sd / sqrt(n) <= half_width``:
+    the power statement of a study. ``sd`` is the spread of the paired differences,
+    measured on a pilot (its own uncertainty is not included). Raises a ValueError if
+    more than ``most`` would be needed.
+
+    Examples
+    --------
+    >>> seed_sets_needed(2.8, half_width=1.0)  # chapter 05's L1 - none: about 2.8 points
+    33
+    """
+    n = np.arange(2, most + 1)
+    fits = stats.t.ppf((1.0 + confidence) / 2.0, n - 1) * sd / np.sqrt(n) <= half_width
+    if not fits.any():
+        raise ValueError(f"more than most={most} seed sets are needed for +-{half_width:g} at sd={sd:g}")
+    return int(n[np.argmax(fits)])
