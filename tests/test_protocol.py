@@ -155,7 +155,8 @@ def test_linear_lam_max_is_the_lasso_threshold_of_a_multinomial_logistic_model()
 def test_silencing_strength_is_the_weakest_ladder_value_that_zeroes_the_first_layer():
     x, t = _labelled(48)
     lam = silencing_strength(x, t, Proximal, on=FIRST, training=FAST, seed=0)
-    rung = 4 * np.log10(10 * linear_lam_max(x, t) / lam)  # quarter decades below the default top
+    top = min(10 * linear_lam_max(x, t), 0.45 / FAST.lr)  # the default top
+    rung = 4 * np.log10(top / lam)  # quarter decades below it
     assert rung == pytest.approx(round(rung), abs=1e-9)
     at = _fit_alone(Proximal(lam), x, t, FAST.max_epochs, on=FIRST)
     below = _fit_alone(Proximal(lam * 10 ** -0.25), x, t, FAST.max_epochs, on=FIRST)
@@ -548,3 +549,29 @@ def test_filter_masks_rank_inputs_on_each_folds_training_items_only():
     assert masks[1, :, :, :2].mean() >= 0.75  # x0 and x1 decide the class: the filter mostly finds them
     with pytest.raises(ValueError, match="^ks must be at most the number of inputs"):
         filter_masks(x, t, folds, [6])
+
+
+def test_the_majority_baseline_loss_is_minus_log_the_training_share_of_each_class():
+    classes = np.array([0, 0, 0, 1, 0, 0, 1, 1, 0])
+    t = np.eye(2)[classes][None]
+    folds = np.array([[0, 1, 2, 0, 1, 2, 0, 1, 2]])
+    losses = protocol.prior_item_losses(t, folds)
+    assert losses.shape == (1, 3, 3)
+    train, val = fold_items(folds[0], 3)
+    for k in range(3):
+        share = np.bincount(classes[train[k]], minlength=2) / train[k].size
+        np.testing.assert_allclose(losses[0, k], -np.log(share[classes[val[k]]]))
+
+
+def test_refit_epochs_round_the_median_up_to_a_whole_check():
+    assert protocol.refit_epochs([5, 10, 10, 20], Training(check_every=5)) == 10
+    assert protocol.refit_epochs([5, 10, 15, 20], Training(check_every=5)) == 15  # median 12.5
+    assert protocol.refit_epochs([3], Training(check_every=4)) == 4
+
+
+def test_silencing_an_l2_layer_at_a_large_learning_rate_does_not_overshoot():
+    x, t = _labelled(48)
+    lam = silencing_strength(x, t, L2Gradient, on=FIRST, training=dataclasses.replace(FAST, lr=0.2))
+    assert 0 < lam <= 0.45 / 0.2  # the ladder starts where an L2 step still shrinks
+    with pytest.raises(ValueError, match="does not silence the first layer: lower training.lr"):
+        silencing_strength(x, t, L2Gradient, on=FIRST, training=dataclasses.replace(FAST, lr=0.5))

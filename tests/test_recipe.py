@@ -141,10 +141,11 @@ def test_item_losses_cover_every_dealt_item_and_pair_with_the_best(cancer):
     tuned = cancer.tuned
     best = tuned.evidence[tuned.best]
     for name, ev in tuned.evidence.items():
-        assert ev.item_loss.shape == (n - n % k,)
+        assert ev.item_loss.shape == (k, n // k)
         mean, se = tuned.difference(name)
         assert mean == pytest.approx(ev.loss - best.loss, abs=1e-12)
-        assert se == pytest.approx(np.std(ev.item_loss - best.item_loss, ddof=1) / np.sqrt(n - n % k))
+        per_fold = (ev.item_loss - best.item_loss).mean(axis=1)  # the folds' items share a network
+        assert se == pytest.approx(np.std(per_fold, ddof=1) / np.sqrt(k))
     assert tuned.difference(tuned.best) == (0.0, 0.0)
 
 
@@ -165,8 +166,8 @@ def test_the_best_is_the_simplest_within_one_standard_error(cancer):
         assert ev.chosen == np.argmax(ev.mean_loss <= ev.mean_loss[smallest] + ev.se[smallest])
     lowest = evidence[min(evidence, key=lambda name: evidence[name].loss)]
     within = []
-    for ev in evidence.values():  # each method against the lowest, item by item
-        diff = ev.item_loss - lowest.item_loss
+    for ev in evidence.values():  # each method against the lowest, fold by fold
+        diff = (ev.item_loss - lowest.item_loss).mean(axis=1)
         within.append(diff.mean() <= diff.std(ddof=1) / np.sqrt(diff.size))
     assert cancer.tuned.best == NAMES[within.index(True)]
 
@@ -326,3 +327,20 @@ def test_a_large_learning_rate_still_finds_the_anchor():
         ev = tuned.evidence[name]
         assert ev.grid.size >= protocol.MIN_GRID_VALUES
         assert ev.mean_loss[0] > 0.6  # the strongest value silences: the prior's loss, ln 2 = 0.69
+
+
+def test_the_refit_trains_exactly_the_epochs_the_evidence_and_keras_report(cancer):
+    from l1reg import fit
+    from l1reg.studies import protocol
+
+    tuned = cancer.tuned
+    ev = tuned.evidence["L1, first layer"]
+    assert ev.epochs % tuned.training.check_every == 0
+    assert tuned.keras_settings("L1, first layer")["epochs"] == ev.epochs
+    init, order = protocol.streams(0, 0, cancer.k)  # tune's default seed
+    net = tuned.training.network(ev.network.n_input, ev.network.n_output, init)
+    t = np.eye(2)[np.unique(cancer.classes, return_inverse=True)[1]]
+    fit(net, tuned.standardize(cancer.x), t, epochs=ev.epochs, lr=tuned.training.lr, seed=order,
+        batch_size=tuned.training.batch_size, rule=ev.rule, on=ev.on, engine=tuned.training.engine,
+        record_history=False)
+    np.testing.assert_allclose(net.flat, ev.network.flat, atol=1e-9)

@@ -112,3 +112,26 @@ def test_mcnemar_counts_the_disagreements_and_matches_scipys_binomial_test():
 def test_mcnemar_refuses_what_is_not_two_boolean_vectors_of_one_length(first, second, match):
     with pytest.raises(ValueError, match=match):
         mcnemar(first, second)
+
+
+def test_seed_sets_needed_is_the_first_n_whose_t_interval_fits():
+    from scipy import stats as scipy_stats
+
+    from l1reg.studies.stats import seed_sets_needed
+
+    n = seed_sets_needed(2.8, half_width=1.0)
+    half = lambda m: scipy_stats.t.ppf(0.975, m - 1) * 2.8 / np.sqrt(m)  # noqa: E731
+    assert half(n) <= 1.0 < half(n - 1)
+    assert seed_sets_needed(0.0) == 2
+    assert seed_sets_needed(2.8, half_width=2.0) < n < seed_sets_needed(2.8, half_width=1.0, confidence=0.99)
+    with pytest.raises(ValueError, match="more than most=50 seed sets"):
+        seed_sets_needed(10.0, half_width=1.0, most=50)
+
+
+def test_standard_error_along_an_axis():
+    from l1reg.studies.stats import standard_error
+
+    values = np.array([[1.0, 2.0, 3.0, 6.0], [0.0, 0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(standard_error(values, axis=1), [np.std([1, 2, 3, 6], ddof=1) / 2, 0.0])
+    with pytest.raises(ValueError, match="^axis must be an axis of values with at least 2 entries"):
+        standard_error(values[:, :1], axis=1)

@@ -60,6 +60,7 @@ from l1reg.core.model import cross_entropy
 from l1reg.core.network import NETWORK, WEIGHT_NAMES, Network, forward
 from l1reg.core.training import fit
 from l1reg.core.update_rules import RULE, Plain, Proximal, UpdateRule, WeightNames
+from l1reg.studies.stats import standard_error
 
 #: A grid has at least this many values ...
 MIN_GRID_VALUES = 8
@@ -298,6 +299,22 @@ def train_early_stopped(nets: list[Network], x, t, x_val, t_val, rules: list[Upd
     return EarlyStopped(best_epoch, best_items, is_collapsed(nets, x))
 
 
+@validate_params(best_epochs=Array("int"), training=_TRAINING)
+def refit_epochs(best_epochs, training: Training) -> int:
+    """How long a refit on all the items trains: the folds' median best epoch, up to a whole check.
+
+    The same number of epochs, not of steps: on all ``n`` items an epoch has ``K/(K-1)``
+    times the steps of a fold's, so the refit trains (and shrinks) a little longer.
+
+    Examples
+    --------
+    >>> refit_epochs([10, 15, 40, 5], Training(check_every=5))
+    15
+    """
+    median = float(np.median(best_epochs))
+    return max(1, int(np.ceil(median / training.check_every))) * training.check_every
+
+
 @validate_params(nets=_NETWORKS, x=Array(ndim=3), t=Array(ndim=3),
                  rules=ListOf(RULE, what="a list of update rules, one per network"), on=WeightNames(),
                  training=_TRAINING, orders=_ORDERS, epochs=Array("int", ndim=1))
@@ -439,8 +456,17 @@ def select(item_loss, one_se: bool = False) -> np.ndarray:
     ``item_loss`` is :attr:`CrossValidation.item_loss` (seed sets x configurations x
     folds x items). Ties go to the weaker configuration (the later one). With
     ``one_se``, the one-standard-error rule: the strongest configuration whose mean is
-    within one standard error of the smallest, the error computed from the best
-    configuration's item losses pooled over folds.
+    within one standard error of the smallest. The error is computed from the best
+    configuration's item losses pooled over folds, not from the K fold means as in
+    Hastie, Tibshirani and Friedman (2009, section 7.10): with folds of a few items, K
+    means give an error with K - 1 degrees of freedom, too noisy to choose by; pooled
+    items are steadier but ignore that a fold's items share one network, so the error
+    runs small.
+
+    The same validation items choose the training length, then the configuration (and
+    in :func:`l1reg.tune` the method): the smallest mean is an optimistic estimate of
+    the chosen network's loss, more so for a grid of many values than for one. Claims
+    rest on test items that played no part in the choice.
 
     Examples
     --------
@@ -455,7 +481,7 @@ def select(item_loss, one_se: bool = False) -> np.ndarray:
     if not one_se:
         return best
     rows = np.arange(n_sets)
-    se = pooled[rows, best].std(axis=1, ddof=1) / np.sqrt(pooled.shape[2])
+    se = standard_error(pooled[rows, best], axis=1)
     return np.argmax(mean <= (mean[rows, best] + se)[:, None], axis=1)
 
 
@@ -513,7 +539,8 @@ def silencing_strength(x, t, rule_for: Callable[[float], UpdateRule], on=WEIGHT_
     Silenced means the first layer's weights end (after ``training.max_epochs``, no
     early stopping) at most ``share`` of the size (sum of absolute values) they reach
     with no penalty: exactly zero for an L1 proximal rule, nearly so for L2. The ladder
-    runs from ``top`` (default ``10 * linear_lam_max(x, t)``) down 6 decades; all its
+    runs from ``top`` (default ``10 * linear_lam_max(x, t)``, at most ``0.45 / lr``)
+    down 6 decades; all its
     networks train as one stack, from the same weights and visiting order.
 
     The first run of silencing strengths counts: a strength so large that its step
@@ -525,7 +552,8 @@ def silencing_strength(x, t, rule_for: Callable[[float], UpdateRule], on=WEIGHT_
         If no strength of the ladder silences the layer (raise ``top``) or every one
         from the first that does down to the weakest does (lower ``top``).
     """
-    top = 10.0 * linear_lam_max(x, t) if top is None else top
+    # an L2 step scales a weight by 1 - 2 * lr * lam: beyond lr * lam = 1/2 it overshoots zero
+    top = min(10.0 * linear_lam_max(x, t), 0.45 / training.lr) if top is None else top
     ladder = top * 10.0 ** (-np.arange(25) / 4)
     rules = [rule_for(0.0)] + [rule_for(float(lam)) for lam in ladder]
     nets = [training.network(x.shape[1], t.shape[1], streams(seed, 0, 0)[0]) for _ in rules]
@@ -536,6 +564,9 @@ def silencing_strength(x, t, rule_for: Callable[[float], UpdateRule], on=WEIGHT_
     size = np.array([np.abs(net.params["ih_weights"]).sum() for net in nets])
     silenced = size[1:] <= share * size[0]
     if not silenced.any():
+        if top * training.lr >= 0.45:
+            raise ValueError(f"top={top:g}, the strongest strength whose step still shrinks at "
+                             f"lr={training.lr:g}, does not silence the first layer: lower training.lr")
         raise ValueError(f"top={top:g} does not silence the first layer: raise top")
     first = int(np.argmax(silenced))  # a stronger value may overshoot (an L2 step past lr * lam = 1/2)
     if silenced[first:].all():
@@ -559,6 +590,25 @@ def majority_accuracy(t_train, t_test) -> float:
         raise ValueError(f"t_train and t_test must have the same classes, got {t_train.shape[1]} and "
                          f"{t_test.shape[1]} columns")
     return float(np.mean(t_test.argmax(axis=1) == t_train.sum(axis=0).argmax()))
+
+
+@validate_params(t=Array(ndim=3), folds=Array("int", ndim=2))
+def prior_item_losses(t, folds) -> np.ndarray:
+    """The majority baseline's validation loss: each held-out item's ``-log`` share of its class.
+
+    The share is that of the fold's training items (at least one item of every class
+    is assumed, as :func:`make_folds` deals them): the cross-entropy of a network that
+    has learnt the class frequencies and nothing else. Shaped like
+    :attr:`CrossValidation.item_loss` without its configuration axis: (seed sets x
+    folds x items).
+    """
+    k = int(folds.max()) + 1
+    out = []
+    for ts, f in zip(t, folds, strict=True):
+        train, val = fold_items(f, k)
+        shares = np.stack([ts[tr].mean(axis=0) for tr in train])  # (folds x classes)
+        out.append(-np.log(np.maximum(np.einsum("kic,kc->ki", ts[val], shares), 1e-300)))
+    return np.stack(out)
 
 
 @validate_params(x=Array(ndim=2), t=Array(ndim=2), k=Int())

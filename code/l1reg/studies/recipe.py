@@ -57,6 +57,7 @@ from l1reg.core.update_rules import (
 from l1reg.studies import protocol
 from l1reg.studies.data import one_hot
 from l1reg.studies.protocol import Method, Training
+from l1reg.studies.stats import standard_error
 
 FIRST_LAYER = ("ih_weights",)
 
@@ -64,8 +65,8 @@ FIRST_LAYER = ("ih_weights",)
 @validate_fields(name=Text(), rule=RULE, on=WeightNames(), grid=Array(ndim=1, min_size=0),
                  mean_loss=Array(ndim=1), se=Array(ndim=1), chosen=Int(0), widened=Int(0),
                  at_end=Options("", "strong", "weak"),
-                 collapsed=Int(0), epochs=Int(), item_loss=Array(ndim=1), network=Optional(NETWORK))
-@dataclass
+                 collapsed=Int(0), epochs=Int(), item_loss=Array(ndim=2), network=Optional(NETWORK))
+@dataclass(eq=False)
 class Evidence:
     """One method's cross-validation: its grid, the loss at each value, and what was chosen.
 
@@ -75,9 +76,10 @@ class Evidence:
     smallest loss with ``one_se=False``); ``widened`` how many times the weak end was
     extended; ``at_end`` ``"strong"``, ``"weak"`` or ``""``; ``collapsed`` the folds at
     the chosen configuration whose network gives one class to every training item;
-    ``epochs`` the training length of the refit (the median of the folds' best epochs).
-    ``item_loss`` is the chosen configuration's loss on each held-out item, in one order
-    for every method, so that two methods' losses can be compared item by item.
+    ``epochs`` the training length of the refit
+    (:func:`l1reg.studies.protocol.refit_epochs`). ``item_loss`` (folds x items) is the
+    chosen configuration's loss on each held-out item, in one order for every method,
+    so that two methods' losses can be compared fold by fold.
     """
 
     name: str
@@ -103,17 +105,23 @@ class Evidence:
 def _example_evidence() -> Evidence:
     """A method with a grid of one, for argument tables."""
     return Evidence("none", Plain(), WEIGHT_NAMES, np.zeros(0), np.array([0.5]), np.array([0.1]), 0, 0, "", 0,
-                    5, np.array([0.4, 0.6]))
+                    5, np.array([[0.4, 0.6], [0.5, 0.5]]))
 
 
 @validate_fields(best=Text(),
                  evidence=MappingOf(Instance(Evidence, "an Evidence", example=_example_evidence)),
                  mean=Array(ndim=1),
                  scale=Array(ndim=1), training=Instance(Training, "a Training", example=Training),
-                 class_names=Array("int", ndim=1, min_size=2))
-@dataclass
+                 class_names=Array("int", ndim=1, min_size=2), majority_loss=Real(0.0))
+@dataclass(eq=False)
 class Tuned:
-    """What :func:`tune` found: the ``best`` method's name and every method's :class:`Evidence`."""
+    """What :func:`tune` found: the ``best`` method's name and every method's :class:`Evidence`.
+
+    ``mean`` and ``scale`` standardize raw inputs; ``majority_loss`` is the validation
+    loss of the baseline that knows only the class frequencies
+    (:func:`l1reg.studies.protocol.prior_item_losses`): a method that does not beat it
+    has learnt nothing from the inputs.
+    """
 
     best: str
     evidence: dict[str, Evidence]
@@ -121,6 +129,7 @@ class Tuned:
     scale: np.ndarray
     training: Training
     class_names: np.ndarray
+    majority_loss: float
 
     def _evidence(self, method: str | None) -> Evidence:
         if method is None:
@@ -132,7 +141,7 @@ class Tuned:
     @validate_params(x=Matrix())
     def standardize(self, x) -> np.ndarray:
         """Inputs on the scale the networks were trained on."""
-        return (np.asarray(x, dtype=float) - self.mean) / self.scale
+        return _standardize(x, self.mean, self.scale)
 
     @validate_params(x=Matrix(), method=Optional(Text()))
     def predict(self, x, method: str | None = None) -> np.ndarray:
@@ -142,9 +151,8 @@ class Tuned:
 
     @validate_params(method=Text())
     def difference(self, method: str) -> tuple[float, float]:
-        """``method``'s validation loss minus the best's, item by item: mean and standard error."""
-        diff = self._evidence(method).item_loss - self.evidence[self.best].item_loss
-        return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(diff.size))
+        """``method``'s validation loss minus the best's: the mean, and its standard error over the folds."""
+        return _difference(self._evidence(method), self.evidence[self.best])
 
     @validate_params(method=Optional(Text()))
     def keras_settings(self, method: str | None = None) -> dict:
@@ -163,9 +171,9 @@ class Tuned:
         l2 = settings.get("l2", settings.get("lam") if isinstance(ev.rule, L2Gradient) else None)
         for name in ev.on:
             if l2:
-                layers[name]["kernel_regularizer"] = f"keras.regularizers.L2(l2={float(l2):.4g})"
+                layers[name]["kernel_regularizer"] = f"keras.regularizers.L2(l2={float(l2)!r})"
             if l1:
-                layers[name]["kernel_constraint"] = f"SoftThreshold(threshold={tr.lr * float(l1):.4g})"
+                layers[name]["kernel_constraint"] = f"SoftThreshold(threshold={tr.lr * float(l1)!r})"
         return {"hidden": {"units": tr.n_hidden, "activation": "tanh", **layers["ih_weights"]},
                 "output": {"activation": "softmax", **layers["ho_weights"]},
                 "loss": "categorical_crossentropy",
@@ -192,7 +200,8 @@ def _evaluate(x, t, folds, name, rule_for, on, training, seed, one_se, max_widen
         rules = [rule_for(float(lam)) for lam in grid]
     cv = protocol.cross_validate(x[None], t[None], Method(name, rules, on), folds[None], training, seed)
     widened = 0
-    while grid.size and protocol.select(cv.item_loss, one_se)[0] == grid.size - 1 and widened < max_widen:
+    # widen where the smallest loss sits at the weak end: the one-SE choice is made from it
+    while grid.size and protocol.select(cv.item_loss)[0] == grid.size - 1 and widened < max_widen:
         extra = protocol.widen_grid(grid, "weak")[grid.size:]
         new_rules = [rule_for(float(lam)) for lam in extra]
         more = protocol.cross_validate(x[None], t[None], Method(name, new_rules, on), folds[None],
@@ -201,27 +210,28 @@ def _evaluate(x, t, folds, name, rule_for, on, training, seed, one_se, max_widen
                                         ((cv.item_loss, more.item_loss), (cv.best_epoch, more.best_epoch),
                                          (cv.collapsed, more.collapsed))))
         grid, rules, widened = np.concatenate([grid, extra]), rules + new_rules, widened + 1
-    return _evidence(name, rules, on, grid, cv, one_se, widened)
+    return _evidence(name, rules, on, grid, cv, one_se, widened, training)
 
 
-def _evidence(name, rules, on, grid, cv, one_se, widened) -> Evidence:
+def _evidence(name, rules, on, grid, cv, one_se, widened, training) -> Evidence:
     chosen = int(protocol.select(cv.item_loss, one_se)[0])
     pooled = cv.item_loss[0].reshape(len(rules), -1)
     ends = protocol.grid_ends(np.array([chosen]), max(grid.size, 2)) if grid.size else {}
     at_end = next((end for end, count in ends.items() if count), "")
-    epochs = int(np.ceil(np.median(cv.best_epoch[0, chosen])))
-    se = pooled.std(axis=1, ddof=1) / np.sqrt(pooled.shape[1])
+    epochs = protocol.refit_epochs(cv.best_epoch[0, chosen], training)
+    se = standard_error(pooled, axis=1)
     return Evidence(name, rules[chosen], on, grid, pooled.mean(axis=1), se, chosen, widened, at_end,
-                    int(cv.collapsed[0, chosen].sum()), epochs, pooled[chosen])
+                    int(cv.collapsed[0, chosen].sum()), epochs, cv.item_loss[0, chosen])
 
 
 @validate_params(x=Array(ndim=2), classes=Array("int", ndim=1), k=Int(2), seed=Int(0),
                  mixings=ListOf(Probability(strict=True), what="a list of L1 shares in (0, 1)",
                                 allow_empty=True),
                  one_se=Flag(), max_widen=Int(0), lr=Real(0.0, strict=True), n_hidden=Int(),
-                 batch_size=Int(), max_epochs=Int())
+                 batch_size=Int(), max_epochs=Int(), engine=Options("numpy", "compiled"))
 def tune(x, classes, *, k: int = 5, seed: int = 0, mixings=(0.5,), one_se: bool = True, max_widen: int = 2,
-         lr: float = 0.05, n_hidden: int = 8, batch_size: int = 10, max_epochs: int = 200) -> Tuned:
+         lr: float = 0.05, n_hidden: int = 8, batch_size: int = 10, max_epochs: int = 200,
+         engine: str = "compiled") -> Tuned:
     """Choose among no penalty, L2, L1 and the elastic net, and their strengths, by K-fold validation loss.
 
     Parameters
@@ -241,17 +251,25 @@ def tune(x, classes, *, k: int = 5, seed: int = 0, mixings=(0.5,), one_se: bool 
         Choose each strength, and then the method, by the one-standard-error rule (else
         by the smallest loss).
     max_widen : int, default 2
-        How many times a grid whose weak end is chosen is extended by 3 values.
-    lr, n_hidden, batch_size, max_epochs
+        How many times a grid is extended by 3 values at its weak end while its smallest
+        validation loss sits there. If it still does after that, the evidence says so
+        (``at_end``): the data want this penalty weaker than the grid goes, so it
+        differs little from "none", which is in the comparison.
+    lr, n_hidden, batch_size, max_epochs, engine
         The training every method shares (:class:`l1reg.studies.protocol.Training`).
+
+    The standardization and the anchors use all the items, held-out folds included (as
+    glmnet does). The validation losses reported are optimistic, the more so for a
+    method with a longer grid (:func:`l1reg.studies.protocol.select`): judge the choice
+    on a test set that played no part in it.
 
     Examples
     --------
     >>> from sklearn.datasets import load_iris
     >>> x, y = load_iris(return_X_y=True)
-    >>> tuned = tune(x, y, mixings=[], max_epochs=40)  # doctest: +SKIP
-    >>> sorted(tuned.evidence)  # doctest: +SKIP
-    ['L1, first layer', 'L2', 'none']
+    >>> tuned = tune(x, y, mixings=[], max_epochs=20, engine="numpy")
+    >>> list(tuned.evidence), tuned.majority_loss > tuned.evidence[tuned.best].loss
+    (['none', 'L2', 'L1, first layer'], True)
     """
     if len(x) != len(classes):
         raise ValueError(f"x and classes must have the same number of items, got {len(x)} and {len(classes)}")
@@ -262,27 +280,44 @@ def tune(x, classes, *, k: int = 5, seed: int = 0, mixings=(0.5,), one_se: bool 
         raise ValueError(f"mixings must differ from one another, got {list(mixings)}")
     mean = x.mean(axis=0)
     scale = np.where(np.ptp(x, axis=0) > 0, x.std(axis=0), 1.0)  # a constant input stays 0
-    z, t = (x - mean) / scale, one_hot(codes, names.size)
-    training = Training(n_hidden=n_hidden, lr=lr, batch_size=batch_size, max_epochs=max_epochs)
+    z, t = _standardize(x, mean, scale), one_hot(codes, names.size)
+    training = Training(n_hidden=n_hidden, lr=lr, batch_size=batch_size, max_epochs=max_epochs, engine=engine)
     folds = protocol.make_folds(codes, k, seed)
     evidence = {name: _evaluate(z, t, folds, name, rule_for, on, training, seed, one_se, max_widen)
                 for name, rule_for, on in _methods(mixings)}
     _refit(z, t, evidence, training, seed, k)
-    return Tuned(_simplest_within_reach(evidence, one_se), evidence, mean, scale, training, names)
+    majority = float(protocol.prior_item_losses(t[None], folds[None]).mean())
+    return Tuned(_simplest_within_reach(evidence, one_se), evidence, mean, scale, training, names, majority)
+
+
+def _standardize(x, mean, scale) -> np.ndarray:
+    return (np.asarray(x, dtype=float) - mean) / scale
+
+
+def _difference(ev: Evidence, base: Evidence) -> tuple[float, float]:
+    """The mean validation-loss difference and its standard error over the K folds' mean differences.
+
+    Fold means, not items: the items of a fold share one network, so item-by-item
+    differences are not independent and their error would be too small. With K folds
+    the error has K - 1 degrees of freedom and is itself rough.
+    """
+    per_fold = (ev.item_loss - base.item_loss).mean(axis=1)
+    return float(per_fold.mean()), float(standard_error(per_fold))
 
 
 def _simplest_within_reach(evidence: dict[str, Evidence], one_se: bool) -> str:
     """The method with the smallest loss; with ``one_se``, the first (simplest) within one SE of it.
 
-    The standard error is that of the item-by-item difference from the smallest, so a
-    method is passed over only when the data tell it apart.
+    Simplest means fewest settings: none, L2, L1, the elastic net, in that order. The
+    standard error is that of the difference from the smallest (:func:`_difference`),
+    so a method is passed over only when the data tell it apart.
     """
     lowest = min(evidence, key=lambda name: evidence[name].loss)
     if not one_se:
         return lowest
     for name, ev in evidence.items():  # none, L2, L1, elastic net: simplest first
-        diff = ev.item_loss - evidence[lowest].item_loss
-        if diff.mean() <= diff.std(ddof=1) / np.sqrt(diff.size):
+        mean, se = _difference(ev, evidence[lowest])
+        if mean <= se:
             return name
     return lowest
 
