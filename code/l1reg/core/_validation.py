@@ -538,8 +538,9 @@ class Array(Constraint):
              "bool": ("b", np.bool_, "booleans")}
 
     def __init__(self, kind: str = "real", *, ndim: int | None = None, min_size: int = 1,
-                 allow_inf: bool = False) -> None:
+                 allow_inf: bool = False, allow_nan: bool = False) -> None:
         self.kind, self.ndim, self.min_size, self.allow_inf = kind, ndim, min_size, allow_inf
+        self.allow_nan = allow_nan
 
     def check(self, value, name):
         accepted, dtype, noun = self.KINDS[self.kind]
@@ -557,6 +558,10 @@ class Array(Constraint):
             values = "value" if self.min_size == 1 else "values"
             raise ValueError(f"{name} must hold at least {self.min_size} {values}, got {arr.size}")
         arr = arr.astype(dtype, copy=False)
+        if self.kind == "real" and self.allow_nan:
+            if not self.allow_inf and np.any(np.isinf(arr)):
+                raise ValueError(f"{name} must hold no infinite values")
+            return arr
         if self.kind == "real" and self.allow_inf and np.any(np.isnan(arr)):
             raise ValueError(f"{name} must hold numbers (no NaN)")
         if self.kind == "real" and not self.allow_inf and not np.all(np.isfinite(arr)):
@@ -570,7 +575,7 @@ class Array(Constraint):
     def bad_values(self):
         example = self.example()
         bad = ["text", None, {"real": [True], "int": [0.5], "bool": [1]}[self.kind]]
-        if self.kind == "real":
+        if self.kind == "real" and not self.allow_nan:
             bad.append(np.full(example.shape, np.nan))
         if self.ndim is not None:
             bad.append(example[np.newaxis])

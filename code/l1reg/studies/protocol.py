@@ -596,9 +596,8 @@ def majority_accuracy(t_train, t_test) -> float:
 def prior_item_losses(t, folds) -> np.ndarray:
     """The majority baseline's validation loss: each held-out item's ``-log`` share of its class.
 
-    The share is that of the fold's training items (at least one item of every class
-    is assumed, as :func:`make_folds` deals them): the cross-entropy of a network that
-    has learnt the class frequencies and nothing else. Shaped like
+    The share is that of the fold's training items (:func:`class_shares`): the
+    cross-entropy of a network that has learnt the class frequencies and nothing else. Shaped like
     :attr:`CrossValidation.item_loss` without its configuration axis: (seed sets x
     folds x items).
     """
@@ -606,9 +605,24 @@ def prior_item_losses(t, folds) -> np.ndarray:
     out = []
     for ts, f in zip(t, folds, strict=True):
         train, val = fold_items(f, k)
-        shares = np.stack([ts[tr].mean(axis=0) for tr in train])  # (folds x classes)
-        out.append(-np.log(np.maximum(np.einsum("kic,kc->ki", ts[val], shares), 1e-300)))
+        shares = np.stack([class_shares(ts[tr]) for tr in train])  # (folds x classes)
+        out.append(-np.log(np.einsum("kic,kc->ki", ts[val], shares)))
     return np.stack(out)
+
+
+@validate_params(t=Array(ndim=2))
+def class_shares(t) -> np.ndarray:
+    """Each class's share of the one-hot targets ``t``, counted with one extra item per class.
+
+    ``(count + 1) / (n + C)`` (Laplace's rule): a class absent from a few items still
+    gets a small share, so the baseline's cross-entropy stays finite.
+
+    Examples
+    --------
+    >>> class_shares([[1, 0, 0], [1, 0, 0], [0, 1, 0]]).round(3).tolist()
+    [0.5, 0.333, 0.167]
+    """
+    return (t.sum(axis=0) + 1.0) / (len(t) + t.shape[1])
 
 
 @validate_params(x=Array(ndim=2), t=Array(ndim=2), k=Int())
