@@ -45,6 +45,7 @@ from l1reg.core._validation import (
     validate_fields,
     validate_params,
 )
+from l1reg.core.model import cross_entropy
 from l1reg.core.network import WEIGHT_NAMES, forward, hit_rate
 from l1reg.core.update_rules import ElasticNetProximal, GroupProximal, L2Gradient, Plain, Proximal
 from l1reg.studies import protocol
@@ -302,7 +303,7 @@ def _baseline_scores(result: CellResult, sets: list[SeedSetData]) -> None:
     result.majority = np.array([protocol.majority_accuracy(one.t, one.t_test) for one in sets])
     shares = np.stack([protocol.class_shares(one.t) for one in sets])[:, None, :]
     expected = np.stack([_expected_labels(one.t_test, result.design) for one in sets])
-    result.majority_loss = -np.sum(expected * np.log(np.maximum(shares, 1e-300)), axis=-1).mean(axis=1)
+    result.majority_loss = cross_entropy(np, np.broadcast_to(shares, expected.shape), expected)
 
 
 def _expected_labels(t_test, design: CellDesign) -> np.ndarray:
@@ -372,7 +373,7 @@ def _refit_and_score(result: CellResult, picks: list[_Pick], rules, on, x, train
             result.accuracy_one_se.setdefault(p.name, np.zeros(len(sets)))[p.s] = accuracy[i]
         return
     expected = np.stack([_expected_labels(sets[p.s].t_test, result.design) for p in picks])
-    losses = -np.sum(expected * np.log(np.maximum(o, 1e-300)), axis=-1).mean(axis=1)
+    losses = cross_entropy(np, o, expected)  # soft targets: the mean over items of -sum t log o
     collapsed = protocol.is_collapsed(nets, xs)
     for i, p in enumerate(picks):
         weights = nets[i].params["ih_weights"] * keep[i, 0][:, None]  # a masked input's weights are unused
