@@ -49,6 +49,12 @@ def cell() -> CellResult:
 
 
 @pytest.fixture(scope="module")
+def picked() -> CellResult:
+    """Seed sets 2 and 1 of ``cell``, run on their own (without seed set 0, whose grids anchor the cell)."""
+    return run_cell(D, N, [2, 1], DESIGN)
+
+
+@pytest.fixture(scope="module")
 def rotated() -> CellResult:
     return run_cell(D, N, 2, dataclasses.replace(DESIGN, rotate=True))
 
@@ -86,10 +92,11 @@ def _expected_labels(t_test: np.ndarray, design: CellDesign) -> np.ndarray:
     return np.where(t_test == 1, 1.0 - design.flip, design.flip / (design.n_classes - 1))
 
 
-def _assert_same_result(twin: CellResult, result: CellResult, n_sets: int | None = None) -> None:
-    """Every field of ``twin`` equals ``result``'s (its first ``n_sets`` seed sets), dtypes too."""
-    rows = slice(n_sets)
+def _assert_same_result(twin: CellResult, result: CellResult, rows: slice | list[int] = slice(None)) -> None:
+    """Every field of ``twin`` equals ``result``'s (its seed sets ``rows``, all by default), dtypes too."""
     assert (twin.d, twin.n, twin.design) == (result.d, result.n, result.design)
+    assert twin.seed_sets.dtype == result.seed_sets.dtype
+    np.testing.assert_array_equal(twin.seed_sets, result.seed_sets[rows])
     for name in (*PER_METHOD, "mixing"):
         mine, theirs = getattr(twin, name), getattr(result, name)
         assert list(mine) == list(theirs), name
@@ -281,7 +288,30 @@ def test_run_cell_gives_the_same_result_every_time(cell):
 
 
 def test_a_seed_sets_result_does_not_depend_on_how_many_seed_sets_run(cell):
-    _assert_same_result(run_cell(D, N, 2, DESIGN), cell, n_sets=2)
+    _assert_same_result(run_cell(D, N, 2, DESIGN), cell, rows=slice(2))
+
+
+def test_run_cell_records_the_numbers_of_its_seed_sets(cell, picked):
+    assert cell.seed_sets.dtype.kind == picked.seed_sets.dtype.kind == "i"
+    assert cell.seed_sets.tolist() == list(range(N_SETS))
+    assert picked.seed_sets.tolist() == [2, 1]  # in the order asked, one per row
+
+
+def test_a_seed_sets_result_does_not_depend_on_which_others_run(cell, picked):
+    """Seed sets 2 and 1 alone, in that order, are rows 2 and 1 of the cell of seed sets 0, 1, 2."""
+    _assert_same_result(picked, cell, rows=[2, 1])
+    assert cell.loss["none"][2] != cell.loss["none"][1]  # so the rows' order is checked too
+
+
+def test_the_grids_are_anchored_on_seed_set_0_also_when_it_is_not_run(cell, picked):
+    assert 0 not in picked.seed_sets and 0 in cell.seed_sets
+    assert list(picked.grid) == list(cell.grid)
+    for method, grid in cell.grid.items():
+        np.testing.assert_array_equal(picked.grid[method], grid, err_msg=method)
+    np.testing.assert_array_equal(picked.mixing["elastic net"], cell.mixing["elastic net"])
+    first = seed_set_data(0, D, N, DESIGN)  # not seed set 2's silencing strength, the first one run
+    anchor = protocol.silencing_strength(first.x, first.t, Proximal, WEIGHT_NAMES, DESIGN.training(N))
+    assert picked.grid["L1"][0] == pytest.approx(anchor, rel=1e-12)
 
 
 def _items(result: CellResult) -> list:
@@ -463,7 +493,14 @@ def test_cell_design_refuses_bad_settings_by_name(kwargs, match):
     (lambda: seed_set_data(-1, 6, 25, DESIGN), r"^s must be an int >= 0, got -1"),
     (lambda: seed_set_data(0, 6, 25, "design"), r"^design must be a CellDesign, got str"),
     (lambda: seed_set_data(0, 4, 25, DESIGN), r"^d must be at least the design's n_relevant \(5\), got 4"),
-    (lambda: run_cell(D, N, 1, DESIGN), r"^n_seed_sets must be an int >= 2, got 1"),
+    (lambda: run_cell(D, N, 1, DESIGN),
+     r"^seed_sets must be a number of seed sets \(at least 2\) or a list of seed-set numbers, got 1$"),
+    (lambda: run_cell(D, N, [], DESIGN),
+     r"^seed_sets must be a number of seed sets \(at least 2\) or a list of seed-set numbers, got \[\]$"),
+    (lambda: run_cell(D, N, [3, -1], DESIGN), r"^seed_sets\[1\] must be an int >= 0, got -1"),
+    (lambda: run_cell(D, N, [1, 4, 1], DESIGN), r"^seed_sets must not repeat a seed set, got \[1, 4, 1\]$"),
+    (lambda: run_cell(D, N, np.array([2, 2]), DESIGN),
+     r"^seed_sets must not repeat a seed set, got \[2, 2\]$"),
     (lambda: run_cell(D, 9, 2, DESIGN), r"^k must leave at least 2 items per fold: k=5 with 9 items"),
 ])
 def test_seed_set_data_and_run_cell_refuse_bad_arguments_by_name(call, match):

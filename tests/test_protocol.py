@@ -355,6 +355,54 @@ def test_cross_validate_pairs_methods_also_when_stopping_early():
     np.testing.assert_array_equal(alone.item_loss[:, 0], together.item_loss[:, 0])
 
 
+# --- numbered seed sets: a subset recomputed on its own -----------------------------------
+
+L1_GRID = Method("L1", [Proximal(0.01), Plain()], on=FIRST)
+EARLY = dataclasses.replace(FAST, lr=0.3, max_epochs=60, patience=1)  # networks of a stack stop apart
+
+
+def _assert_same_cv(mine: CrossValidation, theirs: CrossValidation) -> None:
+    for field in ("item_loss", "best_epoch", "collapsed"):
+        assert getattr(mine, field).dtype == getattr(theirs, field).dtype, field
+        np.testing.assert_array_equal(getattr(mine, field), getattr(theirs, field), err_msg=field)
+
+
+def test_cross_validate_numbers_the_seed_sets_0_1_2_by_default():
+    x, t, folds = _seed_sets(3, 30, k=3)
+    default = cross_validate(x, t, L1_GRID, folds, FAST, seed=3)
+    _assert_same_cv(cross_validate(x, t, L1_GRID, folds, FAST, seed=3, seed_sets=[0, 1, 2]), default)
+    # the numbers pick the streams: other numbers, other initial weights and orders
+    other = cross_validate(x, t, L1_GRID, folds, FAST, seed=3, seed_sets=[5, 1, 2])
+    assert not np.array_equal(other.item_loss[0], default.item_loss[0])
+    np.testing.assert_array_equal(other.item_loss[1:], default.item_loss[1:])
+
+
+@pytest.mark.parametrize("training", [FAST, EARLY], ids=["full length", "stopping early"])
+def test_a_seed_set_cross_validates_alike_alone_with_its_number_and_inside_a_stack(training):
+    x, t, folds = _seed_sets(3, 30, k=3)
+    stacked = cross_validate(x, t, L1_GRID, folds, training, seed=3)
+    alone = cross_validate(x[2:], t[2:], L1_GRID, folds[2:], training, seed=3, seed_sets=[2])
+    _assert_same_cv(alone, CrossValidation(*(a[2:] for a in (stacked.item_loss, stacked.best_epoch,
+                                                               stacked.collapsed))))
+    # alone without its number it would be seed set 0: other streams, other networks
+    unnumbered = cross_validate(x[2:], t[2:], L1_GRID, folds[2:], training, seed=3)
+    assert not np.array_equal(unnumbered.item_loss, alone.item_loss)
+
+
+@pytest.mark.parametrize(("seed_sets", "error", "match"), [
+    ([0, 1], ValueError, r"^seed_sets must number the 3 seed sets of x, each once, got \[0, 1\]$"),
+    ([0, 1, 2, 3], ValueError,
+     r"^seed_sets must number the 3 seed sets of x, each once, got \[0, 1, 2, 3\]$"),
+    ([0, 2, 0], ValueError, r"^seed_sets must number the 3 seed sets of x, each once, got \[0, 2, 0\]$"),
+    ([0, -1, 2], ValueError, r"^seed_sets\[1\] must be an int >= 0, got -1"),
+    ("012", TypeError, r"^seed_sets must be a list of seed-set numbers, got str"),
+])
+def test_cross_validate_refuses_seed_set_numbers_that_do_not_fit_by_name(seed_sets, error, match):
+    x, t, folds = _seed_sets(3, 30, k=3)
+    with pytest.raises(error, match=match):
+        cross_validate(x, t, L1_GRID, folds, FAST, seed_sets=seed_sets)
+
+
 # --- collapse -------------------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from l1reg.core._validation import (
+    AnyOf,
     Array,
     Flag,
     Instance,
@@ -209,7 +210,8 @@ _AUCS = MappingOf(Array(ndim=1, min_size=0, allow_nan=True), what="a dict of met
                                                    "accuracy_one_se", "loss")},
                  **{name: _INDICES for name in ("chosen", "chosen_one_se", "epochs")},
                  at_budget=_FLAGS, collapsed=_FLAGS, auc=_AUCS,
-                 majority=Array(ndim=1, min_size=0), majority_loss=Array(ndim=1, min_size=0))
+                 majority=Array(ndim=1, min_size=0), majority_loss=Array(ndim=1, min_size=0),
+                 seed_sets=Array("int", ndim=1, min_size=0))
 @dataclass(eq=False)
 class CellResult:
     """One cell, per method: its grid and, per seed set, the choice and how it scored.
@@ -227,7 +229,7 @@ class CellResult:
     (first-layer weight size against the true inputs, the weights mapped back through
     the rotation; NaN for a collapsed refit; 1 for the oracle by construction).
     ``majority`` and ``majority_loss`` score the training majority class and the
-    training class shares on the test items.
+    training class shares on the test items. ``seed_sets`` numbers the rows.
     """
 
     d: int
@@ -248,6 +250,7 @@ class CellResult:
     auc: dict = field(default_factory=dict)
     majority: np.ndarray = field(default_factory=lambda: np.zeros(0))
     majority_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    seed_sets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
     @validate_params(method=Text())
     def chosen_strength(self, method: str) -> np.ndarray:
@@ -268,29 +271,43 @@ class CellResult:
         return protocol.grid_ends(self.chosen[method], self.grid[method].size)
 
 
-@validate_params(d=Int(), n=Int(), n_seed_sets=Int(2),
-                 design=Instance(CellDesign, "a CellDesign", example=CellDesign))
-def run_cell(d: int, n: int, n_seed_sets: int, design: CellDesign = CellDesign()) -> CellResult:
-    """Tune and score every method, the oracle and the filter, on the first ``n_seed_sets`` of ``(d, n)``.
+_SEED_SETS = AnyOf(Int(2), ListOf(Int(0), what="a list of seed-set numbers"),
+                   what="a number of seed sets (at least 2) or a list of seed-set numbers")
 
-    Grids are anchored on seed set 0. One stack per set of matrices a rule acts on (both
-    layers; the first layer), each holding every configuration x seed set x fold
+
+@validate_params(d=Int(), n=Int(), seed_sets=_SEED_SETS,
+                 design=Instance(CellDesign, "a CellDesign", example=CellDesign))
+def run_cell(d: int, n: int, seed_sets, design: CellDesign = CellDesign()) -> CellResult:
+    """Tune and score every method, the oracle and the filter, on the seed sets of ``(d, n)``.
+
+    ``seed_sets``: a number (the first ones, 0, 1, ...) or a list of seed-set numbers.
+    A seed set's results do not depend on which others are run with it: its items,
+    folds, initial weights and visiting orders are drawn from its own number, and the
+    grids are anchored on seed set 0 whether or not it is in the list. So a subset of a
+    study can be recomputed on its own and compared.
+
+    One stack per set of matrices a rule acts on (both layers; the first layer), each
+    holding every configuration x seed set x fold
     (:func:`l1reg.studies.protocol.cross_validate`), and one for the oracle, whose inputs
     are the true ones; then refit stacks. Every method of seed set ``s`` and fold ``f``
     starts from the same weights and visits its items in the same order.
     """
-    sets = [seed_set_data(s, d, n, design) for s in range(n_seed_sets)]
+    ids = list(range(seed_sets)) if isinstance(seed_sets, int) else list(seed_sets)
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"seed_sets must not repeat a seed set, got {ids}")
+    sets = [seed_set_data(s, d, n, design) for s in ids]
     training = design.training(n)
     x, t = np.stack([one.x for one in sets]), np.stack([one.t for one in sets])
     folds = np.stack([protocol.make_folds(one.t.argmax(axis=1), design.k, _rng(s, d, n, 4))
-                      for s, one in enumerate(sets)])
-    result = CellResult(d, n, design)
+                      for s, one in zip(ids, sets, strict=True)])
+    result = CellResult(d, n, design, seed_sets=np.array(ids))
     _baseline_scores(result, sets)
-    methods = _penalties(sets[0], design, training) | {"filter": _filter(x, t, folds, d)}
+    anchor = sets[ids.index(0)] if 0 in ids else seed_set_data(0, d, n, design)
+    methods = _penalties(anchor, design, training) | {"filter": _filter(x, t, folds, d)}
     for on in (WEIGHT_NAMES, FIRST):
         _tune_stack(result, {m: v for m, v in methods.items() if v.on == on}, x, t, folds, training, sets)
     true_x = np.stack([one.x @ one.rotation.T for one in sets])  # the oracle reads the true inputs
-    oracle = np.zeros((1, n_seed_sets, 1, d), dtype=bool)
+    oracle = np.zeros((1, len(sets), 1, d), dtype=bool)
     for s, one in enumerate(sets):
         oracle[0, s, 0, one.relevant] = True
     _tune_stack(result, {"oracle": _Method([Plain()], WEIGHT_NAMES, np.zeros(0), masks=oracle)}, true_x, t,
@@ -318,7 +335,8 @@ def _tune_stack(result: CellResult, methods: dict[str, _Method], x, t, folds, tr
     n_sets, k, d = len(sets), result.design.k, x.shape[2]
     rules = [rule for m in methods.values() for rule in m.rules]
     masks = np.concatenate([np.broadcast_to(m.masks, (len(m.rules), n_sets, k, d)) for m in methods.values()])
-    cv = protocol.cross_validate(x, t, Method("stack", rules, on), folds, training, masks=masks)
+    cv = protocol.cross_validate(x, t, Method("stack", rules, on), folds, training, masks=masks,
+                                 seed_sets=result.seed_sets.tolist())
     start, picks = 0, {"": [], "one_se": []}
     for name, m in methods.items():
         part = slice(start, start + len(m.rules))
@@ -332,7 +350,8 @@ def _tune_stack(result: CellResult, methods: dict[str, _Method], x, t, folds, tr
             (result.chosen_one_se if one_se else result.chosen)[name] = chosen
             picks[which] += [_Pick(name, s, start + c, protocol.refit_epochs(cv.best_epoch[s, start + c],
                                                                              training),
-                                   _refit_mask(name, m, s, c, x, t)) for s, c in enumerate(chosen)]
+                                   _refit_mask(name, m, s, c, x, t), int(result.seed_sets[s]))
+                               for s, c in enumerate(chosen)]
         start += len(m.rules)
     for which, chosen_picks in picks.items():
         _refit_and_score(result, chosen_picks, rules, on, x, training, sets, which, true_inputs)
@@ -346,6 +365,7 @@ class _Pick(NamedTuple):
     config: int
     epochs: int
     keep: np.ndarray
+    seed_set: int
 
 
 def _refit_mask(name: str, method: _Method, s: int, config: int, x, t) -> np.ndarray:
@@ -360,10 +380,12 @@ def _refit_and_score(result: CellResult, picks: list[_Pick], rules, on, x, train
     """Train each pick on all its seed set's items for its epochs; score it on the test items."""
     k = result.design.k  # the refit's streams follow the folds' 0 .. k-1
     keep = np.stack([p.keep for p in picks])[:, None]
-    nets = [training.network(x.shape[2], sets[0].t.shape[1], protocol.streams(0, p.s, k)[0]) for p in picks]
+    nets = [training.network(x.shape[2], sets[0].t.shape[1], protocol.streams(0, p.seed_set, k)[0])
+            for p in picks]
     xs = np.stack([x[p.s] for p in picks]) * keep
+    orders = [protocol.streams(0, p.seed_set, k)[1] for p in picks]
     protocol.train_for(nets, xs, np.stack([sets[p.s].t for p in picks]), [rules[p.config] for p in picks], on,
-                       training, [protocol.streams(0, p.s, k)[1] for p in picks], [p.epochs for p in picks])
+                       training, orders, [p.epochs for p in picks])
     test = [sets[p.s].x_test @ (sets[p.s].rotation.T if true_inputs else np.eye(x.shape[2])) for p in picks]
     _, o = forward({name: np.stack([net.params[name] for net in nets]) for name in nets[0].params},
                    np.stack(test) * keep)

@@ -381,9 +381,10 @@ def streams(seed: int, s: int, k: int) -> tuple[np.random.Generator, np.random.G
                  method=Instance(Method, "an l1reg.studies.protocol.Method",
                                  example=lambda: Method("none", [Plain()])),
                  folds=Array("int", ndim=2), training=_TRAINING, seed=Int(0),
-                 masks=Optional(Array("bool")))
+                 masks=Optional(Array("bool")),
+                 seed_sets=Optional(ListOf(Int(0), what="a list of seed-set numbers")))
 def cross_validate(x, t, method: Method, folds, training: Training = Training(),
-                   seed: int = 0, masks=None) -> CrossValidation:
+                   seed: int = 0, masks=None, seed_sets=None) -> CrossValidation:
     """K-fold cross-validation of every configuration of ``method``, on every seed set, as one stack.
 
     ``x`` (seed sets x items x inputs) and ``t`` (one-hot, seed sets x items x classes)
@@ -399,11 +400,18 @@ def cross_validate(x, t, method: Method, folds, training: Training = Training(),
     as 0: booleans broadcastable to (configurations x seed sets x folds x inputs). The
     oracle's mask is each seed set's true inputs, shaped (seed sets x 1 x inputs); a
     supervised filter's come from :func:`filter_masks`, one configuration per ``k``.
+
+    ``seed_sets`` numbers the seed sets for their random streams (:func:`streams`);
+    by default 0, 1, ... in order. A seed set's networks then do not depend on which
+    other seed sets share the stack, so a subset can be recomputed on its own.
     """
     if x.shape[:2] != t.shape[:2] or folds.shape != x.shape[:2]:
         raise ValueError(f"x, t and folds must agree in seed sets and items, got shapes {x.shape}, "
                          f"{t.shape}, {folds.shape}")
     n_sets, k, n_conf = len(x), int(folds.max()) + 1, len(method.rules)
+    ids = list(range(n_sets)) if seed_sets is None else list(seed_sets)
+    if len(ids) != n_sets or len(set(ids)) != n_sets:
+        raise ValueError(f"seed_sets must number the {n_sets} seed sets of x, each once, got {ids}")
     try:
         keep = np.broadcast_to(True if masks is None else masks, (n_conf, n_sets, k, x.shape[2]))
     except ValueError:
@@ -413,7 +421,7 @@ def cross_validate(x, t, method: Method, folds, training: Training = Training(),
     grid = [(c, s, f) for c in range(n_conf) for s in range(n_sets) for f in range(k)]
     nets, orders = [], []
     for _, s, f in grid:
-        init, order = streams(seed, s, f)
+        init, order = streams(seed, ids[s], f)
         nets.append(training.network(x.shape[2], t.shape[2], init))
         orders.append(order)
     pick = lambda arr, part: np.stack([arr[s][items[s][part][f]] for _, s, f in grid])  # noqa: E731

@@ -1,0 +1,267 @@
+"""Chapter 07's whole study: the map of (d, n) cells and the controls, written to one file.
+
+The study is too slow for a notebook (about half an hour on two cores), so ``make study``
+runs it (``python -m l1reg.studies.payoff_study FILE``) and writes every cell's
+:class:`~l1reg.studies.payoff_map.CellResult` to a JSON file committed beside the
+chapter; the chapter reads it with :func:`load_study` and recomputes a subset chosen by
+:func:`recomputed_subset` to show that the file is what the code computes.
+
+* :data:`MAP`: ``d`` in {10, 30, 100} inputs x ``n`` in {25, 100, 400} labelled items,
+  with 10 % label noise;
+* :data:`CONTROLS`, at d = 30, n = 100: inputs rotated by a random orthogonal matrix
+  (L1's prior made wrong), correlated inputs, and label noise of 0 % and 20 %;
+* :data:`DESIGN`: grids of 11 strengths over 5 decades below the silencing strength,
+  and :data:`N_SEED_SETS` seed sets per cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import dataclasses
+import json
+import multiprocessing
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from l1reg.core._validation import Instance, Int, ListOf, MappingOf, Text, validate_params
+from l1reg.studies.payoff_map import MAP_SEED, CellDesign, CellResult, run_cell
+
+#: The design every cell shares (a control changes one field of it).
+DESIGN = CellDesign(n_values=11, decades=5.0)
+#: How many seed sets each cell runs.
+N_SEED_SETS = 20
+D_VALUES = (10, 30, 100)
+N_VALUES = (25, 100, 400)
+#: The map's cells, by name.
+MAP = {f"d={d} n={n}": (d, n, {}) for n in N_VALUES for d in D_VALUES}
+#: The controls, all at d = 30, n = 100, each changing one field of :data:`DESIGN`.
+CONTROLS = {
+    "rotated": (30, 100, {"rotate": True}),
+    "correlated": (30, 100, {"correlation": 0.5}),
+    "no label noise": (30, 100, {"flip": 0.0}),
+    "20 % label noise": (30, 100, {"flip": 0.2}),
+}
+CELLS = MAP | CONTROLS
+_PATH = Instance((str, os.PathLike), "a file path (str or pathlib.Path)", example=lambda: "study.json")
+#: Bumped when the file's layout changes.
+FORMAT = 1
+
+_ARRAYS = ("majority", "majority_loss", "seed_sets")
+_PER_METHOD = ("grid", "mixing", "curve", "cv_collapsed", "chosen", "chosen_one_se", "epochs", "at_budget",
+               "accuracy", "accuracy_one_se", "loss", "collapsed", "auc")
+
+
+@validate_params(name=Text())
+def cell_design(name: str) -> tuple[int, int, CellDesign]:
+    """The ``d``, ``n`` and design of the cell called ``name`` (a key of :data:`CELLS`)."""
+    if name not in CELLS:
+        raise ValueError(f"name must be one of the study's cells {list(CELLS)}, got {name!r}")
+    d, n, change = CELLS[name]
+    return d, n, dataclasses.replace(DESIGN, **change)
+
+
+def _to_json(value):
+    array = np.asarray(value)
+    if array.dtype.kind == "f":  # JSON has no NaN: null stands for it
+        return [None if np.isnan(v) else float(v) for v in array.ravel()] if array.ndim <= 1 else \
+            [_to_json(row) for row in array]
+    return array.tolist()
+
+
+def _from_json(value, kind: str) -> np.ndarray:
+    if kind == "f":
+        return np.array(value, dtype=float) if value else np.zeros(0)  # None becomes NaN
+    return np.array(value, dtype={"i": int, "b": bool}[kind])
+
+
+def cell_to_dict(name: str, result: CellResult, seconds: float) -> dict:
+    """One cell as JSON-ready lists, with its name, design and the seconds it took."""
+    out = {"name": name, "d": result.d, "n": result.n, "seconds": round(seconds, 1),
+           "design": dataclasses.asdict(result.design)}
+    out |= {key: _to_json(getattr(result, key)) for key in _ARRAYS}
+    for key in _PER_METHOD:
+        out[key] = {method: {"kind": np.asarray(v).dtype.kind, "values": _to_json(v)}
+                    for method, v in getattr(result, key).items()}
+    return out
+
+
+def cell_from_dict(record: dict) -> CellResult:
+    """The :class:`CellResult` a record of :func:`cell_to_dict` holds."""
+    design = CellDesign(**record["design"])
+    result = CellResult(record["d"], record["n"], design,
+                        majority=_from_json(record["majority"], "f"),
+                        majority_loss=_from_json(record["majority_loss"], "f"),
+                        seed_sets=_from_json(record["seed_sets"], "i"))
+    for key in _PER_METHOD:
+        setattr(result, key, {method: _from_json(v["values"], v["kind"])
+                              for method, v in record[key].items()})
+    return result
+
+
+def _run(name: str, seed_sets: list[int]) -> dict:
+    d, n, design = cell_design(name)
+    start = time.perf_counter()
+    result = run_cell(d, n, seed_sets, design)
+    return cell_to_dict(name, result, time.perf_counter() - start)
+
+
+@validate_params(path=_PATH, jobs=Int(), names=ListOf(Text(), what="a list of cell names"),
+                 n_seed_sets=Int(2))
+def run_study(path, jobs: int = 2, names=tuple(CELLS), n_seed_sets: int = N_SEED_SETS) -> dict:
+    """Run the cells ``names`` (all by default), ``jobs`` at a time, and write them to ``path``.
+
+    The file is written whole or not at all (a temporary file beside it, then renamed),
+    so an interrupted run leaves the previous file in place. Returns what it wrote.
+    """
+    unknown = [name for name in names if name not in CELLS]  # fail before half an hour of work
+    if unknown or len(set(names)) != len(names):
+        raise ValueError(f"names must be distinct cells of the study {list(CELLS)}, got {list(names)}")
+    path = Path(path)
+    seed_sets = list(range(n_seed_sets))
+    by_cost = sorted(names, key=lambda name: -CELLS[name][0] * CELLS[name][1] ** 0.3)  # slowest first
+    context = multiprocessing.get_context("spawn")  # no fork of a process that has started XLA
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = {name: pool.submit(_run, name, seed_sets) for name in by_cost}
+        records = {}
+        for name in by_cost:
+            records[name] = futures[name].result()
+            print(f"{name}: {records[name]['seconds']:.0f} s", flush=True)
+    study = {"format": FORMAT, "map_seed": MAP_SEED, "n_seed_sets": n_seed_sets,
+             "cells": [records[name] for name in names]}
+    _write_atomically(path, json.dumps(study, indent=None, separators=(",", ":")) + "\n")
+    return study
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as open() would make it, not mkstemp's owner-only
+        with os.fdopen(handle, "w") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+@validate_params(path=_PATH)
+def load_study(path) -> dict[str, CellResult]:
+    """The cells of a study file written by :func:`run_study`, by name."""
+    return {record["name"]: cell_from_dict(record) for record in _read(path)["cells"]}
+
+
+def _read(path) -> dict:
+    """A study file's contents, refused unless it is one (JSON, an object, this format)."""
+    try:
+        study = json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        why = f"path must be a study file (JSON, which make study writes): {err} in {path}"
+        raise ValueError(why) from None
+    if not isinstance(study, dict) or study.get("format") != FORMAT:
+        found = study.get("format") if isinstance(study, dict) else type(study).__name__
+        raise ValueError(f"path must be a study file of format {FORMAT} (make study writes one), "
+                         f"got format {found!r} in {path}")
+    return study
+
+
+@validate_params(path=_PATH)
+def study_seconds(path) -> dict[str, float]:
+    """The seconds each cell of a study file took."""
+    return {record["name"]: record["seconds"] for record in _read(path)["cells"]}
+
+
+@validate_params(seed=Int(0), n_seed_sets=Int(2), size=Int())
+def recomputed_subset(seed: int, n_seed_sets: int = N_SEED_SETS, size: int = 3) -> dict[str, list[int]]:
+    """The subset a reader's run recomputes: one cell of the map at n = 25 and one control.
+
+    Drawn from ``seed`` (the chapter passes a number computed from the file, so the
+    subset moves when the data do): a map cell with d <= 30 and a control, each with
+    ``size`` seed sets of the ``n_seed_sets`` the file holds.
+    """
+    if size > n_seed_sets:
+        raise ValueError(f"size must be at most n_seed_sets ({n_seed_sets}), got {size}")
+    rng = np.random.default_rng([MAP_SEED, seed])
+    cheap = [name for name, (d, n, _) in MAP.items() if n == N_VALUES[0] and d <= 30]
+    picks = [cheap[rng.integers(len(cheap))], list(CONTROLS)[rng.integers(len(CONTROLS))]]
+    return {name: sorted(rng.choice(n_seed_sets, size, replace=False).tolist()) for name in picks}
+
+
+_STUDY = MappingOf(Instance(CellResult, "a CellResult"), what="a dict of cell name -> CellResult")
+#: How far a recomputed study may move from the stored one on another CPU: round-off can
+#: flip a near-tied validation choice, which moves that seed set's score.
+CHECK_POINTS = 1.0
+CHECK_SAME_CHOICES = 0.9
+
+
+@validate_params(stored=_STUDY, fresh=_STUDY)
+def compare_studies(stored: dict, fresh: dict) -> dict[str, tuple[float, float]]:
+    """Per cell of ``fresh``: the largest gap in a method's mean accuracy, and the share of same choices.
+
+    The gap is in points, over the seed sets ``fresh`` holds.
+
+    The share counts the (method, seed set) pairs whose configuration chosen on
+    validation is the same in both. Each fresh cell must be in ``stored``, with the
+    seed sets it holds.
+    """
+    out = {}
+    for name, new in fresh.items():
+        if name not in stored:
+            raise ValueError(f"fresh holds a cell {name!r} that stored does not")
+        old = stored[name]
+        row_of = {int(s): row for row, s in enumerate(old.seed_sets)}
+        lacking = [int(s) for s in new.seed_sets if int(s) not in row_of]
+        if lacking:
+            raise ValueError(f"fresh cell {name!r} has seed sets {lacking} that stored lacks")
+        if set(new.accuracy) != set(old.accuracy):
+            raise ValueError(f"fresh cell {name!r} has methods {sorted(new.accuracy)}, stored "
+                             f"{sorted(old.accuracy)}")
+        rows = np.array([row_of[int(s)] for s in new.seed_sets])
+        gap = max(abs(100 * (new.accuracy[m].mean() - old.accuracy[m][rows].mean())) for m in new.accuracy)
+        same = np.mean([new.chosen[m] == old.chosen[m][rows] for m in new.chosen])
+        out[name] = (float(gap), float(same))
+    return out
+
+
+def _check(stored_path, fresh_path) -> None:
+    """Compare a recomputed study with the stored one; raise if a cell moved more than allowed."""
+    report = compare_studies(load_study(stored_path), load_study(fresh_path))
+    bad = []
+    for name, (gap, same) in report.items():
+        print(f"{name:>18}: largest gap in a mean accuracy {gap:.2f} points, same choices {same:.0%}")
+        if gap > CHECK_POINTS or same < CHECK_SAME_CHOICES:
+            bad.append(name)
+    if bad:
+        raise SystemExit(f"{fresh_path} differs from {stored_path} by more than {CHECK_POINTS} points or in "
+                         f"more than {1 - CHECK_SAME_CHOICES:.0%} of the choices in {bad}: run make study "
+                         "and commit its file")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m l1reg.studies.payoff_study",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("path", help="the JSON file to write (chapters/07-payoff-study.json for the book)")
+    parser.add_argument("--jobs", type=int, default=2, help="cells run at a time (default 2)")
+    parser.add_argument("--cells", nargs="*", default=list(CELLS), help="only these cells (default all)")
+    parser.add_argument("--seed-sets", type=int, default=N_SEED_SETS,
+                        help=f"per cell (default {N_SEED_SETS})")
+    parser.add_argument("--check", metavar="STORED",
+                        help="then compare the new file with this stored one and fail if a method's mean "
+                        f"accuracy moved more than {CHECK_POINTS} points in a cell")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    Path(args.path).parent.mkdir(parents=True, exist_ok=True)
+    run_study(args.path, args.jobs, args.cells, args.seed_sets)
+    print(f"wrote {args.path} in {time.perf_counter() - start:.0f} s")
+    if args.check:
+        _check(args.check, args.path)
+
+
+if __name__ == "__main__":
+    main()

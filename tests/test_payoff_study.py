@@ -1,0 +1,578 @@
+"""Chapter 07's whole study: its cells, the JSON round trip of a cell, the atomic write, the
+subset a reader recomputes, the check of a recomputed study against the stored one, bad input
+and the command line."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from l1reg.studies import payoff_study, protocol
+from l1reg.studies.payoff_map import MAP_SEED, CellDesign, CellResult, run_cell
+from l1reg.studies.payoff_study import (
+    CELLS,
+    CHECK_POINTS,
+    CHECK_SAME_CHOICES,
+    CONTROLS,
+    DESIGN,
+    FORMAT,
+    MAP,
+    N_SEED_SETS,
+    cell_design,
+    cell_from_dict,
+    cell_to_dict,
+    compare_studies,
+    load_study,
+    main,
+    recomputed_subset,
+    run_study,
+    study_seconds,
+)
+
+# A cell in under a second: the NumPy engine, few steps and test items, two L1 shares so
+# that the elastic net has a mixing array. Seed sets 3 and 1, so their numbers are not rows.
+TINY = CellDesign(engine="numpy", steps=100, checks=4, n_test=50, mixings=(0.2, 0.8))
+TINY_SEED_SETS = [3, 1]
+CONTROL_CHANGES = {
+    "rotated": {"rotate": True},
+    "correlated": {"correlation": 0.5},
+    "no label noise": {"flip": 0.0},
+    "20 % label noise": {"flip": 0.2},
+}
+CHEAP = {"d=10 n=25", "d=30 n=25"}  # the map's cells at n = 25 with d <= 30
+SEEDS = range(40)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> CellResult:
+    """A real cell, with one AUC made NaN (a collapsed refit) next to a number, whatever the CPU."""
+    result = run_cell(6, 25, TINY_SEED_SETS, TINY)
+    result.auc["none"] = np.array([np.nan, 0.625])
+    return result
+
+
+def _assert_same_cell(twin: CellResult, result: CellResult) -> None:
+    """Every field of ``twin`` is ``result``'s: same keys in the same order, dtypes, shapes, values, NaNs."""
+    for field in dataclasses.fields(CellResult):
+        mine, theirs = getattr(twin, field.name), getattr(result, field.name)
+        if isinstance(theirs, dict):
+            assert list(mine) == list(theirs), field.name
+            pairs = [(f"{field.name}[{method!r}]", mine[method], value) for method, value in theirs.items()]
+        elif isinstance(theirs, np.ndarray):
+            pairs = [(field.name, mine, theirs)]
+        else:
+            assert mine == theirs, field.name
+            continue
+        for what, a, b in pairs:
+            assert isinstance(a, np.ndarray), what
+            assert (a.dtype, a.shape) == (b.dtype, b.shape), what
+            np.testing.assert_array_equal(a, b, err_msg=what)  # NaN matches NaN, in the same places
+
+
+def _study(*records: dict) -> dict:
+    """A study file's contents, laid out as run_study writes them."""
+    return {"format": FORMAT, "map_seed": MAP_SEED, "n_seed_sets": 2, "cells": list(records)}
+
+
+# CellResult's fields that hold one row per seed set (grid and mixing hold one per configuration).
+_PER_SEED_SET = ("curve", "cv_collapsed", "chosen", "chosen_one_se", "epochs", "at_budget", "accuracy",
+                 "accuracy_one_se", "loss", "collapsed", "auc")
+
+
+def _rows(cell: CellResult, rows: list[int], seed_sets: list[int]) -> CellResult:
+    """A copy of ``cell`` holding its ``rows``, in that order, numbered ``seed_sets`` (checked as new)."""
+    changes = {key: {method: value[rows] for method, value in getattr(cell, key).items()}
+               for key in _PER_SEED_SET}
+    return dataclasses.replace(copy.deepcopy(cell), **changes, majority=cell.majority[rows],
+                               majority_loss=cell.majority_loss[rows], seed_sets=np.array(seed_sets))
+
+
+@pytest.fixture(scope="module")
+def cell(tiny) -> CellResult:
+    """The tiny cell with its seed sets in order, 1 then 3, as run_study numbers a file's rows."""
+    return _rows(tiny, [1, 0], [1, 3])
+
+
+def _write_study(path: Path, cells: dict[str, CellResult]) -> Path:
+    path.write_text(json.dumps(_study(*(cell_to_dict(name, result, 1.0) for name, result in cells.items()))))
+    return path
+
+
+# --- the study's cells -----------------------------------------------------------------------
+
+
+def test_the_study_is_a_map_of_9_cells_and_4_controls_on_a_wide_grid():
+    assert list(MAP) == [f"d={d} n={n}" for n in (25, 100, 400) for d in (10, 30, 100)]
+    assert list(CONTROLS) == list(CONTROL_CHANGES)
+    assert CELLS == MAP | CONTROLS
+    assert (DESIGN.n_values, DESIGN.decades, N_SEED_SETS) == (11, 5.0, 20)
+    assert DESIGN.n_values >= protocol.MIN_GRID_VALUES and DESIGN.decades >= protocol.MIN_GRID_DECADES
+
+
+@pytest.mark.parametrize("name", list(MAP))
+def test_cell_design_gives_a_map_cell_its_d_and_n_and_the_studys_design(name):
+    d, n, design = cell_design(name)
+    assert name == f"d={d} n={n}"
+    assert design == DESIGN
+
+
+@pytest.mark.parametrize("name", list(CONTROLS))
+def test_cell_design_gives_a_control_d_30_n_100_and_changes_one_field_of_the_design(name):
+    d, n, design = cell_design(name)
+    assert (d, n) == (30, 100)
+    changed = {f.name: getattr(design, f.name) for f in dataclasses.fields(CellDesign)
+               if getattr(design, f.name) != getattr(DESIGN, f.name)}
+    assert changed == CONTROL_CHANGES[name]
+
+
+@pytest.mark.parametrize(("name", "error", "match"), [
+    ("d=10 n=26", ValueError,
+     r"^name must be one of the study's cells \['d=10 n=25', .*'20 % label noise'\], got 'd=10 n=26'$"),
+    ("Rotated", ValueError, r"^name must be one of the study's cells \[.*\], got 'Rotated'$"),
+    (3, TypeError, r"^name must be a non-blank string, got int"),
+])
+def test_cell_design_refuses_a_name_that_is_not_a_cell_by_name(name, error, match):
+    with pytest.raises(error, match=match):
+        cell_design(name)
+
+
+# --- a cell as JSON and back ------------------------------------------------------------------
+
+
+def test_a_cell_survives_the_round_trip_through_json_text_nan_as_null(tiny):
+    record = cell_to_dict("tiny", tiny, seconds=1.234)
+    text = json.dumps(record, allow_nan=False)  # strict JSON: no NaN token
+    assert '"values":[null,0.625]' in text.replace(" ", "")
+    twin = cell_from_dict(json.loads(text))
+    _assert_same_cell(twin, tiny)
+    assert twin.seed_sets.tolist() == TINY_SEED_SETS
+    assert np.isnan(twin.auc["none"][0]) and twin.auc["none"][1] == 0.625
+    assert twin.design == TINY and isinstance(twin.design.mixings, tuple)
+    np.testing.assert_array_equal(twin.chosen_strength("L1"), tiny.chosen_strength("L1"))
+
+
+def test_a_cell_read_back_passes_the_results_own_checks(tiny):
+    # rebuilding runs CellResult's field checks: int choices, bool collapses, NaN only in AUCs
+    twin = dataclasses.replace(cell_from_dict(json.loads(json.dumps(cell_to_dict("tiny", tiny, 0.0)))))
+    _assert_same_cell(twin, tiny)
+
+
+def test_a_cells_record_names_it_and_says_how_long_it_took(tiny):
+    record = cell_to_dict("d=10 n=25", tiny, seconds=83.26)
+    assert (record["name"], record["d"], record["n"], record["seconds"]) == ("d=10 n=25", 6, 25, 83.3)
+    assert CellDesign(**record["design"]) == TINY
+    assert record["chosen"]["L1"]["kind"] == "i" and record["collapsed"]["L1"]["kind"] == "b"
+    assert record["curve"]["L1"]["kind"] == "f"
+    assert np.shape(record["curve"]["L1"]["values"]) == tiny.curve["L1"].shape  # rows stay rows
+
+
+# --- reading a study file ---------------------------------------------------------------------
+
+
+def test_load_study_and_study_seconds_read_what_a_study_file_holds(tiny, tmp_path):
+    path = tmp_path / "study.json"
+    records = cell_to_dict("d=10 n=25", tiny, 12.34), cell_to_dict("rotated", tiny, 5.0)
+    path.write_text(json.dumps(_study(*records)))
+    cells = load_study(path)
+    assert list(cells) == ["d=10 n=25", "rotated"]
+    for cell in cells.values():
+        _assert_same_cell(cell, tiny)
+    assert load_study(str(path)).keys() == cells.keys()
+    assert study_seconds(path) == {"d=10 n=25": 12.3, "rotated": 5.0}
+
+
+@pytest.mark.parametrize(("study", "got"), [
+    ({"format": FORMAT + 1, "cells": []}, f"format {FORMAT + 1}"),
+    ({"cells": []}, "format None"),
+    ({"format": str(FORMAT), "cells": []}, f"format '{FORMAT}'"),
+])
+def test_load_study_refuses_a_file_of_another_format_naming_path(study, got, tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(study))
+    expected = rf"^path must be a study file of format {FORMAT} \(make study writes one\), got {got} in "
+    with pytest.raises(ValueError, match=expected + re.escape(str(path)) + "$"):
+        load_study(path)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("[1, 2]", id="a JSON list"),
+    pytest.param("not json", id="not JSON"),
+])
+def test_load_study_refuses_a_file_that_is_no_study_at_all_naming_path(text, tmp_path):
+    path = tmp_path / "notes.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=rf"^path must be a study file .* in {re.escape(str(path))}$"):
+        load_study(path)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("[1, 2]", id="a JSON list"),
+    pytest.param("not json", id="not JSON"),
+    pytest.param('{"format": 0, "cells": []}', id="another format"),
+])
+def test_study_seconds_refuses_a_file_that_is_no_study_naming_path(text, tmp_path):
+    path = tmp_path / "notes.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=rf"^path must be a study file .* in {re.escape(str(path))}$"):
+        study_seconds(path)
+
+
+@pytest.mark.parametrize("read", [load_study, study_seconds])
+def test_a_binary_file_is_refused_as_no_study_naming_path(read, tmp_path):
+    path = tmp_path / "figure.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(ValueError, match=rf"^path must be a study file .* in {re.escape(str(path))}$"):
+        read(path)
+
+
+def test_load_study_refuses_a_path_that_is_not_a_path_by_name():
+    with pytest.raises(TypeError, match=r"^path must be a file path \(str or pathlib.Path\), got int"):
+        load_study(3)
+
+
+# --- writing a study file: whole or not at all ------------------------------------------------
+
+
+def test_write_atomically_writes_the_text_and_leaves_nothing_else(tmp_path):
+    path = tmp_path / "study.json"
+    payoff_study._write_atomically(path, '{"format": 1}\n')
+    assert path.read_text() == '{"format": 1}\n'
+    payoff_study._write_atomically(path, "{}\n")  # and replaces a file that is there
+    assert path.read_text() == "{}\n"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.parametrize("failure", ["writing fails", "renaming fails", "interrupted"])
+def test_write_atomically_keeps_the_old_file_when_writing_fails_and_leaves_no_temporary(failure, tmp_path,
+                                                                                        monkeypatch):
+    path = tmp_path / "study.json"
+    path.write_text("the old study\n")
+    text = '{"cells": []}\n'
+    error = {"renaming fails": OSError, "interrupted": KeyboardInterrupt}.get(failure)
+    if failure == "writing fails":
+        text, error = '{"cells": [' + "\ud800", UnicodeEncodeError  # a lone surrogate: no encoding writes it
+    else:
+        def replace(source, target):
+            assert Path(source).parent == tmp_path  # the temporary is beside the file: a rename, not a copy
+            raise error("stopped")
+        monkeypatch.setattr(payoff_study.os, "replace", replace)
+    with pytest.raises(error):
+        payoff_study._write_atomically(path, text)
+    assert path.read_text() == "the old study\n"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_write_atomically_keeps_the_mode_a_plain_write_gives(tmp_path):
+    path = tmp_path / "study.json"
+    path.write_text("the old study\n")
+    mode = path.stat().st_mode & 0o777
+    if mode == 0o600:
+        pytest.skip("the umask already makes new files 0600")
+    payoff_study._write_atomically(path, "{}\n")
+    assert oct(path.stat().st_mode & 0o777) == oct(mode)
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """run_study may not start a process pool or run a cell."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("run_study started work before checking its arguments")
+    monkeypatch.setattr(payoff_study.concurrent.futures, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(payoff_study, "run_cell", refuse)
+
+
+@pytest.mark.usefixtures("no_work")
+@pytest.mark.parametrize("names", [["d=10 n=26"], ["d=10 n=25", "rotatd"]], ids=["alone", "after a good one"])
+def test_run_study_refuses_an_unknown_cell_before_any_work(names, tmp_path):
+    match = r"^names must be distinct cells of the study \[.*\], got " + re.escape(repr(names)) + "$"
+    with pytest.raises(ValueError, match=match):
+        run_study(tmp_path / "study.json", names=names)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("no_work")
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"jobs": 0}, r"^jobs must be a positive int, got 0"),
+    ({"names": ["rotated", "d=10 n=25", "rotated"]}, r"^names must be distinct cells of the study \["),
+    ({"n_seed_sets": 1}, r"^n_seed_sets must be an int >= 2, got 1"),
+    ({"names": []}, r"^names must hold at least one item, got an empty list"),
+    ({"names": "rotated"}, r"^names must be a list of cell names, got str"),
+    ({"path": 3}, r"^path must be a file path \(str or pathlib.Path\), got int"),
+])
+def test_run_study_refuses_bad_arguments_by_name(kwargs, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        run_study(**{"path": tmp_path / "study.json", **kwargs})
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- the subset a reader recomputes -----------------------------------------------------------
+
+
+def test_recomputed_subset_is_a_cheap_map_cell_and_a_control_each_with_distinct_sorted_seed_sets():
+    for seed in SEEDS:
+        subset = recomputed_subset(seed)
+        assert recomputed_subset(seed) == subset, seed  # the same subset every time
+        (cell, cell_sets), (control, control_sets) = subset.items()
+        assert cell in CHEAP and control in CONTROLS, (seed, subset)
+        for sets in (cell_sets, control_sets):
+            assert len(sets) == 3 and sets == sorted(set(sets)), (seed, subset)
+            assert all(type(s) is int and 0 <= s < N_SEED_SETS for s in sets), (seed, subset)  # JSON-ready
+
+
+def test_recomputed_subset_moves_with_the_seed():
+    subsets = [recomputed_subset(seed) for seed in SEEDS]
+    assert len({json.dumps(subset) for subset in subsets}) > len(SEEDS) // 2
+    assert {list(subset)[0] for subset in subsets} == CHEAP  # every cheap cell is drawn for some seed
+    assert {list(subset)[1] for subset in subsets} == set(CONTROLS)  # and every control
+
+
+@pytest.mark.parametrize(("n_seed_sets", "size"), [(5, 5), (4, 2), (2, 1)])
+def test_recomputed_subset_draws_size_of_the_n_seed_sets_the_file_holds(n_seed_sets, size):
+    for seed in range(5):
+        for sets in recomputed_subset(seed, n_seed_sets, size).values():
+            assert len(sets) == size and sets == sorted(set(sets)) and set(sets) <= set(range(n_seed_sets))
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"seed": -1}, r"^seed must be an int >= 0, got -1"),
+    ({"seed": 0, "n_seed_sets": 1}, r"^n_seed_sets must be an int >= 2, got 1"),
+    ({"seed": 0, "size": 0}, r"^size must be a positive int, got 0"),
+])
+def test_recomputed_subset_refuses_bad_arguments_by_name(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        recomputed_subset(**kwargs)
+
+
+def test_recomputed_subset_refuses_more_seed_sets_than_the_file_holds_by_name():
+    with pytest.raises(ValueError, match=r"^size must be at most n_seed_sets \(2\), got 3"):
+        recomputed_subset(0, n_seed_sets=2, size=3)
+
+
+# --- checking a recomputed study against the stored one ---------------------------------------
+
+
+def test_compare_studies_gives_gap_0_and_all_choices_the_same_for_identical_studies(cell):
+    stored = {"d=10 n=25": cell, "rotated": cell}
+    assert compare_studies(stored, copy.deepcopy(stored)) == {"d=10 n=25": (0.0, 1.0), "rotated": (0.0, 1.0)}
+    assert compare_studies(stored, {"rotated": copy.deepcopy(cell)}) == {"rotated": (0.0, 1.0)}
+
+
+def test_compare_studies_gap_is_the_largest_move_of_a_methods_mean_accuracy_in_points(cell):
+    fresh = copy.deepcopy(cell)
+    fresh.accuracy["L1"][1] -= 0.06  # L1's mean falls by 3 points: down counts like up
+    fresh.accuracy["L2"][0] += 0.02  # L2's rises by 1 point
+    gap, same = compare_studies({"d=10 n=25": cell}, {"d=10 n=25": fresh})["d=10 n=25"]
+    assert gap == pytest.approx(3.0)
+    assert same == 1.0
+    fresh.accuracy["oracle"] += 0.05  # every seed set: the mean moves by 5 points
+    assert compare_studies({"d=10 n=25": cell}, {"d=10 n=25": fresh})["d=10 n=25"][0] == pytest.approx(5.0)
+
+
+def test_compare_studies_share_counts_the_method_and_seed_set_pairs_whose_choice_is_the_same(cell):
+    n_choices = sum(chosen.size for chosen in cell.chosen.values())
+    assert n_choices == 16  # 8 methods x 2 seed sets
+    fresh = copy.deepcopy(cell)
+    fresh.chosen_one_se["L1"] += 1  # the one-SE rule's choice is not the validation choice
+    fresh.accuracy_one_se["L1"] += 0.5
+    assert compare_studies({"c": cell}, {"c": fresh}) == {"c": (0.0, 1.0)}
+    fresh.chosen["filter"][0] -= 1
+    assert compare_studies({"c": cell}, {"c": fresh})["c"][1] == pytest.approx(15 / 16)
+    fresh.chosen["L1"][1] -= 1
+    assert compare_studies({"c": cell}, {"c": fresh})["c"][1] == pytest.approx(14 / 16)
+
+
+def test_compare_studies_compares_only_the_seed_sets_fresh_holds_matched_by_number(tiny):
+    # stored holds seed sets 1, 3 and 4; seed set 4 is far off in accuracy and choices
+    stored = _rows(tiny, [1, 0, 0], [1, 3, 4])
+    for method in stored.accuracy:
+        stored.accuracy[method][2] = 0.0
+        stored.chosen[method][2] = stored.grid[method].size // 2  # mid-grid
+    assert not np.array_equal(tiny.chosen["filter"][0], tiny.chosen["filter"][1])  # a swap would show
+    for rows, seed_sets in [([0, 1], [3, 1]), ([1, 0], [1, 3]), ([0], [3]), ([1], [1])]:
+        fresh = _rows(tiny, rows, seed_sets)
+        assert compare_studies({"c": stored}, {"c": fresh}) == {"c": (0.0, 1.0)}, seed_sets
+    fresh = _rows(tiny, [0, 1], [3, 1])
+    fresh.accuracy["oracle"][1] += 0.1  # seed set 1: the mean of seed sets 3 and 1 moves by 5 points
+    fresh.chosen["L2"][0] -= 1  # seed set 3
+    gap, same = compare_studies({"c": stored}, {"c": fresh})["c"]
+    assert (gap, same) == (pytest.approx(5.0), pytest.approx(15 / 16))
+
+
+@pytest.mark.parametrize(("rows", "seed_sets"), [([0, 1], [3, 1]), ([1], [1])],
+                         ids=["identical", "seed set 1"])
+def test_compare_studies_matches_seed_sets_by_number_also_when_stored_holds_them_unsorted(rows, seed_sets,
+                                                                                          tiny):
+    assert tiny.seed_sets.tolist() == [3, 1]
+    assert compare_studies({"c": tiny}, {"c": _rows(tiny, rows, seed_sets)}) == {"c": (0.0, 1.0)}
+
+
+def test_compare_studies_refuses_a_fresh_cell_that_stored_lacks(cell):
+    with pytest.raises(ValueError, match=r"^fresh holds a cell 'rotated' that stored does not$"):
+        compare_studies({"d=10 n=25": cell}, {"d=10 n=25": cell, "rotated": cell})
+
+
+def test_compare_studies_refuses_a_fresh_cell_with_other_methods(cell):
+    other = _rows(cell, [0, 1], cell.seed_sets.tolist())
+    other.accuracy = {("L1 again" if m == "L1" else m): v for m, v in other.accuracy.items()}
+    with pytest.raises(ValueError, match=r"^fresh cell 'c' has methods \[.*'L1 again'.*\], stored \[.*\]$"):
+        compare_studies({"c": cell}, {"c": other})
+
+
+def test_compare_studies_refuses_a_fresh_seed_set_that_stored_lacks(cell):
+    with pytest.raises(ValueError, match=r"^fresh cell 'c' has seed sets \[7\] that stored lacks$"):
+        compare_studies({"c": cell}, {"c": _rows(cell, [0], [7])})
+
+
+def test_compare_studies_names_only_the_seed_sets_that_stored_lacks(cell):
+    with pytest.raises(ValueError, match=r"^fresh cell 'c' has seed sets \[7\] that stored lacks$"):
+        compare_studies({"c": cell}, {"c": _rows(cell, [0, 1], [1, 7])})
+
+
+@pytest.mark.parametrize(("stored", "fresh", "match"), [
+    ({"c": 3}, None, r"^stored\['c'\] must be a CellResult, got int"),
+    (None, [], r"^fresh must be a dict of cell name -> CellResult, got list"),
+])
+def test_compare_studies_refuses_what_is_not_a_study_by_name(stored, fresh, match, cell):
+    with pytest.raises(TypeError, match=match):
+        compare_studies({"c": cell} if stored is None else stored, {"c": cell} if fresh is None else fresh)
+
+
+def _check_line(name: str, gap: str, same: str) -> str:
+    return f"{name:>18}: largest gap in a mean accuracy {gap} points, same choices {same}\n"
+
+
+def _check_failure(fresh: Path, stored: Path, names: list[str]) -> str:
+    return (f"^{re.escape(str(fresh))} differs from {re.escape(str(stored))} by more than 1.0 points or in "
+            rf"more than 10% of the choices in {re.escape(repr(names))}: run make study and commit its file$")
+
+
+def test_check_thresholds_are_a_point_and_nine_choices_in_ten():
+    assert (CHECK_POINTS, CHECK_SAME_CHOICES) == (1.0, 0.9)
+
+
+def test_check_passes_an_identical_recomputation_and_prints_a_line_per_cell(cell, tmp_path, capsys):
+    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell})
+    fresh = _write_study(tmp_path / "fresh.json", {"rotated": cell, "d=10 n=25": cell})
+    assert payoff_study._check(stored, fresh) is None
+    lines = _check_line("rotated", "0.00", "100%") + _check_line("d=10 n=25", "0.00", "100%")
+    assert capsys.readouterr().out == lines  # in fresh's order
+
+
+@pytest.mark.parametrize(("points", "fails"), [(0.9, False), (1.1, True)])
+def test_check_fails_naming_the_cell_whose_mean_accuracy_moved_more_than_check_points(points, fails, cell,
+                                                                                      tmp_path, capsys):
+    moved = copy.deepcopy(cell)
+    moved.accuracy["group lasso"] += points / 100
+    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell})
+    fresh = _write_study(tmp_path / "fresh.json", {"d=10 n=25": cell, "rotated": moved})
+    if fails:
+        with pytest.raises(SystemExit, match=_check_failure(fresh, stored, ["rotated"])):
+            payoff_study._check(stored, fresh)
+    else:
+        payoff_study._check(stored, fresh)
+    assert capsys.readouterr().out.splitlines()[1] == _check_line("rotated", f"{points:.2f}", "100%").rstrip()
+
+
+@pytest.mark.parametrize(("changed", "fails"), [(1, False), (2, True)])
+def test_check_fails_naming_the_cell_whose_share_of_same_choices_is_below_check_same_choices(changed, fails,
+                                                                                             cell, tmp_path):
+    moved = copy.deepcopy(cell)
+    for method in ["L1", "L2"][:changed]:  # 15 or 14 of the 16 choices stay
+        moved.chosen[method][0] -= 1
+    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell})
+    fresh = _write_study(tmp_path / "fresh.json", {"d=10 n=25": moved, "rotated": cell})
+    if fails:
+        with pytest.raises(SystemExit, match=_check_failure(fresh, stored, ["d=10 n=25"])):
+            payoff_study._check(stored, fresh)
+    else:
+        payoff_study._check(stored, fresh)
+
+
+def test_check_names_every_cell_that_moved(cell, tmp_path):
+    moved = copy.deepcopy(cell)
+    moved.accuracy["none"] -= 0.02
+    moved.chosen["filter"] -= 1
+    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell, "correlated": cell})
+    fresh = _write_study(tmp_path / "fresh.json", {"d=10 n=25": moved, "rotated": cell, "correlated": moved})
+    with pytest.raises(SystemExit, match=_check_failure(fresh, stored, ["d=10 n=25", "correlated"])):
+        payoff_study._check(stored, fresh)
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_main_help_describes_the_command_and_its_options(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m l1reg.studies.payoff_study")
+    assert "Chapter 07's whole study" in out
+    for option in ("path", "--jobs", "--cells", "--seed-sets", f"(default {N_SEED_SETS})", "--check STORED"):
+        assert option in out, option
+
+
+def test_the_module_runs_as_a_command():
+    done = subprocess.run([sys.executable, "-m", "l1reg.studies.payoff_study", "--help"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("usage: python -m l1reg.studies.payoff_study")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["study.json"], ("study.json", 2, list(CELLS), N_SEED_SETS)),
+    (["study.json", "--jobs", "3", "--cells", "rotated", "d=10 n=25", "--seed-sets", "4"],
+     ("study.json", 3, ["rotated", "d=10 n=25"], 4)),
+])
+def test_main_hands_its_arguments_to_run_study(argv, expected, monkeypatch, capsys, tmp_path):
+    calls = []
+    monkeypatch.setattr(payoff_study, "run_study", lambda *args: calls.append(args))
+    monkeypatch.chdir(tmp_path)
+    main(argv)
+    assert calls == [expected]
+    assert re.fullmatch(r"wrote study\.json in \d+ s\n", capsys.readouterr().out)
+
+
+@pytest.fixture
+def prepared(cell, tmp_path, monkeypatch):
+    """A stored study of two cells, and run_study replaced by a copy of ``fresh.json`` to its path."""
+    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell})
+    calls = []
+
+    def run_study(path, *args):
+        calls.append((path, *args))
+        shutil.copyfile(tmp_path / "fresh.json", path)
+
+    monkeypatch.setattr(payoff_study, "run_study", run_study)
+    return stored, calls
+
+
+def test_main_with_check_compares_the_new_file_with_the_stored_one_and_passes(prepared, cell, tmp_path,
+                                                                             capsys):
+    stored, calls = prepared
+    _write_study(tmp_path / "fresh.json", {"rotated": cell})  # a subset: stored and fresh the right way round
+    new = tmp_path / "out" / "new.json"
+    main([str(new), "--cells", "rotated", "--check", str(stored)])
+    assert calls == [(str(new), 2, ["rotated"], N_SEED_SETS)]
+    wrote, line = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(rf"wrote {re.escape(str(new))} in \d+ s", wrote)
+    assert line + "\n" == _check_line("rotated", "0.00", "100%")
+
+
+def test_main_with_check_fails_when_the_new_file_moved(prepared, cell, tmp_path):
+    stored, _ = prepared
+    moved = copy.deepcopy(cell)
+    moved.accuracy["elastic net"] += 0.02
+    _write_study(tmp_path / "fresh.json", {"rotated": moved})
+    new = tmp_path / "new.json"
+    with pytest.raises(SystemExit, match=_check_failure(new, stored, ["rotated"])):
+        main([str(new), "--cells", "rotated", "--check", str(stored)])
