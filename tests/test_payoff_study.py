@@ -4,13 +4,16 @@ and the command line."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import dataclasses
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +105,12 @@ def cell(tiny) -> CellResult:
     return _rows(tiny, [1, 0], [1, 3])
 
 
+@pytest.fixture(scope="module")
+def wide(tiny) -> CellResult:
+    """The tiny cell's two rows taken five times, as seed sets 0 to 9: a share of choices can be 9 in 10."""
+    return _rows(tiny, [0, 1] * 5, list(range(10)))
+
+
 def _write_study(path: Path, cells: dict[str, CellResult]) -> Path:
     path.write_text(json.dumps(_study(*(cell_to_dict(name, result, 1.0) for name, result in cells.items()))))
     return path
@@ -175,6 +184,59 @@ def test_a_cells_record_names_it_and_says_how_long_it_took(tiny):
     assert np.shape(record["curve"]["L1"]["values"]) == tiny.curve["L1"].shape  # rows stay rows
 
 
+@pytest.mark.parametrize(("array", "values"), [
+    (np.array([0.5, np.inf, np.nan, -np.inf]), [0.5, "inf", None, "-inf"]),
+    (np.array([[1.0, np.inf], [np.nan, -np.inf]]), [[1.0, "inf"], [None, "-inf"]]),
+    (np.zeros((2, 0)), [[], []]),
+    (np.array([3, 1]), [3, 1]),
+    (np.array([True, False]), [True, False]),
+], ids=["floats", "rows of floats", "rows of nothing", "ints", "booleans"])
+def test_to_json_writes_infinities_as_strings_and_nan_as_null_and_from_json_reads_them_back(array, values):
+    assert payoff_study._to_json(array) == values
+    text = json.dumps(payoff_study._to_json(array), allow_nan=False)  # strict JSON: no NaN or Infinity token
+    back = payoff_study._from_json(json.loads(text), array.dtype.kind)
+    assert (back.dtype, back.shape) == (array.dtype, array.shape)
+    np.testing.assert_array_equal(back, array)
+
+
+@pytest.mark.parametrize("array", [np.array(["0.5"]), np.array([1j]), np.array([None])],
+                         ids=["text", "complex", "objects"])
+def test_to_json_refuses_an_array_that_is_not_floats_ints_or_booleans(array):
+    match = rf"^a study holds arrays of floats, ints or booleans, got dtype {re.escape(str(array.dtype))}$"
+    with pytest.raises(TypeError, match=match):
+        payoff_study._to_json(array)
+
+
+@pytest.mark.parametrize(("field", "value", "error", "match"), [
+    ("accuracy", None, ValueError, r"^accuracy\['L1'\] must hold numbers \(no NaN\)$"),
+    ("curve", None, ValueError, r"^curve\['L1'\] must hold numbers \(no NaN\)$"),
+    ("auc", "inf", ValueError, r"^auc\['L1'\] must hold no infinite values$"),
+    ("chosen", None, ValueError, r"^a study's int field must hold ints, got object values$"),
+], ids=["NaN accuracy", "NaN in a curve", "infinite AUC", "null choice"])
+def test_cell_from_dict_refuses_a_record_whose_cell_would_break_the_results_checks(field, value, error, match,
+                                                                                    tiny):
+    record = cell_to_dict("tiny", tiny, 0.0)
+    values = record[field]["L1"]["values"]
+    (values[0] if field == "curve" else values)[0] = value
+    with pytest.raises(error, match=match):
+        cell_from_dict(record)
+
+
+def test_cell_from_dict_refuses_a_record_with_a_null_size_by_name(tiny):
+    record = cell_to_dict("tiny", tiny, 0.0) | {"d": None}
+    with pytest.raises(TypeError, match=r"^d must be an int, got NoneType"):
+        cell_from_dict(record)
+
+
+@pytest.mark.parametrize(("field", "value"), [("chosen", 1.5), ("collapsed", 2)],
+                         ids=["int field", "bool field"])
+def test_cell_from_dict_refuses_a_value_that_is_not_of_its_fields_kind(field, value, tiny):
+    record = cell_to_dict("tiny", tiny, 0.0)
+    record[field]["L1"]["values"][0] = value
+    with pytest.raises((TypeError, ValueError)):
+        cell_from_dict(record)
+
+
 # --- reading a study file ---------------------------------------------------------------------
 
 
@@ -239,6 +301,27 @@ def test_load_study_refuses_a_path_that_is_not_a_path_by_name():
         load_study(3)
 
 
+def _other_map_seed(map_seed) -> dict:
+    study = {"format": FORMAT, "map_seed": map_seed, "cells": []}
+    return {key: value for key, value in study.items() if value is not None}
+
+
+@pytest.mark.parametrize("map_seed", [MAP_SEED + 1, None, str(MAP_SEED)], ids=["another", "none", "as text"])
+@pytest.mark.parametrize("read", [load_study, study_seconds])
+def test_a_file_of_another_map_seed_is_refused_naming_path(read, map_seed, tmp_path):
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(_other_map_seed(map_seed)))
+    with pytest.raises(ValueError, match=rf"^path must be a study file .* in {re.escape(str(path))}$"):
+        read(path)
+
+
+def test_a_file_of_another_map_seed_is_refused_saying_which_map_seed(tmp_path):
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(_other_map_seed(MAP_SEED + 1)))
+    with pytest.raises(ValueError, match=rf"map[_ ]seed.*{MAP_SEED + 1}"):
+        load_study(path)
+
+
 # --- writing a study file: whole or not at all ------------------------------------------------
 
 
@@ -281,6 +364,46 @@ def test_write_atomically_keeps_the_mode_a_plain_write_gives(tmp_path):
     assert oct(path.stat().st_mode & 0o777) == oct(mode)
 
 
+def test_dumps_writes_json_that_is_the_study_with_one_field_of_a_cell_per_line(tiny):
+    records = [cell_to_dict("d=10 n=25", tiny, 1.0), cell_to_dict("rotated", tiny, 2.0)]
+    study = _study(*records)
+    text = payoff_study._dumps(study)
+    as_json = json.loads(json.dumps(study))  # the design's tuple of mixings read back as a list
+    assert json.loads(text) == as_json
+    lines = text.splitlines()
+    assert text.endswith("\n") and lines[:5] == ["{", f'"format":{FORMAT},', f'"map_seed":{MAP_SEED},',
+                                                  '"n_seed_sets":2,', '"cells":[']
+    assert lines[-1] == "]}"
+    body = lines[5:-1]
+    for i, record in enumerate(as_json["cells"]):
+        cell_lines = body[i * (len(record) + 2):(i + 1) * (len(record) + 2)]
+        assert (cell_lines[0], cell_lines[-1]) == ("{", "}," if i == 0 else "}")
+        for (key, value), line in zip(record.items(), cell_lines[1:-1], strict=True):
+            assert json.loads("{" + line.removesuffix(",") + "}") == {key: value}, key  # the field, whole
+    assert len(body) == len(records) * (len(records[0]) + 2)
+
+
+def test_dumps_refuses_a_nan_that_was_not_written_as_null():
+    with pytest.raises(ValueError, match=r"^Out of range float values are not JSON compliant"):
+        payoff_study._dumps(_study({"name": "rotated", "seconds": float("nan")}))
+
+
+def test_a_cell_with_infinite_and_nan_values_survives_dumps_and_load_study(tiny, tmp_path):
+    odd = copy.deepcopy(tiny)
+    odd.curve["L1"][0, 0] = np.inf  # a validation loss that overflowed
+    odd.curve["L2"][1, -1] = -np.inf
+    assert np.isnan(odd.auc["none"][0])
+    _assert_same_cell(dataclasses.replace(odd), odd)  # CellResult allows infinities in a curve
+    path = tmp_path / "study.json"
+    text = payoff_study._dumps(_study(cell_to_dict("d=10 n=25", odd, 1.0)))
+    assert '"inf"' in text and '"-inf"' in text and "null" in text
+    assert "Infinity" not in text and "NaN" not in text
+    path.write_text(text)
+    twin = load_study(path)["d=10 n=25"]
+    _assert_same_cell(twin, odd)
+    assert (twin.curve["L1"][0, 0], twin.curve["L2"][1, -1]) == (np.inf, -np.inf)
+
+
 @pytest.fixture
 def no_work(monkeypatch):
     """run_study may not start a process pool or run a cell."""
@@ -312,6 +435,98 @@ def test_run_study_refuses_bad_arguments_by_name(kwargs, match, tmp_path):
     with pytest.raises(ValueError, match=match):
         run_study(**{"path": tmp_path / "study.json", **kwargs})
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("no_work")
+@pytest.mark.parametrize("where", ["a missing folder", "a file", "a read-only folder"])
+def test_run_study_refuses_a_path_whose_folder_cannot_be_written_before_any_work(where, tmp_path):
+    folder = tmp_path / "out"
+    if where == "a file":
+        folder.write_text("not a folder\n")
+    elif where == "a read-only folder":
+        folder.mkdir(mode=0o500)
+        if os.access(folder, os.W_OK):
+            pytest.skip("this user can write to any folder (root)")
+    path = folder / "study.json"
+    match = rf"^path must be in a folder that exists and can be written, got {re.escape(str(path))}$"
+    with pytest.raises(ValueError, match=match):
+        run_study(path, names=["rotated"])
+    assert not path.exists()
+
+
+@pytest.fixture
+def threads(monkeypatch):
+    """run_study's process pool replaced by threads, which see a monkeypatched ``_run``.
+
+    Records the multiprocessing context it was given; ``cancelled`` is set once the pool
+    has been shut down with its waiting cells cancelled.
+    """
+    used = {"contexts": [], "cancelled": threading.Event()}
+
+    class Threads(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, max_workers, mp_context=None):
+            used["contexts"].append(mp_context)
+            super().__init__(max_workers)
+
+        def shutdown(self, wait=True, *, cancel_futures=False):
+            super().shutdown(wait=wait, cancel_futures=cancel_futures)
+            if cancel_futures:
+                used["cancelled"].set()
+
+    monkeypatch.setattr(payoff_study.concurrent.futures, "ProcessPoolExecutor", Threads)
+    return used
+
+
+def test_run_study_stops_at_a_failing_cell_naming_it_keeping_its_cause_writing_nothing(threads, monkeypatch,
+                                                                                       tmp_path, capsys):
+    names = ["d=10 n=25", "correlated", "d=100 n=400"]  # run slowest first: d=100 n=400 first, d=10 n=25 last
+    diverged = FloatingPointError("the refit diverged")
+    ran = []
+
+    def run(name, seed_sets):
+        ran.append(name)
+        if name == "d=100 n=400":
+            raise diverged
+        assert threads["cancelled"].wait(10)  # a cell that started runs on until the rest are cancelled
+        return {"name": name, "seconds": 1.0}
+
+    monkeypatch.setattr(payoff_study, "_run", run)
+    path = tmp_path / "study.json"
+    with pytest.raises(RuntimeError, match=r"^cell 'd=100 n=400' of the study failed$") as failure:
+        run_study(path, jobs=1, names=names, n_seed_sets=2)
+    assert failure.value.__cause__ is diverged
+    assert threads["contexts"][0].get_start_method() == "spawn"
+    assert ran in (["d=100 n=400"], ["d=100 n=400", "correlated"])  # d=10 n=25 was cancelled, never started
+    assert list(tmp_path.iterdir()) == []
+    assert capsys.readouterr().out == ""
+
+
+def test_run_study_writes_the_cells_in_the_order_of_names_whatever_order_they_finish_in(threads, monkeypatch,
+                                                                                      tmp_path, capsys):
+    names = ["rotated", "d=10 n=25", "d=100 n=400", "correlated"]
+    may_finish = {name: threading.Event() for name in names}
+    may_finish[names[-1]].set()  # the last finishes first, then each lets the one before it finish
+    calls, finished = [], []
+
+    def run(name, seed_sets):
+        calls.append((name, seed_sets))
+        assert may_finish[name].wait(10)
+        finished.append(name)
+        if name != names[0]:
+            may_finish[names[names.index(name) - 1]].set()
+        return {"name": name, "seconds": float(names.index(name))}
+
+    monkeypatch.setattr(payoff_study, "_run", run)
+    path = tmp_path / "study.json"
+    study = run_study(path, jobs=4, names=names, n_seed_sets=3)
+    assert finished == names[::-1]
+    records = [{"name": name, "seconds": float(i)} for i, name in enumerate(names)]
+    assert study == {"format": FORMAT, "map_seed": MAP_SEED, "n_seed_sets": 3, "cells": records}
+    assert path.read_text() == payoff_study._dumps(study) and json.loads(path.read_text()) == study
+    assert sorted(calls) == sorted((name, [0, 1, 2]) for name in names)
+    assert list(tmp_path.iterdir()) == [path]
+    printed = sorted(capsys.readouterr().out.splitlines())  # as each finished
+    assert printed == sorted(f"{name}: {i} s" for i, name in enumerate(names))
 
 
 # --- the subset a reader recomputes -----------------------------------------------------------
@@ -377,17 +592,31 @@ def test_compare_studies_gap_is_the_largest_move_of_a_methods_mean_accuracy_in_p
     assert compare_studies({"d=10 n=25": cell}, {"d=10 n=25": fresh})["d=10 n=25"][0] == pytest.approx(5.0)
 
 
-def test_compare_studies_share_counts_the_method_and_seed_set_pairs_whose_choice_is_the_same(cell):
-    n_choices = sum(chosen.size for chosen in cell.chosen.values())
-    assert n_choices == 16  # 8 methods x 2 seed sets
+def test_compare_studies_share_is_the_smallest_share_of_a_methods_seed_sets_whose_choice_is_the_same(cell):
     fresh = copy.deepcopy(cell)
     fresh.chosen_one_se["L1"] += 1  # the one-SE rule's choice is not the validation choice
     fresh.accuracy_one_se["L1"] += 0.5
     assert compare_studies({"c": cell}, {"c": fresh}) == {"c": (0.0, 1.0)}
-    fresh.chosen["filter"][0] -= 1
-    assert compare_studies({"c": cell}, {"c": fresh})["c"][1] == pytest.approx(15 / 16)
-    fresh.chosen["L1"][1] -= 1
-    assert compare_studies({"c": cell}, {"c": fresh})["c"][1] == pytest.approx(14 / 16)
+    fresh.chosen["filter"][0] -= 1  # 1 of the filter's 2 choices stays
+    assert compare_studies({"c": cell}, {"c": fresh}) == {"c": (0.0, 0.5)}
+    fresh.chosen["L1"][1] -= 1  # and 1 of L1's: the smallest share is still a half
+    assert compare_studies({"c": cell}, {"c": fresh}) == {"c": (0.0, 0.5)}
+    fresh.chosen["filter"][1] -= 1  # none of the filter's
+    assert compare_studies({"c": cell}, {"c": fresh}) == {"c": (0.0, 0.0)}
+
+
+def test_compare_studies_share_is_per_method_not_pooled_over_the_methods(wide):
+    fresh = copy.deepcopy(wide)
+    fresh.chosen["group lasso"][[0, 4, 9]] -= 1  # 3 of its 10 choices move, 57 of the 60 with a grid stay
+    assert compare_studies({"c": wide}, {"c": fresh}) == {"c": (0.0, 7 / 10)}
+
+
+@pytest.mark.parametrize("method", ["none", "oracle"])
+def test_compare_studies_share_ignores_the_methods_without_a_grid(method, cell):
+    assert cell.grid[method].size == 0
+    fresh = copy.deepcopy(cell)
+    fresh.chosen[method] += 1  # every seed set's "choice" moves
+    assert compare_studies({"c": cell}, {"c": fresh}) == {"c": (0.0, 1.0)}
 
 
 def test_compare_studies_compares_only_the_seed_sets_fresh_holds_matched_by_number(tiny):
@@ -402,9 +631,9 @@ def test_compare_studies_compares_only_the_seed_sets_fresh_holds_matched_by_numb
         assert compare_studies({"c": stored}, {"c": fresh}) == {"c": (0.0, 1.0)}, seed_sets
     fresh = _rows(tiny, [0, 1], [3, 1])
     fresh.accuracy["oracle"][1] += 0.1  # seed set 1: the mean of seed sets 3 and 1 moves by 5 points
-    fresh.chosen["L2"][0] -= 1  # seed set 3
+    fresh.chosen["L2"][0] -= 1  # seed set 3: 1 of L2's 2 choices stays
     gap, same = compare_studies({"c": stored}, {"c": fresh})["c"]
-    assert (gap, same) == (pytest.approx(5.0), pytest.approx(15 / 16))
+    assert (gap, same) == (pytest.approx(5.0), 0.5)
 
 
 @pytest.mark.parametrize(("rows", "seed_sets"), [([0, 1], [3, 1]), ([1], [1])],
@@ -446,6 +675,50 @@ def test_compare_studies_refuses_what_is_not_a_study_by_name(stored, fresh, matc
         compare_studies({"c": cell} if stored is None else stored, {"c": cell} if fresh is None else fresh)
 
 
+_DESIGN_CHANGES = {
+    "d": lambda cell: {"d": cell.d + 1},
+    "n": lambda cell: {"n": cell.n + 1},
+    "design": lambda cell: {"design": dataclasses.replace(cell.design, flip=0.2)},
+    "a grid's values": lambda cell: {"grid": cell.grid | {"L1": cell.grid["L1"] * 1.001}},
+    "a grid's length": lambda cell: {"grid": cell.grid | {"filter": cell.grid["filter"][:-1]}},
+}
+
+
+@pytest.mark.parametrize("change", list(_DESIGN_CHANGES))
+@pytest.mark.parametrize("changed", ["fresh", "stored"])
+def test_compare_studies_refuses_a_fresh_cell_of_another_design_than_the_stored_one(change, changed, cell):
+    other = dataclasses.replace(cell, **_DESIGN_CHANGES[change](cell))
+    stored, fresh = (cell, other) if changed == "fresh" else (other, cell)
+    match = (r"^fresh cell 'c' is not the stored one's design: d, n, design or a grid differ "
+             r"\(a stale file\? run make study\)$")
+    with pytest.raises(ValueError, match=match):
+        compare_studies({"c": stored}, {"c": fresh})
+
+
+def test_compare_studies_accepts_grids_that_differ_by_round_off(cell):
+    fresh = dataclasses.replace(cell, grid={method: grid * (1 + 1e-9) for method, grid in cell.grid.items()})
+    assert compare_studies({"c": cell}, {"c": fresh}) == {"c": (0.0, 1.0)}
+
+
+def test_compare_studies_refuses_a_grid_whose_smallest_strength_moved_by_30_percent(cell):
+    grid = cell.grid["L1"] * (2e-8 / cell.grid["L1"].min())  # L1's grid at the study's d=100, n=400
+    moved = grid.copy()
+    moved[moved.argmin()] *= 1.3
+    stored, fresh = (dataclasses.replace(cell, grid=cell.grid | {"L1": g}) for g in (grid, moved))
+    with pytest.raises(ValueError, match=r"^fresh cell 'c' is not the stored one's design"):
+        compare_studies({"c": stored}, {"c": fresh})
+
+
+@pytest.mark.parametrize("side", ["stored", "fresh"])
+def test_compare_studies_gap_is_nan_if_an_accuracy_is_even_after_a_method_that_moved(side, cell):
+    stored, fresh = copy.deepcopy(cell), copy.deepcopy(cell)
+    fresh.accuracy["L1"][1] -= 0.06  # 3 points
+    assert list(cell.accuracy)[-1] == "oracle"  # the last: max() would pass over a NaN there
+    {"stored": stored, "fresh": fresh}[side].accuracy["oracle"][0] = np.nan
+    gap, same = compare_studies({"c": stored}, {"c": fresh})["c"]
+    assert np.isnan(gap) and same == 1.0
+
+
 def _check_line(name: str, gap: str, same: str) -> str:
     return f"{name:>18}: largest gap in a mean accuracy {gap} points, same choices {same}\n"
 
@@ -460,11 +733,11 @@ def test_check_thresholds_are_a_point_and_nine_choices_in_ten():
 
 
 def test_check_passes_an_identical_recomputation_and_prints_a_line_per_cell(cell, tmp_path, capsys):
-    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell})
+    stored = _write_study(tmp_path / "stored.json", {"rotated": cell, "d=10 n=25": cell})
     fresh = _write_study(tmp_path / "fresh.json", {"rotated": cell, "d=10 n=25": cell})
     assert payoff_study._check(stored, fresh) is None
     lines = _check_line("rotated", "0.00", "100%") + _check_line("d=10 n=25", "0.00", "100%")
-    assert capsys.readouterr().out == lines  # in fresh's order
+    assert capsys.readouterr().out == lines  # in the files' order
 
 
 @pytest.mark.parametrize(("points", "fails"), [(0.9, False), (1.1, True)])
@@ -482,19 +755,24 @@ def test_check_fails_naming_the_cell_whose_mean_accuracy_moved_more_than_check_p
     assert capsys.readouterr().out.splitlines()[1] == _check_line("rotated", f"{points:.2f}", "100%").rstrip()
 
 
-@pytest.mark.parametrize(("changed", "fails"), [(1, False), (2, True)])
-def test_check_fails_naming_the_cell_whose_share_of_same_choices_is_below_check_same_choices(changed, fails,
-                                                                                             cell, tmp_path):
-    moved = copy.deepcopy(cell)
-    for method in ["L1", "L2"][:changed]:  # 15 or 14 of the 16 choices stay
-        moved.chosen[method][0] -= 1
-    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell})
-    fresh = _write_study(tmp_path / "fresh.json", {"d=10 n=25": moved, "rotated": cell})
+@pytest.mark.parametrize(("moves", "same", "fails"), [
+    ({"L1": 1}, "90%", False),  # 9 of L1's 10 choices stay
+    ({"L1": 1, "L2": 1, "filter": 1}, "90%", False),  # 9 of each method's 10
+    ({"L1": 2}, "80%", True),  # 8 of L1's 10 (58 of the 60 choices with a grid, pooled)
+], ids=["one of a method's", "one of each of three methods'", "two of a method's"])
+def test_check_fails_naming_the_cell_where_a_methods_share_of_same_choices_is_below_check_same_choices(
+        moves, same, fails, wide, tmp_path, capsys):
+    moved = copy.deepcopy(wide)
+    for method, count in moves.items():
+        moved.chosen[method][:count] -= 1
+    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": wide, "rotated": wide})
+    fresh = _write_study(tmp_path / "fresh.json", {"d=10 n=25": moved, "rotated": wide})
     if fails:
         with pytest.raises(SystemExit, match=_check_failure(fresh, stored, ["d=10 n=25"])):
             payoff_study._check(stored, fresh)
     else:
         payoff_study._check(stored, fresh)
+    assert capsys.readouterr().out.splitlines()[0] == _check_line("d=10 n=25", "0.00", same).rstrip()
 
 
 def test_check_names_every_cell_that_moved(cell, tmp_path):
@@ -504,6 +782,48 @@ def test_check_names_every_cell_that_moved(cell, tmp_path):
     stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell, "correlated": cell})
     fresh = _write_study(tmp_path / "fresh.json", {"d=10 n=25": moved, "rotated": cell, "correlated": moved})
     with pytest.raises(SystemExit, match=_check_failure(fresh, stored, ["d=10 n=25", "correlated"])):
+        payoff_study._check(stored, fresh)
+
+
+_OTHER_CELLS = {
+    "another order": lambda cell: {"rotated": cell, "d=10 n=25": cell},
+    "a subset": lambda cell: {"rotated": cell},
+    "another cell too": lambda cell: {"d=10 n=25": cell, "rotated": cell, "correlated": cell},
+    "fewer seed sets": lambda cell: {"d=10 n=25": cell, "rotated": _rows(cell, [0], [1])},
+    "another seed set": lambda cell: {"d=10 n=25": cell, "rotated": _rows(cell, [0, 1], [1, 7])},
+}
+
+
+@pytest.mark.parametrize("other", list(_OTHER_CELLS))
+def test_check_refuses_files_that_do_not_hold_the_same_cells_and_seed_sets(other, cell, tmp_path, capsys):
+    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell})
+    fresh = _write_study(tmp_path / "fresh.json", _OTHER_CELLS[other](cell))
+    match = rf"^{re.escape(str(fresh))} and {re.escape(str(stored))} must hold the same cells and seed sets$"
+    with pytest.raises(SystemExit, match=match):
+        payoff_study._check(stored, fresh)
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(("row", "printed"), [
+    ((np.nan, 1.0), ("nan", "100%")),
+    ((0.0, np.nan), ("0.00", "nan%")),
+], ids=["gap", "share"])
+def test_check_fails_a_cell_whose_gap_or_share_is_nan(row, printed, cell, tmp_path, monkeypatch, capsys):
+    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell})
+    fresh = _write_study(tmp_path / "fresh.json", {"d=10 n=25": cell, "rotated": cell})
+    monkeypatch.setattr(payoff_study, "compare_studies", lambda stored, fresh: {"d=10 n=25": (0.0, 1.0),
+                                                                                "rotated": row})
+    with pytest.raises(SystemExit, match=_check_failure(fresh, stored, ["rotated"])):
+        payoff_study._check(stored, fresh)
+    assert capsys.readouterr().out.splitlines()[1] == _check_line("rotated", *printed).rstrip()
+
+
+def test_check_refuses_a_file_with_a_nan_accuracy_as_it_reads_it(cell, tmp_path):
+    moved = copy.deepcopy(cell)
+    moved.accuracy["L1"][0] = np.nan  # in place: the dict's array, unchecked
+    stored = _write_study(tmp_path / "stored.json", {"rotated": cell})
+    fresh = _write_study(tmp_path / "fresh.json", {"rotated": moved})
+    with pytest.raises(ValueError, match=r"^accuracy\['L1'\] must hold numbers \(no NaN\)$"):
         payoff_study._check(stored, fresh)
 
 
@@ -519,6 +839,9 @@ def test_main_help_describes_the_command_and_its_options(capsys):
     assert "Chapter 07's whole study" in out
     for option in ("path", "--jobs", "--cells", "--seed-sets", f"(default {N_SEED_SETS})", "--check STORED"):
         assert option in out, option
+    check = " ".join(out.split("--check STORED")[-1].split())  # argparse wraps the lines
+    assert ("moved more than 1.0 points in a cell, or fewer than 90 % of a method's choices are the same"
+            in check)
 
 
 def test_the_module_runs_as_a_command():
@@ -542,6 +865,27 @@ def test_main_hands_its_arguments_to_run_study(argv, expected, monkeypatch, caps
     assert re.fullmatch(r"wrote study\.json in \d+ s\n", capsys.readouterr().out)
 
 
+@pytest.mark.parametrize(("stored", "error", "match"), [
+    ("missing", FileNotFoundError, r"No such file or directory"),
+    ("not JSON", ValueError, r"^path must be a study file \(JSON, which make study writes\): "),
+    ("another map seed", ValueError, rf"^path must be a study file .* in .*{re.escape(os.sep)}stored\.json$"),
+])
+def test_main_with_check_reads_the_stored_file_before_running_the_study(stored, error, match, monkeypatch,
+                                                                       tmp_path, capsys):
+    calls = []
+    monkeypatch.setattr(payoff_study, "run_study", lambda *args: calls.append(args))
+    path = tmp_path / "stored.json"
+    if stored == "not JSON":
+        path.write_text("<<<<<<< HEAD\n")  # a merge conflict
+    elif stored == "another map seed":
+        path.write_text(json.dumps(_other_map_seed(MAP_SEED + 1)))
+    new = tmp_path / "out" / "new.json"
+    with pytest.raises(error, match=match):
+        main([str(new), "--check", str(path)])
+    assert calls == [] and not new.parent.exists()
+    assert capsys.readouterr().out == ""
+
+
 @pytest.fixture
 def prepared(cell, tmp_path, monkeypatch):
     """A stored study of two cells, and run_study replaced by a copy of ``fresh.json`` to its path."""
@@ -559,20 +903,22 @@ def prepared(cell, tmp_path, monkeypatch):
 def test_main_with_check_compares_the_new_file_with_the_stored_one_and_passes(prepared, cell, tmp_path,
                                                                              capsys):
     stored, calls = prepared
-    _write_study(tmp_path / "fresh.json", {"rotated": cell})  # a subset: stored and fresh the right way round
+    moved = copy.deepcopy(cell)
+    moved.accuracy["L2"] += 0.005  # half a point, within CHECK_POINTS: stored and fresh the right way round
+    _write_study(tmp_path / "fresh.json", {"d=10 n=25": cell, "rotated": moved})
     new = tmp_path / "out" / "new.json"
-    main([str(new), "--cells", "rotated", "--check", str(stored)])
-    assert calls == [(str(new), 2, ["rotated"], N_SEED_SETS)]
-    wrote, line = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(rf"wrote {re.escape(str(new))} in \d+ s", wrote)
-    assert line + "\n" == _check_line("rotated", "0.00", "100%")
+    main([str(new), "--cells", "d=10 n=25", "rotated", "--check", str(stored)])
+    assert calls == [(str(new), 2, ["d=10 n=25", "rotated"], N_SEED_SETS)]
+    wrote, *lines = capsys.readouterr().out.splitlines(keepends=True)
+    assert re.fullmatch(rf"wrote {re.escape(str(new))} in \d+ s\n", wrote)
+    assert lines == [_check_line("d=10 n=25", "0.00", "100%"), _check_line("rotated", "0.50", "100%")]
 
 
 def test_main_with_check_fails_when_the_new_file_moved(prepared, cell, tmp_path):
     stored, _ = prepared
     moved = copy.deepcopy(cell)
     moved.accuracy["elastic net"] += 0.02
-    _write_study(tmp_path / "fresh.json", {"rotated": moved})
+    _write_study(tmp_path / "fresh.json", {"d=10 n=25": cell, "rotated": moved})
     new = tmp_path / "new.json"
     with pytest.raises(SystemExit, match=_check_failure(new, stored, ["rotated"])):
-        main([str(new), "--cells", "rotated", "--check", str(stored)])
+        main([str(new), "--cells", "d=10 n=25", "rotated", "--check", str(stored)])

@@ -80,35 +80,6 @@ def test_plot_paired_gains_by_default_fills_the_intervals_clear_of_zero_in_the_g
         plt.close(fig)
 
 
-def test_plot_gain_map_colours_labels_and_hatches_each_cell():
-    from matplotlib.patches import Rectangle
-
-    from l1reg.studies.stats import paired_difference
-
-    clear, unclear, loss = (paired_difference([1.0, 1.2, 1.1], [0.0] * 3),
-                            paired_difference([0.5, -0.5, 1.0], [0.0] * 3),
-                            paired_difference([-5.0, -5.2, -5.1], [0.0] * 3))
-    gains = [[clear, unclear, loss], [loss, clear, clear]]  # rows d = 10, 100; columns n = 25, 50, 400
-    fig, ax = plt.subplots()
-    try:
-        image = plots.plot_gain_map(ax, gains, [10, 100], [25, 50, 400], vmax=6.0,
-                                    row_label="inputs d", col_label="training items n")
-        np.testing.assert_allclose(image.get_array(), [[g.mean for g in row] for row in gains])
-        assert image.get_clim() == (-6.0, 6.0)
-        texts = {(t.get_position()): t for t in ax.texts}
-        assert texts[(1, 0)].get_text() == f"{unclear}".replace(" [", "\n[")
-        assert texts[(2, 0)].get_color() == "white" and texts[(0, 0)].get_color() == "black"
-        hatched = sorted(p.get_xy() for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch())
-        assert hatched == [(0.5, -0.5)]  # only the unclear cell, at row 0, column 1
-        assert [t.get_text() for t in ax.get_xticklabels()] == ["25", "50", "400"]
-        assert [t.get_text() for t in ax.get_yticklabels()] == ["10", "100"]
-        assert (ax.get_xlabel(), ax.get_ylabel()) == ("training items n", "inputs d")
-        with pytest.raises(ValueError, match="^gains must have 2 rows of 2 differences"):
-            plots.plot_gain_map(ax, gains, [10, 100], [25, 50], row_label="d", col_label="n")
-    finally:
-        plt.close(fig)
-
-
 def test_penalty_sweeps_draw_the_plain_test_line_and_both_baselines():
     sweep = {"lam": np.array([0.1, 1.0]), "train": np.ones(2), "test": np.ones(2),
              "sum_abs_w": np.ones(2), "n_small": np.zeros(2)}

@@ -288,50 +288,6 @@ def plot_paired_gains(ax: Axes, sizes, gains, clear=None, color=None) -> None:
     ax.legend()
 
 
-# --- Chapter 07: when L1 pays off -----------------------------------------------------
-
-
-_GAIN = Instance(PairedDifference, "an l1reg PairedDifference",
-                 example=lambda: paired_difference([1.0, 2.0], [0.0, 0.0]))
-
-
-@validate_params(ax=_AXES,
-                 gains=ListOf(ListOf(_GAIN, what="a list of PairedDifferences"),
-                              what="a list of rows of PairedDifferences"),
-                 rows=ListOf(Real(), what="a list of numbers (the rows' settings)"),
-                 cols=ListOf(Real(), what="a list of numbers (the columns' settings)"),
-                 row_label=_LABEL, col_label=_LABEL, vmax=_POSITIVE)
-def plot_gain_map(ax: Axes, gains, rows, cols, *, row_label: str, col_label: str, vmax: float = 6.0):
-    """Paired differences over a grid of two settings, as a heat map; returns the image.
-
-    ``gains[i][j]`` is the :class:`~l1reg.studies.stats.PairedDifference` at ``rows[i]``
-    and ``cols[j]`` (e.g. L1 minus no penalty, in points, at d inputs and n items). Each
-    cell is coloured by its mean, from orange (below zero) through white to purple, on
-    the scale ``[-vmax, vmax]``, and labelled with its mean and interval; a cell whose
-    interval includes zero is hatched. Pass the returned image to ``fig.colorbar``.
-    """
-    if len(gains) != len(rows) or any(len(row) != len(cols) for row in gains):
-        raise ValueError(f"gains must have {len(rows)} rows of {len(cols)} differences "
-                         f"(one per row and column setting), got {[len(row) for row in gains]}")
-    from matplotlib.patches import Rectangle
-
-    image = ax.imshow(np.array([[g.mean for g in row] for row in gains]), cmap="PuOr",
-                      vmin=-vmax, vmax=vmax, origin="lower")
-    for i, row in enumerate(gains):
-        for j, gain in enumerate(row):
-            ax.text(j, i, f"{gain}".replace(" [", "\n["), ha="center", va="center", fontsize=8,
-                    color="white" if abs(gain.mean) > 0.6 * vmax else "black")
-            if not gain.clear_of_zero:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
-                                       edgecolor="0.55", linewidth=0))
-    ax.grid(False)
-    ax.set_xticks(range(len(cols)), [f"{c:g}" for c in cols])
-    ax.set_yticks(range(len(rows)), [f"{r:g}" for r in rows])
-    ax.set_xlabel(col_label)
-    ax.set_ylabel(row_label)
-    return image
-
-
 # --- Chapter 02: the L1 penalty -------------------------------------------------------
 
 
