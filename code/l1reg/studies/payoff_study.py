@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from l1reg.core._validation import Instance, Int, ListOf, MappingOf, Text, validate_params
+from l1reg.core._validation import Instance, Int, ListOf, MappingOf, Optional, Real, Text, validate_params
 from l1reg.studies.payoff_map import MAP_SEED, CellDesign, CellResult, run_cell
 
 #: The design every cell shares (a control changes one field of it).
@@ -51,6 +51,7 @@ CONTROLS = {
     "20 % label noise": (30, 100, {"flip": 0.2}),
 }
 CELLS = MAP | CONTROLS
+_CELL = Instance(CellResult, "a CellResult", example=lambda: CellResult(10, 25, DESIGN))
 _PATH = Instance((str, os.PathLike), "a file path (str or pathlib.Path)", example=lambda: "study.json")
 #: Bumped when the file's layout changes.
 FORMAT = 1
@@ -102,6 +103,7 @@ def _from_json(value, kind: str) -> np.ndarray:
     return array.astype({"i": int, "b": bool}[kind])
 
 
+@validate_params(name=Text(), result=_CELL, seconds=Real(0.0))
 def cell_to_dict(name: str, result: CellResult, seconds: float) -> dict:
     """One cell as JSON-ready lists, with its name, design and the seconds it took."""
     out = {"name": name, "d": result.d, "n": result.n, "seconds": round(seconds, 1),
@@ -113,6 +115,8 @@ def cell_to_dict(name: str, result: CellResult, seconds: float) -> dict:
     return out
 
 
+@validate_params(record=Instance(dict, "a study record (a dict, as cell_to_dict makes it)",
+                                 example=lambda: cell_to_dict("cell", CellResult(10, 25, DESIGN), 0.0)))
 def cell_from_dict(record: dict) -> CellResult:
     """The :class:`CellResult` a record of :func:`cell_to_dict` holds."""
     fields = {key: {method: _from_json(v["values"], v["kind"]) for method, v in record[key].items()}
@@ -237,7 +241,7 @@ def recomputed_subset(seed: int, n_seed_sets: int = N_SEED_SETS, size: int = 3) 
     return {name: sorted(rng.choice(n_seed_sets, size, replace=False).tolist()) for name in picks}
 
 
-_STUDY = MappingOf(Instance(CellResult, "a CellResult"), what="a dict of cell name -> CellResult")
+_STUDY = MappingOf(_CELL, what="a dict of cell name -> CellResult")
 #: How far a method's mean test accuracy (points, over a cell's 20 seed sets) may move when
 #: the study is recomputed on another CPU: round-off can flip a near-tied validation
 #: choice, which moves that seed set's score by a few points and the mean by a fraction.
@@ -299,6 +303,7 @@ def _check(stored_path, fresh_path) -> None:
                          "and commit its file")
 
 
+@validate_params(argv=Optional(ListOf(Text(), allow_empty=True, what="a list of command-line arguments")))
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m l1reg.studies.payoff_study",
                                      description=__doc__.split("\n")[0])
