@@ -9,7 +9,8 @@ chapter; the chapter reads it with :func:`load_study` and recomputes a subset ch
 * :data:`MAP`: ``d`` in {10, 30, 100} inputs x ``n`` in {25, 100, 400} labelled items,
   with 10 % label noise;
 * :data:`CONTROLS`, at d = 30, n = 100: inputs rotated by a random orthogonal matrix
-  (L1's prior made wrong), correlated inputs, and label noise of 0 % and 20 %;
+  (L1's prior made wrong), correlated inputs, and label noise of 0 % and 20 %; and the
+  rotation again at d = 100, n = 400, where L1 gains most;
 * :data:`DESIGN`: grids of 11 strengths over 5 decades below the silencing strength,
   and :data:`N_SEED_SETS` seed sets per cell.
 
@@ -43,12 +44,14 @@ D_VALUES = (10, 30, 100)
 N_VALUES = (25, 100, 400)
 #: The map's cells, by name.
 MAP = {f"d={d} n={n}": (d, n, {}) for n in N_VALUES for d in D_VALUES}
-#: The controls, all at d = 30, n = 100, each changing one field of :data:`DESIGN`.
+#: The controls, each changing one field of :data:`DESIGN`: four at d = 30, n = 100, and the
+#: rotation again where L1 gains most, at d = 100, n = 400.
 CONTROLS = {
     "rotated": (30, 100, {"rotate": True}),
     "correlated": (30, 100, {"correlation": 0.5}),
     "no label noise": (30, 100, {"flip": 0.0}),
     "20 % label noise": (30, 100, {"flip": 0.2}),
+    "rotated, d=100 n=400": (100, 400, {"rotate": True}),
 }
 CELLS = MAP | CONTROLS
 _CELL = Instance(CellResult, "a CellResult", example=lambda: CellResult(10, 25, DESIGN))
@@ -230,14 +233,16 @@ def recomputed_subset(seed: int, n_seed_sets: int = N_SEED_SETS, size: int = 3) 
     """The subset a reader's run recomputes: one cell of the map at n = 25 and one control.
 
     Drawn from ``seed`` (the chapter passes a number computed from the file, so the
-    subset moves when the data do): a map cell with d <= 30 and a control, each with
+    subset moves when the data do): a map cell with d <= 30 and a control at d = 30,
+    n = 100, each with
     ``size`` seed sets of the ``n_seed_sets`` the file holds.
     """
     if size > n_seed_sets:
         raise ValueError(f"size must be at most n_seed_sets ({n_seed_sets}), got {size}")
     rng = np.random.default_rng([MAP_SEED, seed])
     cheap = [name for name, (d, n, _) in MAP.items() if n == N_VALUES[0] and d <= 30]
-    picks = [cheap[rng.integers(len(cheap))], list(CONTROLS)[rng.integers(len(CONTROLS))]]
+    controls = [name for name, (d, n, _) in CONTROLS.items() if (d, n) == (30, 100)]
+    picks = [cheap[rng.integers(len(cheap))], controls[rng.integers(len(controls))]]
     return {name: sorted(rng.choice(n_seed_sets, size, replace=False).tolist()) for name in picks}
 
 

@@ -74,7 +74,9 @@ class Evidence:
     ``se`` the mean validation cross-entropy of each configuration over all held-out
     items and its standard error; ``chosen`` the index picked by the one-SE rule (by the
     smallest loss with ``one_se=False``); ``widened`` how many times the weak end was
-    extended; ``at_end`` ``"strong"``, ``"weak"`` or ``""``; ``collapsed`` the folds at
+    extended; ``at_end`` where the smallest validation loss sits (not the one-SE
+    choice): ``"strong"``, ``"weak"`` (after widening: the data want the penalty weaker
+    than the grid goes, that is no penalty) or ``""``; ``collapsed`` the folds at
     the chosen configuration whose network gives one class to every training item;
     ``epochs`` the training length of the refit
     (:func:`l1reg.studies.protocol.refit_epochs`). ``item_loss`` (folds x items) is the
@@ -215,8 +217,9 @@ def _evaluate(x, t, folds, name, rule_for, on, training, seed, one_se, max_widen
 
 def _evidence(name, rules, on, grid, cv, one_se, widened, training) -> Evidence:
     chosen = int(protocol.select(cv.item_loss, one_se)[0])
+    smallest = protocol.select(cv.item_loss)  # where the grid's end matters: the widening's rule
     pooled = cv.item_loss[0].reshape(len(rules), -1)
-    ends = protocol.grid_ends(np.array([chosen]), max(grid.size, 2)) if grid.size else {}
+    ends = protocol.grid_ends(smallest, max(grid.size, 2)) if grid.size else {}
     at_end = next((end for end, count in ends.items() if count), "")
     epochs = protocol.refit_epochs(cv.best_epoch[0, chosen], training)
     se = standard_error(pooled, axis=1)
