@@ -45,12 +45,14 @@ from l1reg.studies.payoff_study import (
 # that the elastic net has a mixing array. Seed sets 3 and 1, so their numbers are not rows.
 TINY = CellDesign(engine="numpy", steps=100, checks=4, n_test=50, mixings=(0.2, 0.8))
 TINY_SEED_SETS = [3, 1]
-CONTROL_CHANGES = {
-    "rotated": {"rotate": True},
-    "correlated": {"correlation": 0.5},
-    "no label noise": {"flip": 0.0},
-    "20 % label noise": {"flip": 0.2},
+CONTROL_CHANGES = {  # name: (d, n, what changes)
+    "rotated": (30, 100, {"rotate": True}),
+    "correlated": (30, 100, {"correlation": 0.5}),
+    "no label noise": (30, 100, {"flip": 0.0}),
+    "20 % label noise": (30, 100, {"flip": 0.2}),
+    "rotated, d=100 n=400": (100, 400, {"rotate": True}),
 }
+SMALL_CONTROLS = {name for name, (d, n, _) in CONTROL_CHANGES.items() if (d, n) == (30, 100)}
 CHEAP = {"d=10 n=25", "d=30 n=25"}  # the map's cells at n = 25 with d <= 30
 SEEDS = range(40)
 
@@ -119,7 +121,7 @@ def _write_study(path: Path, cells: dict[str, CellResult]) -> Path:
 # --- the study's cells -----------------------------------------------------------------------
 
 
-def test_the_study_is_a_map_of_9_cells_and_4_controls_on_a_wide_grid():
+def test_the_study_is_a_map_of_9_cells_and_5_controls_on_a_wide_grid():
     assert list(MAP) == [f"d={d} n={n}" for n in (25, 100, 400) for d in (10, 30, 100)]
     assert list(CONTROLS) == list(CONTROL_CHANGES)
     assert CELLS == MAP | CONTROLS
@@ -135,17 +137,17 @@ def test_cell_design_gives_a_map_cell_its_d_and_n_and_the_studys_design(name):
 
 
 @pytest.mark.parametrize("name", list(CONTROLS))
-def test_cell_design_gives_a_control_d_30_n_100_and_changes_one_field_of_the_design(name):
+def test_cell_design_gives_a_control_its_d_and_n_and_changes_one_field_of_the_design(name):
     d, n, design = cell_design(name)
-    assert (d, n) == (30, 100)
+    assert (d, n) == CONTROL_CHANGES[name][:2]
     changed = {f.name: getattr(design, f.name) for f in dataclasses.fields(CellDesign)
                if getattr(design, f.name) != getattr(DESIGN, f.name)}
-    assert changed == CONTROL_CHANGES[name]
+    assert changed == CONTROL_CHANGES[name][2]
 
 
 @pytest.mark.parametrize(("name", "error", "match"), [
     ("d=10 n=26", ValueError,
-     r"^name must be one of the study's cells \['d=10 n=25', .*'20 % label noise'\], got 'd=10 n=26'$"),
+     r"^name must be one of the study's cells \['d=10 n=25', .*'rotated, d=100 n=400'\], got 'd=10 n=26'$"),
     ("Rotated", ValueError, r"^name must be one of the study's cells \[.*\], got 'Rotated'$"),
     (3, TypeError, r"^name must be a non-blank string, got int"),
 ])
@@ -537,7 +539,7 @@ def test_recomputed_subset_is_a_cheap_map_cell_and_a_control_each_with_distinct_
         subset = recomputed_subset(seed)
         assert recomputed_subset(seed) == subset, seed  # the same subset every time
         (cell, cell_sets), (control, control_sets) = subset.items()
-        assert cell in CHEAP and control in CONTROLS, (seed, subset)
+        assert cell in CHEAP and control in SMALL_CONTROLS, (seed, subset)
         for sets in (cell_sets, control_sets):
             assert len(sets) == 3 and sets == sorted(set(sets)), (seed, subset)
             assert all(type(s) is int and 0 <= s < N_SEED_SETS for s in sets), (seed, subset)  # JSON-ready
@@ -547,7 +549,7 @@ def test_recomputed_subset_moves_with_the_seed():
     subsets = [recomputed_subset(seed) for seed in SEEDS]
     assert len({json.dumps(subset) for subset in subsets}) > len(SEEDS) // 2
     assert {list(subset)[0] for subset in subsets} == CHEAP  # every cheap cell is drawn for some seed
-    assert {list(subset)[1] for subset in subsets} == set(CONTROLS)  # and every control
+    assert {list(subset)[1] for subset in subsets} == SMALL_CONTROLS  # and every control at d = 30, n = 100
 
 
 @pytest.mark.parametrize(("n_seed_sets", "size"), [(5, 5), (4, 2), (2, 1)])
