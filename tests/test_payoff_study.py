@@ -267,27 +267,17 @@ def test_load_study_refuses_a_file_of_another_format_naming_path(study, got, tmp
         load_study(path)
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("[1, 2]", id="a JSON list"),
-    pytest.param("not json", id="not JSON"),
-])
-def test_load_study_refuses_a_file_that_is_no_study_at_all_naming_path(text, tmp_path):
-    path = tmp_path / "notes.json"
-    path.write_text(text)
-    with pytest.raises(ValueError, match=rf"^path must be a study file .* in {re.escape(str(path))}$"):
-        load_study(path)
-
-
+@pytest.mark.parametrize("read", [load_study, study_seconds])
 @pytest.mark.parametrize("text", [
     pytest.param("[1, 2]", id="a JSON list"),
     pytest.param("not json", id="not JSON"),
     pytest.param('{"format": 0, "cells": []}', id="another format"),
 ])
-def test_study_seconds_refuses_a_file_that_is_no_study_naming_path(text, tmp_path):
+def test_a_file_that_is_no_study_is_refused_naming_path(read, text, tmp_path):
     path = tmp_path / "notes.json"
     path.write_text(text)
     with pytest.raises(ValueError, match=rf"^path must be a study file .* in {re.escape(str(path))}$"):
-        study_seconds(path)
+        read(path)
 
 
 @pytest.mark.parametrize("read", [load_study, study_seconds])
@@ -742,18 +732,23 @@ def test_check_passes_an_identical_recomputation_and_prints_a_line_per_cell(cell
     assert capsys.readouterr().out == lines  # in the files' order
 
 
+def _check_one_moved_cell(tmp_path, cells: dict, name: str, moved, fails: bool) -> None:
+    """_check of ``cells`` against a copy with cell ``name`` ``moved``: fails naming it, or passes."""
+    stored = _write_study(tmp_path / "stored.json", cells)
+    fresh = _write_study(tmp_path / "fresh.json", cells | {name: moved})
+    if fails:
+        with pytest.raises(SystemExit, match=_check_failure(fresh, stored, [name])):
+            payoff_study._check(stored, fresh)
+    else:
+        payoff_study._check(stored, fresh)
+
+
 @pytest.mark.parametrize(("points", "fails"), [(0.9, False), (1.1, True)])
 def test_check_fails_naming_the_cell_whose_mean_accuracy_moved_more_than_check_points(points, fails, cell,
                                                                                       tmp_path, capsys):
     moved = copy.deepcopy(cell)
     moved.accuracy["group lasso"] += points / 100
-    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": cell, "rotated": cell})
-    fresh = _write_study(tmp_path / "fresh.json", {"d=10 n=25": cell, "rotated": moved})
-    if fails:
-        with pytest.raises(SystemExit, match=_check_failure(fresh, stored, ["rotated"])):
-            payoff_study._check(stored, fresh)
-    else:
-        payoff_study._check(stored, fresh)
+    _check_one_moved_cell(tmp_path, {"d=10 n=25": cell, "rotated": cell}, "rotated", moved, fails)
     assert capsys.readouterr().out.splitlines()[1] == _check_line("rotated", f"{points:.2f}", "100%").rstrip()
 
 
@@ -767,13 +762,7 @@ def test_check_fails_naming_the_cell_where_a_methods_share_of_same_choices_is_be
     moved = copy.deepcopy(wide)
     for method, count in moves.items():
         moved.chosen[method][:count] -= 1
-    stored = _write_study(tmp_path / "stored.json", {"d=10 n=25": wide, "rotated": wide})
-    fresh = _write_study(tmp_path / "fresh.json", {"d=10 n=25": moved, "rotated": wide})
-    if fails:
-        with pytest.raises(SystemExit, match=_check_failure(fresh, stored, ["d=10 n=25"])):
-            payoff_study._check(stored, fresh)
-    else:
-        payoff_study._check(stored, fresh)
+    _check_one_moved_cell(tmp_path, {"d=10 n=25": wide, "rotated": wide}, "d=10 n=25", moved, fails)
     assert capsys.readouterr().out.splitlines()[0] == _check_line("d=10 n=25", "0.00", same).rstrip()
 
 
