@@ -13,7 +13,7 @@
 5. compares none, L2 (both layers), L1 on the first layer and the elastic net on the
    first layer (a grid of strengths for each L1 share in ``mixings``) at this equal
    effort: the best is the simplest method whose validation loss is within one
-   standard error (of the item-by-item difference) of the smallest, the smallest
+   standard error (of the difference of the K fold means) of the smallest, the smallest
    itself with ``one_se=False``;
 6. refits each method's choice on all the items.
 
