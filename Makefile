@@ -19,7 +19,7 @@ help:
 	@echo "make site-dir the same site in _build/site, without the commit (what the Pages workflow publishes)"
 	@echo "make refresh  re-run notebooks and store their outputs (NB=chapters/NAME.ipynb for one)"
 	@echo "make bench    time l1reg against its loop version and Keras, make test and a book build (slow; BENCH_ARGS=--help)"
-	@echo "make study    recompute chapter 07's whole study into chapters/07-payoff-study.json (about 40 min on 2 cores)"
+	@echo "make study    recompute chapter 07's whole study into chapters/07-payoff-study.json (about 45 min on 2 cores)"
 	@echo "make study-check  the same into _build/study, compared with the committed file (what CI runs)"
 	@echo "make clean    remove the built book"
 	@echo "make setup    only the virtual environment .venv (the other targets do it when needed)"

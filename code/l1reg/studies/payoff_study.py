@@ -1,6 +1,6 @@
 """Chapter 07's whole study: the map of (d, n) cells and the controls, written to one file.
 
-The study is too slow for a notebook (about 40 minutes on two cores), so ``make study``
+The study is too slow for a notebook (about 45 minutes on two cores), so ``make study``
 runs it (``python -m l1reg.studies.payoff_study FILE``) and writes every cell's
 :class:`~l1reg.studies.payoff_map.CellResult` to a JSON file committed beside the
 chapter; the chapter reads it with :func:`load_study` and recomputes a subset chosen by
