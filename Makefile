@@ -19,7 +19,7 @@ help:
 	@echo "make site-dir the same site in _build/site, without the commit (what the Pages workflow publishes)"
 	@echo "make refresh  re-run notebooks and store their outputs (NB=chapters/NAME.ipynb for one)"
 	@echo "make bench    time l1reg against its loop version and Keras, make test and a book build (slow; BENCH_ARGS=--help)"
-	@echo "make study    recompute chapter 07's whole study into chapters/07-payoff-study.json (about 45 min on 2 cores)"
+	@echo "make study    recompute chapter 09's whole study into chapters/09-payoff-study.json (about 45 min on 2 cores)"
 	@echo "make study-check  the same into _build/study, compared with the committed file (what CI runs)"
 	@echo "make clean    remove the built book"
 	@echo "make setup    only the virtual environment .venv (the other targets do it when needed)"
@@ -54,10 +54,10 @@ test: lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --nbval --nbval-current-env \
 		--nbval-cell-timeout=600 --doctest-modules tests chapters code/l1reg
 
-# Chapter 07's study is too slow for a notebook: this recomputes all of it into the file
+# Chapter 09's study is too slow for a notebook: this recomputes all of it into the file
 # committed beside the chapter (written whole or not at all), and the chapter recomputes
 # a subset and checks it against the file. STUDY_JOBS cells run at a time.
-STUDY := chapters/07-payoff-study.json
+STUDY := chapters/09-payoff-study.json
 STUDY_JOBS ?= 2
 .PHONY: study
 study: $(READY)
@@ -67,7 +67,7 @@ study: $(READY)
 # (each method's mean accuracy per cell within 1 point, 90 % of the choices the same).
 .PHONY: study-check
 study-check: $(READY)
-	$(BIN)/python -m l1reg.studies.payoff_study _build/study/07-payoff-study.json --jobs $(STUDY_JOBS) \
+	$(BIN)/python -m l1reg.studies.payoff_study _build/study/09-payoff-study.json --jobs $(STUDY_JOBS) \
 		--check $(STUDY)
 
 # The stored outputs must hold on other CPUs too: nbval once per variant (the machine, an

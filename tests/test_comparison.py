@@ -8,12 +8,11 @@ import pytest
 
 from l1reg import L1, Network, fit
 from l1reg.book import plots
-from l1reg.core.update_rules import Plain, Proximal, SubGradient
+from l1reg.core.update_rules import Proximal, SubGradient
 from l1reg.regularize.dropout import Dropout
 from l1reg.regularize.early_stopping import EarlyStopping
 from l1reg.regularize.jitter import Jitter
 from l1reg.studies.comparison import (
-    DIGITS_EPOCHS,
     GridDropout,
     GridJitter,
     Method,
@@ -22,9 +21,7 @@ from l1reg.studies.comparison import (
     lam_sweep,
     seed_sets,
     sweep,
-    train_digits,
 )
-from l1reg.studies.data import load_digits_data
 from l1reg.studies.demo import LAM, LR, demo_data, demo_large_test, demo_seeds, run_demo
 
 
@@ -202,34 +199,6 @@ def test_sweep_plot_needs_three_axes(short_sweep):
     plt.close(fig)
 
 
-# --- the digits -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_digits_data(n_test=450, seed=0)
-
-
-def test_train_digits_is_the_chapters_run(digits):
-    net, history = train_digits(0.0003, 1, digits)
-    assert repr(net) == "Network(64-16-10, loss='cross_entropy', weight_penalty=None, bias_penalty=None)"
-    assert len(history.test_accuracy) == DIGITS_EPOCHS
-    # the same run written out: Proximal on the first layer, order seed = seed + 10
-    again = Network(64, 16, 10, seed=1, loss="cross_entropy")
-    fit(again, digits.x_train, digits.t_train, rule=Proximal(0.0003), on=("ih_weights",), epochs=40, lr=0.1,
-        seed=11, batch_size=32, test_data=(digits.x_test, digits.t_test))
-    np.testing.assert_array_equal(net.get_flat(), again.get_flat())
-    assert np.sum(net.params["ih_weights"] == 0.0) > 100  # the proximal rule cut weights
-    assert np.all(net.params["ho_weights"] != 0.0)  # and only in the first layer
-
-
-def test_train_digits_without_l1_is_plain_sgd(digits):
-    net, _ = train_digits(0.0, 0, digits)
-    again = Network(64, 16, 10, seed=0, loss="cross_entropy")
-    fit(again, digits.x_train, digits.t_train, rule=Plain(), epochs=40, lr=0.1, seed=10, batch_size=32)
-    np.testing.assert_array_equal(net.get_flat(), again.get_flat())
-
-
 # --- bad input -------------------------------------------------------------------------------------
 
 
@@ -256,7 +225,6 @@ BAD = [
     pytest.param(lambda: lam_sweep(0.1, epochs=1), TypeError, "lams", id="lam-sweep-a-number"),
     pytest.param(lambda: lam_sweep([0.0, -0.1], epochs=1), ValueError, "lams[1]", id="lam-sweep-negative"),
     pytest.param(lambda: lam_sweep([0.0], epochs=1, tol=0.0), ValueError, "tol", id="lam-sweep-tol"),
-    pytest.param(lambda: train_digits(-1.0, 0, None), ValueError, "lam", id="digits-lam-negative"),
 ]
 
 

@@ -156,7 +156,7 @@ def test_one_hot_of_no_items_is_empty():
     assert one_hot([], 4).shape == (0, 4)
 
 
-# --- noise inputs for the digits (alternatives chapter) -----------------------------------
+# --- noise inputs for the digits (chapter 07, choosing inputs) -----------------------------------
 
 
 def test_noise_inputs_copy_real_columns_shuffled_over_the_items():

@@ -1,4 +1,4 @@
-"""Chapter 07's sparse truth: a generator that reads a few inputs, its label noise and input relevance."""
+"""Chapter 09's sparse truth: a generator that reads a few inputs, its label noise and input relevance."""
 
 import copy
 import pickle

@@ -1,4 +1,4 @@
-"""One cell of chapter 07's map on the study protocol: each seed set's items, every method tuned
+"""One cell of chapter 09's map on the study protocol: each seed set's items, every method tuned
 on the same folds, the baselines, the input AUC, copies and bad input."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapter 07's whole study: its cells, the JSON round trip of a cell, the atomic write, the
+"""Chapter 09's whole study: its cells, the JSON round trip of a cell, the atomic write, the
 subset a reader recomputes, the check of a recomputed study against the stored one, bad input
 and the command line."""
 
@@ -827,7 +827,7 @@ def test_main_help_describes_the_command_and_its_options(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: python -m l1reg.studies.payoff_study")
-    assert "Chapter 07's whole study" in out
+    assert "Chapter 09's whole study" in out
     for option in ("path", "--jobs", "--cells", "--seed-sets", f"(default {N_SEED_SETS})", "--check STORED"):
         assert option in out, option
     check = " ".join(out.split("--check STORED")[-1].split())  # argparse wraps the lines

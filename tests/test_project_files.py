@@ -1,5 +1,6 @@
 """The files an open book carries: one version everywhere, a valid citation file, the
-licences, the contributors' guide, and GitHub workflows that GitHub would accept."""
+licences, the contributors' guide, GitHub workflows that GitHub would accept, and the
+old addresses of moved pages."""
 
 import re
 import subprocess
@@ -125,3 +126,17 @@ def test_pages_deploys_only_what_ci_passed_on_a_push_to_this_repositorys_main():
         assert part in condition, f"pages.yml's build condition lacks {part}"
     checkout = workflow["jobs"]["build"]["steps"][0]
     assert checkout["with"]["ref"].startswith("${{ github.event.workflow_run.head_sha")
+
+
+def test_every_moved_page_redirects_to_a_page_of_the_book():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    toc = (ROOT / "_toc.yml").read_text()
+    assert config["redirects"], "the moved pages' old addresses must redirect"
+    for old, new in config["redirects"].items():
+        folder = Path(old).parent
+        target = (folder / new).with_suffix("")
+        assert not (ROOT / old).with_suffix(".ipynb").exists(), f"{old} still exists: no redirect needed"
+        assert (ROOT / target).with_suffix(".ipynb").exists(), f"{old} redirects to {new}, which does not exist"
+        assert f"file: {target.as_posix()}\n" in toc, f"{target} is not in _toc.yml"
+    template = (ROOT / config["redirect_html_template_file"]).read_text()
+    assert '<html lang="en">' in template and "<title>" in template and "${to_uri}" in template

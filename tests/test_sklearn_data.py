@@ -72,18 +72,3 @@ def test_split_validation_holds_out_a_seeded_subset_in_order():
 def test_bad_input_is_refused_with_its_name(call, error, name):
     with pytest.raises(error, match=_names(name)):
         call()
-
-
-def test_pixel_map_draws_an_8_by_8_image_and_refuses_other_sizes():
-    import matplotlib.pyplot as plt
-
-    from l1reg.book.plots import plot_pixel_map
-
-    fig, ax = plt.subplots()
-    values = np.arange(64.0)
-    image = plot_pixel_map(ax, values, mark=values < 3)
-    np.testing.assert_array_equal(image.get_array(), values.reshape(8, 8))
-    assert len(ax.collections[0].get_offsets()) == 3
-    with pytest.raises(ValueError, match=_names("values")):
-        plot_pixel_map(ax, np.ones(63))
-    plt.close(fig)

@@ -893,7 +893,7 @@ def plot_step_times(ax: Axes, n_params, loop_us, array_us) -> None:
     ax.set_ylabel("microseconds per SGD step")
     ax.legend()
 
-# --- Chapter 05: alternatives ---------------------------------------------------------
+# --- Chapters 05 and 06: ways to apply L1, and its rivals --------------------------------
 
 
 RULE_COLORS = {
@@ -941,28 +941,6 @@ def plot_weight_paths(ax: Axes, paths: dict[str, np.ndarray], floor: float | Non
     ax.set_xlabel("epoch")
     ax.legend(fontsize="small")
 
-
-@validate_params(ax=_AXES, values=Values(), mark=Optional(_MASK), vmax=Optional(Real(0.0)), cmap=_LABEL,
-                 side=Int())
-def plot_pixel_map(ax: Axes, values, *, mark=None, vmax: float | None = None,
-                   cmap: str = "cividis", side: int = 8):
-    """An image of one value per input pixel (``side`` x ``side``, row by row).
-
-    Pixels where ``mark`` is True get a cross (e.g. the pixels whose weights are all
-    exactly 0). Returns the image, for a colorbar.
-    """
-    if values.size != side * side:
-        raise ValueError(f"values must hold {side * side} entries (one per pixel), got {values.size}")
-    image = ax.imshow(values.reshape(side, side), cmap=cmap, vmin=0.0, vmax=vmax)
-    if mark is not None:
-        rows, cols = np.nonzero(np.asarray(mark, dtype=bool).reshape(side, side))
-        ax.scatter(cols, rows, marker="x", s=40, color=PALETTE["vermillion"], linewidths=1.5)
-    ax.set_xticks(range(side))
-    ax.set_yticks(range(side))
-    ax.grid(False)
-    ax.set_xlabel("pixel column")
-    ax.set_ylabel("pixel row")
-    return image
 
 # --- Shared helpers: the book's style, legends ----------------------------------------
 

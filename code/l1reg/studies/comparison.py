@@ -8,8 +8,7 @@ a table (L1, L2, elastic net, dropout, early stopping, max-norm, jitter, ...) on
 seed sets, each method with a small grid of strengths, all its seed sets and strengths
 side by side in one stack, through the same training loop; per seed set it keeps the
 strength with the lowest error on held-out validation items and scores that network on
-a large test set, so that accuracies, weights and times can be compared. :func:`train_digits` is
-the alternatives chapter's run on real data.
+a large test set, so that accuracies, weights and times can be compared (chapter 06).
 """
 
 from __future__ import annotations
@@ -36,12 +35,12 @@ from l1reg.core._validation import (
     validate_params,
 )
 from l1reg.core.network import Network
-from l1reg.core.training import Callback, History, fit
-from l1reg.core.update_rules import RULE, Plain, Proximal, SubGradient, UpdateRule
+from l1reg.core.training import Callback, fit
+from l1reg.core.update_rules import RULE, Plain, SubGradient, UpdateRule
 from l1reg.regularize.dropout import Dropout
 from l1reg.regularize.early_stopping import EarlyStopping
 from l1reg.regularize.jitter import Jitter
-from l1reg.studies.data import DemoData, split_validation
+from l1reg.studies.data import split_validation
 from l1reg.studies.demo import (
     EPOCHS,
     LARGE_TEST_ITEMS,
@@ -434,32 +433,3 @@ def lam_sweep(lams, run: int = 0, epochs: int = EPOCHS, tol: float = 1e-3) -> La
         tol=tol,
         epochs=len(swept.path),
     )
-
-
-# --- real data: the digits ------------------------------------------------------------------
-
-# The alternatives chapter's digits run: a 64-16-10 cross-entropy network, the proximal
-# rule on its first layer (which pixels it reads), mini-batches.
-DIGITS_LR, DIGITS_EPOCHS, DIGITS_BATCH = 0.1, 40, 32
-DIGITS_ORDER_OFFSET = 10  # the visiting order's seed is the weights' seed + 10
-
-
-@validate_params(lam=Real(0.0), seed=Int(0),
-                 digits=Instance(DemoData, "a DemoData (x_train, t_train, x_test, t_test)",
-                                 example=lambda: DemoData(np.ones((1, 64)), np.eye(10)[:1], np.ones((1, 64)),
-                                                          np.eye(10)[:1])))
-def train_digits(lam: float, seed: int, digits: DemoData) -> tuple[Network, History]:
-    """Train a 64-16-10 network on the digits with ``Proximal(lam)`` on its input weights.
-
-    Initial weights from ``seed``, visiting order from ``seed + 10``; cross-entropy,
-    ``lr = 0.1``, 40 epochs in batches of 32, the rule acting on ``ih_weights`` only
-    (``lam = 0``: plain SGD). ``digits`` is :func:`l1reg.studies.data.load_digits_data`'s split;
-    its test items are scored after every epoch. Returns the network and its history.
-    """
-    net = Network(64, 16, 10, seed=seed, loss="cross_entropy")
-    rule = Proximal(lam) if lam > 0 else Plain()
-    history = fit(net, digits.x_train, digits.t_train, rule=rule, on=("ih_weights",), epochs=DIGITS_EPOCHS,
-                  lr=DIGITS_LR, seed=seed + DIGITS_ORDER_OFFSET, batch_size=DIGITS_BATCH,
-                  test_data=(digits.x_test, digits.t_test))
-    return net, history
-

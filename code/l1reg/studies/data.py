@@ -174,7 +174,7 @@ def make_loan_replicas(n_items: int, seeds, *, flip: float = 0.1) -> LoanData:
     return LoanData(*(np.stack(parts) for parts in zip(*sets, strict=True)))
 
 
-# --- Real data bundled with scikit-learn, and a validation split (alternatives chapter) --
+# --- Real data bundled with scikit-learn, and a validation split (chapter 07, choosing inputs) --
 
 DIGITS_SIDE = 8  # load_digits: 8 x 8 images, pixel values 0..16
 

@@ -1,4 +1,4 @@
-"""Chapter 07's sparse truth: a generator that reads only a few of its inputs, and its helpers.
+"""Chapter 09's sparse truth: a generator that reads only a few of its inputs, and its helpers.
 
 The truth is a generator network that sees only ``n_relevant`` of the ``n_input``
 inputs (:func:`make_sparse_generator`); the other inputs are drawn like the relevant

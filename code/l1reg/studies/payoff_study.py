@@ -1,4 +1,4 @@
-"""Chapter 07's whole study: the map of (d, n) cells and the controls, written to one file.
+"""Chapter 09's whole study: the map of (d, n) cells and the controls, written to one file.
 
 The study is too slow for a notebook (about 45 minutes on two cores), so ``make study``
 runs it (``python -m l1reg.studies.payoff_study FILE``) and writes every cell's
@@ -312,7 +312,7 @@ def _check(stored_path, fresh_path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m l1reg.studies.payoff_study",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("path", help="the JSON file to write (chapters/07-payoff-study.json for the book)")
+    parser.add_argument("path", help="the JSON file to write (chapters/09-payoff-study.json for the book)")
     parser.add_argument("--jobs", type=int, default=2, help="cells run at a time (default 2)")
     parser.add_argument("--cells", nargs="*", default=list(CELLS), help="only these cells (default all)")
     parser.add_argument("--seed-sets", type=int, default=N_SEED_SETS,

@@ -19,7 +19,7 @@
 
 It returns a :class:`Tuned`: the winner, every method's evidence (:class:`Evidence`),
 networks that predict on raw inputs, and the Keras settings of the winner
-(:meth:`Tuned.keras_settings`, the mapping of chapter 06).
+(:meth:`Tuned.keras_settings`, the mapping of chapter 08).
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ class Tuned:
 
     @validate_params(method=Optional(Text()))
     def keras_settings(self, method: str | None = None) -> dict:
-        """The Keras 3 model and training settings that take the same steps (chapter 06).
+        """The Keras 3 model and training settings that take the same steps (chapter 08).
 
         Inputs standardized with ``mean`` and ``scale``; a tanh hidden layer and a
         softmax output; ``categorical_crossentropy``; plain SGD at the same learning
