@@ -942,6 +942,33 @@ def plot_weight_paths(ax: Axes, paths: dict[str, np.ndarray], floor: float | Non
     ax.legend(fontsize="small")
 
 
+# --- Chapter 07: choosing inputs -------------------------------------------------------
+
+
+@validate_params(ax=_AXES, steps=ListOf(_LABEL, what="a list of the steps' texts"), colour=_COLOUR)
+def plot_flow(ax: Axes, steps, colour: str = PALETTE["blue"]) -> None:
+    """A procedure as a chain of boxes, left to right, each step's text in a box (newlines allowed).
+
+    Arrows join each box to the next; the axes' frame and ticks are switched off.
+
+    Examples
+    --------
+    >>> ax = Figure().add_subplot()
+    >>> plot_flow(ax, ["split", "train", "choose"])
+    >>> len(ax.texts)  # three boxes and two arrows
+    5
+    """
+    ax.set_xlim(0.0, len(steps))
+    ax.set_ylim(0.0, 1.0)
+    ax.axis("off")
+    for i, text in enumerate(steps):
+        ax.text(i + 0.5, 0.5, text, ha="center", va="center", fontsize="small",
+                bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": colour, "linewidth": 1.5})
+        if i:
+            ax.annotate("", xy=(i + 0.06, 0.5), xytext=(i - 0.06, 0.5),
+                        arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.5})
+
+
 # --- Shared helpers: the book's style, legends ----------------------------------------
 
 
