@@ -100,15 +100,17 @@ def test_penalty_sweeps_draw_the_plain_test_line_and_both_baselines():
 
 def test_plot_flow_draws_one_box_per_step_and_an_arrow_between_each_two():
     fig, ax = plt.subplots()
-    plots.plot_flow(ax, ["labelled items", "train every\nconfiguration", "choose", "score"])
+    steps = ["labelled items", "train every\nconfiguration", "choose", "score"]
+    plots.plot_flow(ax, steps)
     boxes = [t for t in ax.texts if t.get_bbox_patch() is not None]
     arrows = [t for t in ax.texts if t.get_bbox_patch() is None]
-    assert [b.get_text() for b in boxes] == ["labelled items", "train every\nconfiguration", "choose", "score"]
+    assert [b.get_text() for b in boxes] == steps
     assert len(arrows) == 3 and not ax.axison
     plt.close(fig)
 
 
-@pytest.mark.parametrize("steps, error", [([], ValueError), (["split", " "], ValueError), ("split", TypeError)])
+@pytest.mark.parametrize("steps, error",
+                         [([], ValueError), (["split", " "], ValueError), ("split", TypeError)])
 def test_plot_flow_refuses_steps_that_are_not_a_list_of_texts(steps, error):
     fig, ax = plt.subplots()
     with pytest.raises(error, match="steps"):

@@ -136,7 +136,7 @@ def test_every_moved_page_redirects_to_a_page_of_the_book():
         folder = Path(old).parent
         target = (folder / new).with_suffix("")
         assert not (ROOT / old).with_suffix(".ipynb").exists(), f"{old} still exists: no redirect needed"
-        assert (ROOT / target).with_suffix(".ipynb").exists(), f"{old} redirects to {new}, which does not exist"
+        assert (ROOT / target).with_suffix(".ipynb").exists(), f"{old} redirects to {new}: no such page"
         assert f"file: {target.as_posix()}\n" in toc, f"{target} is not in _toc.yml"
     template = (ROOT / config["redirect_html_template_file"]).read_text()
     assert '<html lang="en">' in template and "<title>" in template and "${to_uri}" in template

@@ -963,7 +963,8 @@ def plot_flow(ax: Axes, steps, colour: str = PALETTE["blue"]) -> None:
     ax.axis("off")
     for i, text in enumerate(steps):
         ax.text(i + 0.5, 0.5, text, ha="center", va="center", fontsize="small",
-                bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": colour, "linewidth": 1.5})
+                bbox={"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": colour,
+                      "linewidth": 1.5})
         if i:
             ax.annotate("", xy=(i + 0.06, 0.5), xytext=(i - 0.06, 0.5),
                         arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.5})
