@@ -21,6 +21,8 @@ help:
 	@echo "make bench    time l1reg against its loop version and Keras, make test and a book build (slow; BENCH_ARGS=--help)"
 	@echo "make study    recompute chapter 09's whole study into chapters/09-payoff-study.json (about 45 min on 2 cores)"
 	@echo "make study-check  the same into _build/study, compared with the committed file (what CI runs)"
+	@echo "make rivals-study recompute chapter 06's study into chapters/06-rivals-study.json (about 7 minutes on 2 cores)"
+	@echo "make rivals-check the same into _build/study, compared with the committed file (what CI runs)"
 	@echo "make clean    remove the built book"
 	@echo "make setup    only the virtual environment .venv (the other targets do it when needed)"
 	@echo "make lint     ruff over the library, the tests, the benchmarks and the build extensions"
@@ -69,6 +71,16 @@ study: $(READY)
 study-check: $(READY)
 	$(BIN)/python -m l1reg.studies.payoff_study _build/study/09-payoff-study.json --jobs $(STUDY_JOBS) \
 		--check $(STUDY)
+
+# Chapter 06's study of L1 and its rivals (a few minutes): the same pattern, its own file.
+RIVALS := chapters/06-rivals-study.json
+.PHONY: rivals-study rivals-check
+rivals-study: $(READY)
+	$(BIN)/python -m l1reg.studies.rivals_study $(RIVALS)
+
+# What CI runs: the rivals study again, into _build, compared with the committed file.
+rivals-check: $(READY)
+	$(BIN)/python -m l1reg.studies.rivals_study _build/study/06-rivals-study.json --check $(RIVALS)
 
 # The stored outputs must hold on other CPUs too: nbval once per variant (the machine, an
 # AVX2 laptop, an older AVX machine, an SSE4.2 machine without AVX), NumPy's, OpenBLAS's and XLA's wider paths switched

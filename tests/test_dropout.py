@@ -10,7 +10,7 @@ from l1reg.core import model
 from l1reg.core.losses import LOSSES
 from l1reg.core.network import blocks
 from l1reg.reference.gradcheck import numerical_gradient
-from l1reg.regularize.dropout import Dropout
+from l1reg.regularize.dropout import Dropout, StackDropout
 
 
 def _net(penalty=None, seed=5, init_range=0.01):
@@ -164,3 +164,20 @@ BAD = [
 def test_bad_input_is_refused_with_its_name(call, error, name):
     with pytest.raises(error, match=_names(name)):
         call()
+
+
+def test_stack_dropout_draws_each_networks_masks_from_its_own_source_at_its_own_rate():
+    stack = StackDropout([0.2, 0.5], seeds=[3, 4]).draw_mask((2, 6, 8))
+    for i, (rate, seed) in enumerate([(0.2, 3), (0.5, 4)]):
+        np.testing.assert_array_equal(stack[i], Dropout(rate, seed).draw_mask((6, 8)))
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda S: S([0.2, 0.5], seeds=[3]), r"^seeds must hold one seed per rate \(2\), got 1$"),
+    (lambda S: S([0.2, 1.5], seeds=[3, 4]), r"^rates\[1\] must be"),
+    (lambda S: S([0.2, 0.5], seeds=[3, 4]).draw_mask((3, 6, 8)),
+     r"^shape must start with the stack's 2 networks, got \(3, 6, 8\)$"),
+])
+def test_stack_dropout_refuses_rates_seeds_or_shapes_that_do_not_fit_by_name(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make(StackDropout)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from l1reg import Network, fit
-from l1reg.regularize.jitter import Jitter
+from l1reg.regularize.jitter import Jitter, StackJitter
 
 
 def _net(penalty=None, seed=5, init_range=0.01):
@@ -52,3 +52,21 @@ def test_noise_must_have_a_data_gradient(three_sets):
     x, t, *_ = three_sets
     with pytest.raises(TypeError, match=_names("noise")):
         fit([_net()], x[None], t[None], epochs=1, lr=0.1, seed=[0], noise="dropout")
+
+
+def test_stack_jitter_draws_each_networks_noise_from_its_own_source_at_its_own_sigma():
+    x = np.ones((2, 5, 3))
+    stack = StackJitter([0.5, 2.0], seeds=[3, 4]).perturb(x)
+    for i, (sigma, seed) in enumerate([(0.5, 3), (2.0, 4)]):
+        np.testing.assert_allclose(stack[i], Jitter(sigma, seed).perturb(x[i]), rtol=1e-15)
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda S: S([0.5, 2.0], seeds=[3]), r"^seeds must hold one seed per sigma \(2\), got 1$"),
+    (lambda S: S([0.5, -2.0], seeds=[3, 4]), r"^sigmas\[1\] must be"),
+    (lambda S: S([0.5, 2.0], seeds=[3, 4]).perturb(np.ones((3, 5, 2))),
+     r"^x must hold the stack's 2 networks on its first axis, got shape \(3, 5, 2\)$"),
+])
+def test_stack_jitter_refuses_sigmas_seeds_or_shapes_that_do_not_fit_by_name(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make(StackJitter)

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
+from l1reg.core._validation import InvalidParameterError
 from l1reg.core.network import WEIGHT_NAMES
 from l1reg.core.training import fit
 from l1reg.core.update_rules import (
@@ -25,6 +26,7 @@ from l1reg.core.update_rules import (
     Proximal,
     TruncatedGradient,
 )
+from l1reg.regularize.dropout import Dropout
 from l1reg.studies import protocol
 from l1reg.studies.protocol import (
     CrossValidation,
@@ -623,3 +625,61 @@ def test_silencing_an_l2_layer_at_a_large_learning_rate_does_not_overshoot():
     assert 0 < lam <= 0.45 / 0.2  # the ladder starts where an L2 step still shrinks
     with pytest.raises(ValueError, match="does not silence the first layer: lower training.lr"):
         silencing_strength(x, t, L2Gradient, on=FIRST, training=dataclasses.replace(FAST, lr=0.5))
+
+
+# --- methods that inject noise: dropout and jitter ------------------------------------------
+
+NOISY = {"dropout": Method("dropout", [Plain()] * 3, dropout=[0.6, 0.3, 0.0]),
+         "jitter": Method("jitter", [Plain()] * 3, jitter=[1.0, 0.3, 0.0])}
+
+
+@pytest.mark.parametrize("name", NOISY)
+@pytest.mark.parametrize("training", [FAST, EARLY], ids=["full length", "stopping early"])
+def test_a_noisy_methods_seed_set_cross_validates_alike_alone_and_inside_a_stack(name, training):
+    x, t, folds = _seed_sets(3, 30, k=3)
+    stacked = cross_validate(x, t, NOISY[name], folds, training, seed=3)
+    alone = cross_validate(x[1:2], t[1:2], NOISY[name], folds[1:2], training, seed=3, seed_sets=[1])
+    np.testing.assert_allclose(alone.item_loss, stacked.item_loss[1:2], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(alone.best_epoch, stacked.best_epoch[1:2])
+
+
+@pytest.mark.parametrize("name", NOISY)
+def test_a_noisy_method_with_no_noise_trains_exactly_as_plain_training(name):
+    x, t, folds = _seed_sets(2, 30, k=3)
+    noisy = cross_validate(x, t, NOISY[name], folds, FAST, seed=3)
+    plain = cross_validate(x, t, Method("none", [Plain()]), folds, FAST, seed=3)
+    np.testing.assert_allclose(noisy.item_loss[:, 2], plain.item_loss[:, 0], rtol=1e-10, atol=1e-12)
+    # and the noise does act: the strongest configuration ends elsewhere
+    assert not np.allclose(noisy.item_loss[:, 0], plain.item_loss[:, 0])
+
+
+def test_a_noisy_network_trains_in_chunks_as_in_one_call_to_fit():
+    x, t = _labelled(30)
+    training = dataclasses.replace(FAST, check_every=4)
+    net = training.network(5, 2, streams(0, 0, 0)[0])
+    train_for([net], x[None], t[None], [Plain()], WEIGHT_NAMES, training, [streams(0, 0, 0)[1]], [20],
+              Method("d", [Plain()], dropout=[0.5]).noise([0], [protocol.noise_source(0, 0, 0)]))
+    alone = training.network(5, 2, streams(0, 0, 0)[0])
+    fit(alone, x, t, epochs=20, lr=training.lr, seed=streams(0, 0, 0)[1], batch_size=training.batch_size,
+        noise=Dropout(0.5, protocol.noise_source(0, 0, 0)), record_history=False)
+    np.testing.assert_allclose(net.flat, alone.flat, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"dropout": [0.5]}, ValueError, r"^dropout must give one value per configuration \(rule\), 2, got 1$"),
+    ({"jitter": [1.0, 2.0, 3.0]}, ValueError, r"^jitter must give one value per configuration"),
+    ({"dropout": [0.5, 0.2], "jitter": [1.0, 2.0]}, ValueError,
+     r"^dropout and jitter must not both be given"),
+    ({"dropout": [1.5, 0.2]}, InvalidParameterError, r"^dropout\[0\] must be"),
+    ({"jitter": [-1.0, 0.2]}, InvalidParameterError, r"^jitter\[0\] must be"),
+])
+def test_method_refuses_noise_that_does_not_fit_its_grid_by_name(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Method("noisy", [Plain(), Plain()], **kwargs)
+
+
+@pytest.mark.parametrize("how", COPIES)
+def test_a_noisy_method_survives_a_copy(how):
+    twin = COPIES[how](NOISY["dropout"])
+    assert twin.dropout == (0.6, 0.3, 0.0) and twin.jitter == ()
+    assert twin.noise([0, 2], [0, 1]).rates.tolist() == [0.6, 0.0]

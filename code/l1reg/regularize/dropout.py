@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg.core._validation import Probability, Seed, validate_params
+from l1reg.core._validation import ListOf, Probability, Seed, validate_params
 
 
 class Dropout:
@@ -54,3 +54,44 @@ class Dropout:
 
     def __repr__(self) -> str:
         return f"Dropout(rate={self.rate:g})"
+
+
+class StackDropout(Dropout):
+    """Dropout for a stack of networks: each network its own ``rate`` and its own source of masks.
+
+    Network ``i`` of the stack draws its masks from ``seeds[i]`` alone, so its masks do
+    not depend on which other networks share the stack: a network trained in a large
+    stack trains exactly as it would in a stack of one (or with ``Dropout(rates[i],
+    seeds[i])`` on its own). The study protocol passes one per stack
+    (:class:`l1reg.studies.protocol.Method` with ``dropout=``).
+
+    Examples
+    --------
+    >>> noise = StackDropout([0.0, 0.5], seeds=[0, 1])
+    >>> noise.draw_mask((2, 1, 4))
+    array([[[1., 1., 1., 1.]],
+    <BLANKLINE>
+           [[0., 0., 2., 0.]]])
+    """
+
+    @validate_params(rates=ListOf(Probability(), what="a list of dropout rates, one per network"),
+                     seeds=ListOf(Seed(), what="a list of seeds (int or Generator), one per network"))
+    def __init__(self, rates, seeds) -> None:
+        if len(rates) != len(seeds):
+            raise ValueError(f"seeds must hold one seed per rate ({len(rates)}), got {len(seeds)}")
+        self.rates, self.rngs = np.array(rates, dtype=float), list(seeds)
+        self.rate, self.rng = float(self.rates.max()), None
+
+    def draw_mask(self, shape: tuple[int, ...]) -> np.ndarray:
+        """One mask per network (the first axis of ``shape``), each from its own source."""
+        if shape[0] != self.rates.size:
+            raise ValueError(f"shape must start with the stack's {self.rates.size} networks, got {shape}")
+        keep = 1.0 - self.rates.reshape((-1,) + (1,) * (len(shape) - 1))
+        draws = np.stack([rng.random(shape[1:]) for rng in self.rngs])
+        return (draws < keep) / keep
+
+    def get_config(self) -> dict:
+        return {"rates": self.rates.tolist()}
+
+    def __repr__(self) -> str:
+        return f"StackDropout(rates={self.rates.tolist()})"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from l1reg.core._validation import Real, Seed, validate_params
+from l1reg.core._validation import ListOf, Real, Seed, validate_params
 
 
 class Jitter:
@@ -43,3 +43,41 @@ class Jitter:
 
     def __repr__(self) -> str:
         return f"Jitter(sigma={self.sigma:g})"
+
+
+class StackJitter(Jitter):
+    """Jitter for a stack of networks: each network its own ``sigma`` and its own source of noise.
+
+    As :class:`l1reg.regularize.dropout.StackDropout`: network ``i`` draws from
+    ``seeds[i]`` alone, so it trains as it would on its own.
+
+    Examples
+    --------
+    >>> noise = StackJitter([0.0, 1.0], seeds=[0, 1])
+    >>> noise.perturb(np.zeros((2, 1, 3))).round(2)
+    array([[[0.  , 0.  , 0.  ]],
+    <BLANKLINE>
+           [[0.35, 0.82, 0.33]]])
+    """
+
+    @validate_params(sigmas=ListOf(Real(0.0), what="a list of noise strengths, one per network"),
+                     seeds=ListOf(Seed(), what="a list of seeds (int or Generator), one per network"))
+    def __init__(self, sigmas, seeds) -> None:
+        if len(sigmas) != len(seeds):
+            raise ValueError(f"seeds must hold one seed per sigma ({len(sigmas)}), got {len(seeds)}")
+        self.sigmas, self.rngs = np.array(sigmas, dtype=float), list(seeds)
+        self.sigma, self.rng = float(self.sigmas.min()), None
+
+    def perturb(self, x: np.ndarray) -> np.ndarray:
+        """``x`` plus each network's noise (the first axis of ``x``), each from its own source."""
+        if x.shape[0] != self.sigmas.size:
+            raise ValueError(f"x must hold the stack's {self.sigmas.size} networks on its first axis, "
+                             f"got shape {x.shape}")
+        noise = np.stack([rng.standard_normal(x.shape[1:]) for rng in self.rngs])
+        return x + self.sigmas.reshape((-1,) + (1,) * (x.ndim - 1)) * noise
+
+    def get_config(self) -> dict:
+        return {"sigmas": self.sigmas.tolist()}
+
+    def __repr__(self) -> str:
+        return f"StackJitter(sigmas={self.sigmas.tolist()})"

@@ -60,6 +60,8 @@ from l1reg.core.model import cross_entropy
 from l1reg.core.network import NETWORK, WEIGHT_NAMES, Network, forward
 from l1reg.core.training import fit
 from l1reg.core.update_rules import RULE, Plain, Proximal, UpdateRule, WeightNames
+from l1reg.regularize.dropout import StackDropout
+from l1reg.regularize.jitter import StackJitter
 from l1reg.studies.stats import standard_error
 
 #: A grid has at least this many values ...
@@ -220,6 +222,8 @@ def _stacked(nets: list[Network]) -> dict:
 
 
 _NETWORKS = ListOf(NETWORK, what="a list of networks of one shape")
+_STACK_NOISE = Optional(Instance((StackDropout, StackJitter), "a StackDropout or StackJitter (one per stack)",
+                                 example=lambda: StackDropout([0.5], seeds=[0])))
 _ORDERS = ListOf(Seed(), what="a list of numpy.random.Generator, one per network")
 
 
@@ -255,35 +259,45 @@ def _check_resumable(rules: list[UpdateRule]) -> None:
                              f"its state would restart at every check")
 
 
-def _chunks(nets, x, t, rules, on, training: Training, orders, stop: int):
-    """Train in chunks of ``check_every`` epochs up to ``stop``, yielding the epoch after each."""
+def _chunks(nets, x, t, rules, on, training: Training, orders, stop: int, noise=None):
+    """Train in chunks of ``check_every`` epochs up to ``stop``, yielding the epoch after each.
+
+    With ``noise`` (dropout or jitter, which the compiled engine does not run) the steps
+    run on NumPy; the noise's sources continue from chunk to chunk, as the orders do.
+    """
     _check_resumable(rules)
+    engine = training.engine if noise is None else "numpy"
     epoch = 0
     while epoch < stop:
         fit(nets, x, t, epochs=training.check_every, lr=training.lr, seed=orders,
-            batch_size=training.batch_size, rule=rules, on=on, engine=training.engine, record_history=False)
+            batch_size=training.batch_size, rule=rules, on=on, noise=noise, engine=engine,
+            record_history=False)
         epoch += training.check_every
         yield epoch
 
 
 @validate_params(nets=_NETWORKS, x=Array(ndim=3), t=Array(ndim=3), x_val=Array(ndim=3), t_val=Array(ndim=3),
                  rules=ListOf(RULE, what="a list of update rules, one per network"), on=WeightNames(),
-                 training=_TRAINING, orders=_ORDERS)
+                 training=_TRAINING, orders=_ORDERS, noise=_STACK_NOISE)
 def train_early_stopped(nets: list[Network], x, t, x_val, t_val, rules: list[UpdateRule], on,
-                        training: Training, orders: list[np.random.Generator]) -> EarlyStopped:
+                        training: Training, orders: list[np.random.Generator],
+                        noise=None) -> EarlyStopped:
     """Train a stack, keeping each network's parameters from its best check on validation loss.
 
     ``x, t`` are stacked training items (networks x items x ...), ``x_val, t_val`` each
     network's validation items; ``rules`` one per network, acting on the matrices ``on``;
     ``orders`` one Generator per network for the visiting order (it continues from chunk
-    to chunk). The networks end with their best parameters (ties keep the earlier check).
+    to chunk); ``noise`` an optional dropout or jitter for the whole stack (a
+    :class:`~l1reg.regularize.dropout.StackDropout` or
+    :class:`~l1reg.regularize.jitter.StackJitter`). The networks end with their best
+    parameters (ties keep the earlier check).
     """
     best_loss = np.full(len(nets), np.inf)
     best_epoch = np.zeros(len(nets), dtype=np.int64)
     best_flat = np.stack([net.flat for net in nets])
     best_items = np.full(t_val.shape[:2], np.nan)
     stale = np.zeros(len(nets), dtype=np.int64)
-    for epoch in _chunks(nets, x, t, rules, on, training, orders, training.max_epochs):
+    for epoch in _chunks(nets, x, t, rules, on, training, orders, training.max_epochs, noise):
         losses = item_losses(nets, x_val, t_val)
         # a network out of patience keeps its best check, whatever the others of its stack still do
         active = stale < training.patience if training.patience else np.ones(len(nets), dtype=bool)
@@ -317,14 +331,17 @@ def refit_epochs(best_epochs, training: Training) -> int:
 
 @validate_params(nets=_NETWORKS, x=Array(ndim=3), t=Array(ndim=3),
                  rules=ListOf(RULE, what="a list of update rules, one per network"), on=WeightNames(),
-                 training=_TRAINING, orders=_ORDERS, epochs=Array("int", ndim=1))
+                 training=_TRAINING, orders=_ORDERS, epochs=Array("int", ndim=1), noise=_STACK_NOISE)
 def train_for(nets: list[Network], x, t, rules: list[UpdateRule], on, training: Training,
-              orders: list[np.random.Generator], epochs) -> None:
-    """Train a stack, each network for its own number of ``epochs`` (rounded up to a whole check)."""
+              orders: list[np.random.Generator], epochs, noise=None) -> None:
+    """Train a stack, each network for its own number of ``epochs`` (rounded up to a whole check).
+
+    ``noise`` as for :func:`train_early_stopped`.
+    """
     epochs = np.asarray(epochs)
     stop = -(-epochs // training.check_every) * training.check_every
     kept = np.stack([net.flat for net in nets])
-    for epoch in _chunks(nets, x, t, rules, on, training, orders, int(stop.max())):
+    for epoch in _chunks(nets, x, t, rules, on, training, orders, int(stop.max()), noise):
         now = stop == epoch
         kept[now] = np.stack([net.flat for net in nets])[now]
     for net, flat in zip(nets, kept, strict=True):
@@ -334,18 +351,48 @@ def train_for(nets: list[Network], x, t, rules: list[UpdateRule], on, training: 
 # --- cross-validation of a method's grid ------------------------------------------------------
 
 
-@validate_fields(name=Text(), rules=ListOf(RULE, what="a list of update rules"), on=WeightNames())
+@validate_fields(name=Text(), rules=ListOf(RULE, what="a list of update rules"), on=WeightNames(),
+                 dropout=ListOf(Probability(), allow_empty=True, what="a list of dropout rates"),
+                 jitter=ListOf(Real(0.0), allow_empty=True, what="a list of jitter sigmas"))
 @dataclass(frozen=True)
 class Method:
     """A way to train: one rule per configuration of its grid (strongest first), acting on ``on``.
 
     ``Method("none", [Plain()])`` has a grid of one; ``Method("L1, first layer",
     [Proximal(lam) for lam in grid], on=("ih_weights",))`` a grid of strengths.
+    A method that injects noise gives one ``dropout`` rate (or one ``jitter`` sigma) per
+    configuration, beside its rules: ``Method("dropout", [Plain()] * 3, dropout=[0.2,
+    0.4, 0.6])``. Such a method trains on NumPy (the compiled engine runs no noise).
     """
 
     name: str
     rules: list
     on: tuple = WEIGHT_NAMES
+    dropout: tuple = ()
+    jitter: tuple = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dropout", tuple(self.dropout))
+        object.__setattr__(self, "jitter", tuple(self.jitter))
+        for name in ("dropout", "jitter"):
+            if getattr(self, name) and len(getattr(self, name)) != len(self.rules):
+                raise ValueError(f"{name} must give one value per configuration (rule), {len(self.rules)}, "
+                                 f"got {len(getattr(self, name))}")
+        if self.dropout and self.jitter:
+            raise ValueError("dropout and jitter must not both be given: a method injects one kind of noise")
+
+    @validate_params(configs=ListOf(Int(0), what="a list of configuration numbers"),
+                     seeds=ListOf(Seed(), what="a list of seeds, one per network"))
+    def noise(self, configs, seeds):
+        """The noise for a stack whose network ``i`` trains configuration ``configs[i]``, or None.
+
+        Network ``i`` draws from ``seeds[i]`` alone (:func:`noise_source`).
+        """
+        if self.dropout:
+            return StackDropout([self.dropout[c] for c in configs], seeds)
+        if self.jitter:
+            return StackJitter([self.jitter[c] for c in configs], seeds)
+        return None
 
 
 @validate_fields(item_loss=Array(ndim=4), best_epoch=Array("int", ndim=3), collapsed=Array("bool", ndim=3))
@@ -375,6 +422,16 @@ def streams(seed: int, s: int, k: int) -> tuple[np.random.Generator, np.random.G
     these two, so that their differences are paired.
     """
     return np.random.default_rng([seed, s, k, 0]), np.random.default_rng([seed, s, k, 1])
+
+
+@validate_params(seed=Int(0), s=Int(0), k=Int(0))
+def noise_source(seed: int, s: int, k: int) -> np.random.Generator:
+    """The dropout masks' or the jitter's random stream of seed set ``s``, fold ``k``.
+
+    Like :func:`streams`, the same for every configuration of seed set ``s`` and fold
+    ``k``: two dropout rates draw the same uniform numbers and keep nested sets of units.
+    """
+    return np.random.default_rng([seed, s, k, 2])
 
 
 @validate_params(x=Array(ndim=3), t=Array(ndim=3),
@@ -426,8 +483,9 @@ def cross_validate(x, t, method: Method, folds, training: Training = Training(),
         orders.append(order)
     pick = lambda arr, part: np.stack([arr[s][items[s][part][f]] for _, s, f in grid])  # noqa: E731
     seen = lambda part: pick(x, part) * np.stack([keep[c, s, f] for c, s, f in grid])[:, None]  # noqa: E731
+    noise = method.noise([c for c, _, _ in grid], [noise_source(seed, ids[s], f) for _, s, f in grid])
     result = train_early_stopped(nets, seen(0), pick(t, 0), seen(1), pick(t, 1),
-                                 [method.rules[c] for c, _, _ in grid], method.on, training, orders)
+                                 [method.rules[c] for c, _, _ in grid], method.on, training, orders, noise)
     shape = (n_conf, n_sets, k)
     move = lambda a: np.moveaxis(a.reshape(shape + a.shape[1:]), 0, 1)  # noqa: E731
     return CrossValidation(move(result.item_loss), move(result.best_epoch), move(result.collapsed))
