@@ -97,14 +97,9 @@ def test_the_records_accept_an_infinite_error_as_training_can_write_one():
 
     from l1reg import History
     from l1reg.regularize.early_stopping import EarlyStoppingRun
-    from l1reg.studies.comparison import Result
 
     history = History(train_error=[0.5, np.inf], train_accuracy=[0.5, 0.25])
     assert dataclasses.replace(history, test_error=[np.inf]).test_error == [np.inf]
     assert EarlyStoppingRun(history, val_error=[np.inf, 0.3], best_epoch=2).best_val_error == 0.3
-    result = Result(candidates=["Plain()"], chosen=np.array([0]), val_error=np.array([[np.inf]]),
-                    train_accuracy=np.ones(1), test_accuracy=np.ones(1), zeros=np.zeros(1, dtype=int),
-                    largest=np.ones(1), best_epoch=None, seconds=0.0)
-    assert np.isinf(result.val_error[0, 0])
     with pytest.raises(ValueError, match=r"^train_error\[0\] must be a number \(not NaN\)"):
         History(train_error=[np.nan])
