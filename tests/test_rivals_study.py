@@ -91,7 +91,8 @@ def test_the_study_scores_every_method_and_the_controls_on_every_seed_set(three)
             assert np.all(three.epochs[name] == TINY.max_epochs), name
     assert three.curve["L1"].shape == (3, rivals_study.N_VALUES)
     assert np.all(three.majority > 0.2) and np.all(three.majority < 1)
-    shares = [f"{name} {100 * share:.0f} %" for name in ("L1", "L2") for share in rivals_study.PRUNE_SHARES]
+    shares = [f"{name} {100 * share:.0f} %" for name in rivals_study.PRUNED
+              for share in rivals_study.PRUNE_SHARES]
     assert set(three.pruned) == set(shares) | {f"{key}, retrained" for key in shares}
 
 
@@ -210,3 +211,13 @@ def test_main_refuses_a_broken_stored_file_before_any_work(tiny, tmp_path, monke
     monkeypatch.setattr(rivals_study, "run_rivals", lambda *a: pytest.fail("ran the study"))
     with pytest.raises(ValueError, match=r"^path must be a rivals study file"):
         rivals_study.main([str(tmp_path / "fresh.json"), "--check", str(broken)])
+
+
+def test_refit_length_matches_the_folds_steps_on_all_the_items():
+    training = protocol.Training(check_every=2)
+    # 5 folds: a fold trains on 4/5 of the items, so 25 epochs there are 20 on all of them
+    assert rivals_study.refit_length([25, 25, 25], training) == 20
+    assert rivals_study.refit_length([21], training) == 18  # 16.8 epochs, up to a whole check
+    assert rivals_study.refit_length([1], training) == 2  # never less than one check
+    budget = protocol.Training(max_epochs=400, check_every=400, patience=0)
+    assert rivals_study.refit_length([400] * 5, budget) == 400  # the whole budget stays the whole budget

@@ -14,12 +14,13 @@ the same 5 folds of the same 200 items (:mod:`l1reg.studies.protocol`):
   (:func:`~l1reg.studies.protocol.silencing_strength`).
 * Training length is chosen on validation for every method (the early stopping of the
   protocol); the choice is the configuration with the smallest validation loss, refit
-  on all 200 items for the folds' median best epoch, and scored on the test items.
+  on all 200 items for as many steps as the folds' median best epoch
+  (:func:`refit_length`), and scored on the test items.
 * The same again with every network trained for the whole budget (:data:`WHOLE_BUDGET`),
   as a fixed-length study trains: what early stopping does, for every method. And the
   majority class.
-* Magnitude pruning, Han et al.'s way round: the refit L2 and L1 networks pruned to a
-  share of their weights, scored before and after retraining the survivors.
+* Magnitude pruning, Han et al.'s way round: the early-stopped L2, L1 and plain networks
+  pruned to a share of their weights, scored before and after retraining the survivors.
 
 The study takes minutes, too long for a notebook, so ``make rivals-study`` writes it to
 a JSON file committed beside the chapter (:func:`run_rivals`, :func:`write_study`); the
@@ -71,7 +72,7 @@ K = 5
 N_VALUES = 10
 DECADES = 4.0
 #: The elastic net's L1 shares: its grid is these x a strength grid of N_VALUES.
-MIXINGS = (0.2, 0.5, 0.8)
+MIXINGS = (0.01, 0.1, 0.5, 0.9)
 #: Dropout rates, strongest first: 0.8 down to 0.08.
 DROPOUT_RATES = tuple(float(r) for r in np.round(np.linspace(0.8, 0.08, N_VALUES), 2))
 #: Jitter's strongest sigma, in the standardized inputs' units (noise 3 sd wide drowns them).
@@ -85,7 +86,8 @@ TRAINING = Training(n_hidden=demo.N_HIDDEN, lr=0.1, batch_size=10, max_epochs=40
 #: names end in :data:`BUDGET`.
 WHOLE_BUDGET = dataclasses.replace(TRAINING, check_every=TRAINING.max_epochs, patience=0)
 BUDGET = ", whole budget"
-#: Shares of the weights magnitude pruning removes.
+#: The networks magnitude pruning starts from (the early-stopped refits), and the shares it removes.
+PRUNED = ("none", "L1", "L2")
 PRUNE_SHARES = (0.5, 0.8)
 FORMAT = 1
 
@@ -263,12 +265,31 @@ def run_rivals(seed_sets, names=None) -> RivalsResult:
             result.curve[key] = cv.mean_loss()
             chosen = protocol.select(cv.item_loss)
             result.chosen[key] = chosen
-            epochs = [protocol.refit_epochs(cv.best_epoch[s, c], training) for s, c in enumerate(chosen)]
+            epochs = [refit_length(cv.best_epoch[s, c], training) for s, c in enumerate(chosen)]
             nets[key] = _refit(result, key, method, chosen.tolist(), epochs, sets, training)
-    for name in ("L1", "L2"):
+    for name in PRUNED:
         if name in nets:
             _prune(result, name, nets[name], sets)
     return result
+
+
+@validate_params(best_epochs=Array("int"), training=Instance(Training, "an l1reg.studies.protocol.Training",
+                                                              example=lambda: TRAINING))
+def refit_length(best_epochs, training: Training) -> int:
+    """How long a refit on all the items trains: the folds' median best epoch in steps, up to a whole check.
+
+    A fold trains on ``(K-1)/K`` of the items, so an epoch on all of them takes
+    ``K/(K-1)`` times its steps; the refit trains the folds' median number of *steps*
+    (a penalty's pull, like the data's, acts per step), rounded up to a whole check.
+    (:func:`l1reg.studies.protocol.refit_epochs` keeps the epochs instead.)
+
+    Examples
+    --------
+    >>> refit_length([20, 30, 30, 40, 10], TRAINING)  # 30 epochs of 160 items: 24 of 200
+    24
+    """
+    steps = float(np.median(best_epochs)) * (K - 1) / K
+    return max(1, int(np.ceil(steps / training.check_every))) * training.check_every
 
 
 def _refit(result: RivalsResult, name: str, method: Method, configs: list[int], epochs, sets,
