@@ -683,3 +683,12 @@ def test_a_noisy_method_survives_a_copy(how):
     twin = COPIES[how](NOISY["dropout"])
     assert twin.dropout == (0.6, 0.3, 0.0) and twin.jitter == ()
     assert twin.noise([0, 2], [0, 1]).rates.tolist() == [0.6, 0.0]
+
+
+def test_grid_of_gives_a_methods_grid_and_refuses_one_without_naming_those_with():
+    grids = {"none": np.zeros(0), "L1": np.array([0.1, 0.01]), "L2": np.array([1.0, 0.1])}
+    np.testing.assert_array_equal(protocol.grid_of(grids, "L2"), [1.0, 0.1])
+    for method in ("none", "L3"):
+        with pytest.raises(ValueError, match=rf"^method must be one with a grid, one of \['L1', 'L2'\], "
+                                             rf"got '{method}'$"):
+            protocol.grid_of(grids, method)

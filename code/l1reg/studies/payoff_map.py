@@ -255,10 +255,7 @@ class CellResult:
     @validate_params(method=Text())
     def chosen_strength(self, method: str) -> np.ndarray:
         """The strength chosen on each seed set (its grid's value at ``chosen``)."""
-        if self.grid.get(method, np.zeros(0)).size == 0:
-            raise ValueError(f"method must be one with a grid, one of "
-                             f"{[m for m, g in self.grid.items() if g.size]}, got {method!r}")
-        return self.grid[method][self.chosen[method]]
+        return protocol.grid_of(self.grid, method)[self.chosen[method]]
 
     @validate_params(method=Text())
     def grid_ends(self, method: str) -> dict[str, int]:

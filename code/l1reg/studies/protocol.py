@@ -46,6 +46,7 @@ from l1reg.core._validation import (
     Instance,
     Int,
     ListOf,
+    MappingOf,
     Optional,
     Options,
     Probability,
@@ -86,6 +87,22 @@ def log_grid(anchor: float, n_values: int = MIN_GRID_VALUES, decades: float = MI
     [1.0, 0.3162, 0.1, 0.0316, 0.01, 0.0032, 0.001, 0.0003]
     """
     return anchor * 10.0 ** (-decades * np.arange(n_values) / (n_values - 1))
+
+
+@validate_params(grids=MappingOf(Array(ndim=1, min_size=0), allow_empty=True,
+                                 what="a dict of method name -> grid"), method=Text())
+def grid_of(grids, method: str) -> np.ndarray:
+    """``grids[method]``, the grid of a method that has one; refused, naming the ones that do, otherwise.
+
+    Examples
+    --------
+    >>> grid_of({"none": np.zeros(0), "L1": np.array([0.1, 0.01])}, "L1").tolist()
+    [0.1, 0.01]
+    """
+    if grids.get(method, np.zeros(0)).size == 0:
+        raise ValueError(f"method must be one with a grid, one of "
+                         f"{[m for m, g in grids.items() if g.size]}, got {method!r}")
+    return grids[method]
 
 
 @validate_params(grid=Array(ndim=1, min_size=2), end=Options("strong", "weak"), extra=Int())

@@ -135,20 +135,15 @@ class RivalsResult:
     @validate_params(method=Text())
     def chosen_value(self, method: str) -> np.ndarray:
         """The grid value chosen on each seed set (for the elastic net, its strength)."""
-        if self.grid.get(method, np.zeros(0)).size == 0:
-            raise ValueError(f"method must be one with a grid, one of "
-                             f"{[m for m, g in self.grid.items() if g.size]}, got {method!r}")
-        return self.grid[method][self.chosen[method]]
+        return protocol.grid_of(self.grid, method)[self.chosen[method]]
 
     @validate_params(method=Text())
     def grid_ends(self, method: str) -> dict[str, int]:
         """How many seed sets chose each end of ``method``'s grid (per L1 share for the elastic net)."""
-        if self.grid.get(method, np.zeros(0)).size == 0:
-            raise ValueError(f"method must be one with a grid, one of "
-                             f"{[m for m, g in self.grid.items() if g.size]}, got {method!r}")
+        size = protocol.grid_of(self.grid, method).size
         if method in self.mixing:
             return protocol.grid_ends(self.chosen[method] % N_VALUES, N_VALUES)
-        return protocol.grid_ends(self.chosen[method], self.grid[method].size)
+        return protocol.grid_ends(self.chosen[method], size)
 
 
 _RESULT = Instance(RivalsResult, "an l1reg.studies.rivals_study.RivalsResult", example=RivalsResult)
